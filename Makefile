@@ -1,0 +1,119 @@
+# deploy: one binary to run, balance, ship and watch HTTP apps.
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+# jansson and ncursesw are linked; libcurl and libssh2 lend only their
+# headers: core/ loads them with dlopen on first use (DESIGN.md, Footprint).
+LINK_PKGS   := jansson ncursesw
+HEADER_PKGS := libcurl libssh2
+
+WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	    -Wstrict-prototypes -Werror
+OPT      ?= -O2 -g
+SAN      ?=
+CFLAGS   ?=
+CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN)
+CPPFLAGS += -D_GNU_SOURCE -I. \
+	    -DDEPLOY_VERSION='"$(VERSION)"' \
+	    -DDEPLOY_DATADIR='"$(PREFIX)/share/deploy"' \
+	    $(shell $(PKG_CONFIG) --cflags $(LINK_PKGS) $(HEADER_PKGS))
+LDFLAGS  += $(SAN)
+LDLIBS   := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS)) -ldl
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+UI_SRC   := $(sort $(wildcard ui/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c))
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_HELPERS := $(sort $(wildcard tests/helpers/*.c))
+TEST_HELPER_BIN := $(TEST_HELPERS:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+ifeq ($(BUILD),build)
+BIN := deploy
+else
+BIN := $(BUILD)/deploy
+endif
+
+.PHONY: all check check-unit check-cli check-asan install deps demo \
+	demo-stop bench clean
+all: $(BIN)
+
+$(BIN): $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a $(LDLIBS)
+
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libcore.a $(UI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
+		$(UI_OBJ) $(BUILD)/libcore.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+
+# Unit tests, then the CLI tests against the real binary.
+check: $(BIN) $(TEST_BIN) $(TEST_HELPER_BIN)
+	@DEPLOY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
+		tests/run.sh $(TEST_BIN)
+
+check-unit: $(TEST_BIN)
+	@BUILD=$(abspath $(BUILD)) tests/run.sh --unit-only $(TEST_BIN)
+
+check-cli: $(BIN) $(TEST_HELPER_BIN)
+	@DEPLOY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
+		tests/run.sh --cli-only
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-asan:
+	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' \
+		check
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/deploy/templates
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/deploy
+	install -m 644 man/deploy.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/deploy-ecosystem.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/deploy/templates/
+
+# Debian packages for the build and for the real parts the tests start.
+DEB_PACKAGES := gcc make pkg-config libjansson-dev libncurses-dev \
+	libcurl4-openssl-dev libssh2-1-dev check nginx openssh-server tmux \
+	nodejs procps iproute2 curl jq socat wrk man-db util-linux
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
+	else \
+		echo "make deps: run as root:" >&2; \
+		echo "  apt-get update && apt-get install -y $(DEB_PACKAGES)" >&2; \
+		exit 1; \
+	fi
+
+demo: $(BIN)
+	@tests/demo/run.sh $(abspath $(BIN))
+
+clean:
+	rm -rf build deploy

@@ -1,0 +1,97 @@
+/* cmd.h: the command table, the shared context and user messages */
+#ifndef DEPLOY_CMD_H
+#define DEPLOY_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/ecosystem.h"
+
+/* Exit codes: the one table, documented in man/deploy.1 (EXIT STATUS). */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the operation failed */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_CONFIG = 3,	/* ecosystem file missing or invalid */
+	EXIT_DAEMON = 4,	/* daemon unreachable or of another version */
+	EXIT_NOT_READY = 5,	/* an instance did not become ready in time */
+	EXIT_NGINX = 6,		/* nginx rejected the config or the reload */
+	EXIT_REMOTE = 7,	/* a remote host failed */
+	EXIT_INTERNAL = 70,	/* out of memory, broken invariant */
+};
+
+/* What main prepares for a command before it runs. */
+struct cmd_ctx {
+	int argc;		/* argv[0] is the command name */
+	char **argv;
+	const char *config_path; /* -c FILE, or NULL */
+	const char *env_name;	/* --env NAME, or NULL */
+	bool json;		/* --json */
+	struct ecosystem *eco;	/* loaded when the command has CMD_CONFIG */
+};
+
+enum cmd_flags {
+	CMD_CONFIG = 1 << 0,	/* main loads the ecosystem file first */
+	CMD_JSON = 1 << 1,	/* the command accepts --json */
+};
+
+struct command {
+	const char *name;
+	const char *usage;	/* after "deploy " */
+	const char *summary;	/* one line for the command list */
+	const char *help;	/* option lines for CMD --help, or NULL */
+	unsigned flags;
+	int (*run)(struct cmd_ctx *ctx);
+};
+
+extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
+	cmd_up, cmd_ls, cmd_start, cmd_stop, cmd_restart, cmd_reload,
+	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup;
+/* The table, in cmd/main.c. */
+extern const struct command *const commands[];
+const struct command *command_find(const char *name);
+
+/* Print "deploy: MSG" to stderr; returns EXIT_FAIL. */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "deploy: MSG" to stderr; returns code. */
+int error_code(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print "deploy: warning: MSG" to stderr. */
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the list of commands and the global options to f. */
+void print_command_list(FILE *f);
+/* Print the full help of one command to stdout. */
+void print_command_help(const struct command *cmd);
+/* Print the command's usage line to f. */
+void print_usage(FILE *f, const struct command *cmd);
+/* Report a bad command line for cmd: message, usage; EXIT_USAGE. */
+int usage_error(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* True when stdout may carry colour (a terminal and no NO_COLOR). */
+bool use_color(void);
+/* Print a JSON value to stdout, indented, with a newline. */
+int print_json(json_t *value);
+
+/*
+ * Send req (stolen) to the daemon, starting it when autostart; on
+ * success *reply holds the reply (caller decrefs) and EXIT_OK is
+ * returned; otherwise the error is printed and its exit code returned.
+ * timeout_ms -1 waits without limit.
+ */
+int daemon_call(json_t *req, bool autostart, int timeout_ms,
+		json_t **reply);
+
+/* start/stop/restart/reload/delete: send action for each named target. */
+int run_action(struct cmd_ctx *ctx, const struct command *cmd,
+	       const char *action, bool autostart);
+
+/*
+ * Parse the command's own options with getopt_long; "--help" and the
+ * global options were already taken out by main. Returns the option
+ * character, -1 at the end, or '?' after printing a usage error.
+ */
+struct option;
+int cmd_getopt(struct cmd_ctx *ctx, const char *shortopts,
+	       const struct option *longopts);
+
+#endif

@@ -1,0 +1,242 @@
+/* logs.c: deploy logs [APP] [-n N] [-f] [--out|--err] */
+#include "cmd/cmd.h"
+#include "core/client.h"
+#include "core/logread.h"
+#include "core/paths.h"
+#include "core/strbuf.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOOK_BACK_FILES 9
+
+/* One log file to show, with the prefix of its lines. */
+struct log_source {
+	char *path;
+	char *label;		/* "api:0 out" */
+	struct logfollow *follow;
+};
+
+struct log_list {
+	struct log_source *v;
+	size_t n, cap;
+};
+
+/* Add path with label to the list (once). */
+static void
+add_source(struct log_list *l, const char *path, const char *label)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].path, path) == 0)
+			return;
+	ARRAY_GROW(l->v, l->cap, l->n + 1);
+	l->v[l->n++] = (struct log_source){ xstrdup(path), xstrdup(label),
+					    NULL };
+}
+
+/* The logs of each instance the daemon knows, filtered by app. */
+static int
+sources_from_daemon(struct log_list *l, const char *app, int kinds)
+{
+	json_t *reply, *in;
+	size_t i;
+	int rc = daemon_call(json_pack("{s:s}", "op", "ls"), false, 10000,
+			     &reply);
+
+	if (rc != EXIT_OK)
+		return rc;
+	json_array_foreach(json_object_get(reply, "instances"), i, in) {
+		const char *name = json_string_value(json_object_get(in,
+								     "app"));
+		int idx = (int)json_integer_value(json_object_get(in,
+								  "instance"));
+		static const char *const keys[] = { "out_log", "err_log" };
+
+		if (app != NULL && strcmp(app, name) != 0)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const char *p = json_string_value(json_object_get(in,
+								   keys[k]));
+			char *label = xasprintf("%s:%d %s", name, idx,
+						k ? "err" : "out");
+			if (p != NULL && (kinds & (1 << k)))
+				add_source(l, p, label);
+			free(label);
+		}
+	}
+	json_decref(reply);
+	return EXIT_OK;
+}
+
+/* Without a daemon: the files in $DEPLOY_HOME/logs. */
+static void
+sources_from_dir(struct log_list *l, const char *app, int kinds)
+{
+	char *home = deploy_home();
+	char *pattern = xasprintf("%s/logs/%s-*.log", home,
+				  app ? app : "*");
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+			bool err = strstr(base, "-err.log") != NULL;
+			char *label = xstrndup(base, strlen(base) - 4);
+
+			if (kinds & (1 << err))
+				add_source(l, g.gl_pathv[i], label);
+			free(label);
+		}
+		globfree(&g);
+	}
+	free(pattern);
+	free(home);
+}
+
+/* Print each line of text with the source's label before it. */
+static void
+print_lines(const struct log_source *s, const char *text)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		printf("%s | %.*s\n", s->label, (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+}
+
+/* Print the last n lines of every source. */
+static int
+show_tails(struct log_list *l, size_t n, bool follow)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct derr e;
+	int rc = EXIT_OK;
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct log_source *s = &l->v[i];
+		int r;
+
+		strbuf_reset(&sb);
+		if (follow) {
+			s->follow = logfollow_open(s->path, &e);
+			r = s->follow ? logfollow_tail(s->follow,
+				LOOK_BACK_FILES, n, &sb, &e) : -1;
+		} else {
+			r = logread_tail(s->path, LOOK_BACK_FILES, n, &sb, &e);
+		}
+		if (r < 0) {
+			if (errno != ENOENT)
+				rc = error("%s", e.msg);
+			continue;
+		}
+		print_lines(s, sb.buf);
+	}
+	strbuf_release(&sb);
+	fflush(stdout);
+	return rc;
+}
+
+/* Print new lines as they come, until interrupted. */
+static int
+follow_all(struct log_list *l)
+{
+	struct pollfd *pfd = xcalloc(l->n + 1, sizeof *pfd);
+	struct strbuf sb = STRBUF_INIT;
+	struct derr e;
+
+	for (;;) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < l->n; i++)
+			if (l->v[i].follow && logfollow_fd(l->v[i].follow) >= 0)
+				pfd[n++] = (struct pollfd){
+					.fd = logfollow_fd(l->v[i].follow),
+					.events = POLLIN };
+		poll(pfd, n, 250);
+		for (size_t i = 0; i < l->n; i++) {
+			if (l->v[i].follow == NULL)
+				continue;
+			strbuf_reset(&sb);
+			if (logfollow_read(l->v[i].follow, &sb, &e) < 0)
+				return error("%s", e.msg);
+			print_lines(&l->v[i], sb.buf);
+		}
+		if (fflush(stdout) != 0)
+			return EXIT_OK;	/* the reader went away */
+	}
+}
+
+/* Show the last lines of the logs, and follow them with -f. */
+static int
+logs_run(struct cmd_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "lines", required_argument, NULL, 'n' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "out", no_argument, NULL, 'o' },
+		{ "err", no_argument, NULL, 'e' },
+		{ 0 }
+	};
+	struct log_list l = { 0 };
+	long n = 15;
+	bool follow = false;
+	int kinds = 3, c, rc;
+	const char *app;
+	char *home, *sock;
+	char *end;
+
+	while ((c = cmd_getopt(ctx, "n:foe", opts)) != -1) {
+		switch (c) {
+		case 'n':
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 0)
+				return usage_error(&cmd_logs, "-n: expected "
+						   "a number, got '%s'", optarg);
+			break;
+		case 'f': follow = true; break;
+		case 'o': kinds = 1; break;
+		case 'e': kinds = 2; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (ctx->argc - optind > 1)
+		return usage_error(&cmd_logs, "unexpected argument '%s'",
+				   ctx->argv[optind + 1]);
+	app = optind < ctx->argc ? ctx->argv[optind] : NULL;
+	home = deploy_home();
+	sock = client_socket_path(home);
+	rc = EXIT_OK;
+	if (access(sock, F_OK) == 0)
+		rc = sources_from_daemon(&l, app, kinds);
+	else
+		sources_from_dir(&l, app, kinds);
+	free(sock);
+	free(home);
+	if (rc != EXIT_OK)
+		return rc;
+	if (l.n == 0)
+		return error("no logs%s%s%s", app ? " for '" : "",
+			     app ? app : "", app ? "'" : "");
+	rc = show_tails(&l, (size_t)n, follow);
+	if (follow && rc == EXIT_OK)
+		rc = follow_all(&l);
+	return rc;
+}
+
+const struct command cmd_logs = {
+	.name = "logs",
+	.usage = "logs [APP] [-n N] [-f] [--out|--err]",
+	.summary = "show the last lines of the logs, or follow them",
+	.help = "  -n, --lines N   how many lines of each log (default 15)\n"
+		"  -f, --follow    keep printing new lines (across rotations)\n"
+		"  --out, --err    only stdout, or only stderr\n",
+	.run = logs_run,
+};

@@ -1,0 +1,126 @@
+/* up.c: deploy up [APP...] [--wait]: make running apps match the file */
+#include "cmd/cmd.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_WAIT_S 60
+
+/* True when name is one of the names given on the command line. */
+static bool
+wanted(const char *name, char **names, int n)
+{
+	if (n == 0)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Check that every name given is an app of the file. */
+static int
+check_names(const struct ecosystem *eco, char **names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (ecosystem_app(eco, names[i]) != NULL)
+			continue;
+		if (ecosystem_target(eco, names[i]) != NULL)
+			return error_code(EXIT_USAGE, "'%s' is a deploy "
+				"target: remote deploys are not in this "
+				"version yet", names[i]);
+		return error_code(EXIT_USAGE, "no app '%s' in '%s'", names[i],
+				  eco->path);
+	}
+	return EXIT_OK;
+}
+
+/* Build the "up" request for the chosen apps. */
+static json_t *
+up_request(const struct ecosystem *eco, char **names, int n, bool wait,
+	   long timeout_s)
+{
+	char *abs = realpath(eco->path, NULL);
+	json_t *apps = json_array();
+	json_t *req;
+
+	for (size_t i = 0; i < eco->n_apps; i++)
+		if (wanted(eco->apps[i].name, names, n))
+			json_array_append(apps, eco->apps[i].raw);
+	req = json_pack("{s:s, s:s?, s:s?, s:o, s:b, s:I}", "op", "up",
+			"file", abs ? abs : eco->path, "env", eco->env_name,
+			"apps", apps, "wait", wait, "timeout_ms",
+			(json_int_t)timeout_s * 1000);
+	free(abs);
+	return req;
+}
+
+/* Start the daemon if needed and hand it the apps. */
+static int
+up_run(struct cmd_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "wait", no_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ 0 }
+	};
+	bool wait = false;
+	long timeout_s = DEFAULT_WAIT_S;
+	json_t *reply;
+	char *end;
+	int c, rc;
+
+	while ((c = cmd_getopt(ctx, "wt:", opts)) != -1) {
+		if (c == '?')
+			return EXIT_USAGE;
+		if (c == 'w') {
+			wait = true;
+			continue;
+		}
+		timeout_s = strtol(optarg, &end, 10);
+		if (*end != '\0' || timeout_s <= 0 || timeout_s > INT_MAX / 1000)
+			return usage_error(&cmd_up, "--timeout: expected "
+					   "seconds, got '%s'", optarg);
+	}
+	rc = check_names(ctx->eco, ctx->argv + optind, ctx->argc - optind);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = daemon_call(up_request(ctx->eco, ctx->argv + optind,
+				    ctx->argc - optind, wait, timeout_s),
+			 true, wait ? (int)(timeout_s * 1000 + 5000) : 30000,
+			 &reply);
+	if (rc != EXIT_OK)
+		return rc;
+	if (ctx->json) {
+		json_object_del(reply, "ok");
+		rc = print_json(reply);
+	} else {
+		size_t i;
+		json_t *a;
+
+		json_array_foreach(json_object_get(reply, "apps"), i, a)
+			printf("%s: %s\n",
+			       json_string_value(json_object_get(a, "name")),
+			       json_string_value(json_object_get(a,
+								 "action")));
+		if (wait)
+			printf("all instances ready\n");
+	}
+	json_decref(reply);
+	return rc;
+}
+
+const struct command cmd_up = {
+	.name = "up",
+	.usage = "up [APP...] [--env NAME] [--wait] [--timeout SECONDS]",
+	.summary = "start the daemon if needed; make running apps match "
+		   "the file",
+	.help = "  -w, --wait         return when every instance is ready "
+		"(exit 5 if one\n"
+		"                     is not, naming it)\n"
+		"  -t, --timeout S    how long --wait waits (default 60)\n",
+	.flags = CMD_CONFIG | CMD_JSON,
+	.run = up_run,
+};

@@ -1,0 +1,220 @@
+/* client.c: the CLI side of the control socket */
+#include "client.h"
+#include "loop.h"
+#include "paths.h"
+#include "proto.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define START_TIMEOUT_MS 5000
+
+struct client {
+	int fd;
+	struct strbuf in;
+};
+
+/* $home/daemon.sock. */
+char *
+client_socket_path(const char *home)
+{
+	return xasprintf("%s/daemon.sock", home);
+}
+
+/* One connect attempt; the fd, or -1 with errno set. */
+static int
+try_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof sa.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Start `deploy daemon` detached, its output to daemon.log. */
+static int
+start_daemon(const char *home, struct derr *e)
+{
+	char *log = xasprintf("%s/daemon.log", home);
+	char *exe = self_exe();
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		free(log);
+		free(exe);
+		return derr_errno(e, "cannot start the daemon");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		/* Double fork so the daemon is not our child. */
+		if (setsid() < 0 || fork() != 0)
+			_exit(0);
+		if (null >= 0)
+			dup2(null, 0);
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		if (null > 2)
+			close(null);
+		if (out > 2)
+			close(out);
+		execl(exe, "deploy", "daemon", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	free(log);
+	free(exe);
+	return 0;
+}
+
+/* Connect, starting the daemon first when asked to. */
+struct client *
+client_connect(const char *home, bool autostart, struct derr *e)
+{
+	char *path = client_socket_path(home);
+	long long deadline;
+	struct client *c;
+	int fd = try_connect(path);
+
+	if (fd < 0 && autostart && (errno == ENOENT ||
+				    errno == ECONNREFUSED)) {
+		if (deploy_home_ensure(home, e) < 0 ||
+		    start_daemon(home, e) < 0) {
+			free(path);
+			return NULL;
+		}
+		deadline = now_ms() + START_TIMEOUT_MS;
+		while ((fd = try_connect(path)) < 0 && now_ms() < deadline) {
+			struct timespec ts = { 0, 2 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (fd < 0) {
+			derr_set(e, "the daemon did not start within %d s "
+				 "(see '%s/daemon.log')",
+				 START_TIMEOUT_MS / 1000, home);
+			free(path);
+			return NULL;
+		}
+	} else if (fd < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			derr_set(e, "the daemon is not running");
+		else
+			derr_errno(e, "cannot connect to '%s'", path);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	strbuf_init(&c->in, 0);
+	return c;
+}
+
+/* Write all of s to fd. */
+static int
+send_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Send one request and read one reply line. */
+json_t *
+client_call(struct client *c, json_t *req, int timeout_ms, struct derr *e)
+{
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	json_t *reply = NULL;
+	char *line;
+	int rc;
+
+	json_object_set_new(req, "version", json_string(PROTO_VERSION));
+	line = proto_encode(req);
+	rc = send_all(c->fd, line, strlen(line));
+	free(line);
+	if (rc < 0) {
+		derr_errno(e, "cannot talk to the daemon");
+		return NULL;
+	}
+	while ((rc = proto_next(&c->in, &reply, e)) == 0) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		char buf[65536];
+		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		ssize_t n;
+
+		if (deadline >= 0 && wait <= 0) {
+			derr_set(e, "no answer from the daemon within %d ms",
+				 timeout_ms);
+			return NULL;
+		}
+		if (poll(&p, 1, wait) < 0 && errno != EINTR) {
+			derr_errno(e, "cannot talk to the daemon");
+			return NULL;
+		}
+		n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n == 0) {
+			derr_set(e, "the daemon closed the connection");
+			return NULL;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			derr_errno(e, "cannot talk to the daemon");
+			return NULL;
+		}
+		if (n > 0)
+			strbuf_add(&c->in, buf, (size_t)n);
+	}
+	return rc < 0 ? NULL : reply;
+}
+
+/* The connected socket. */
+int
+client_fd(const struct client *c)
+{
+	return c->fd;
+}
+
+/* Close and free. */
+void
+client_free(struct client *c)
+{
+	if (c == NULL)
+		return;
+	close(c->fd);
+	strbuf_release(&c->in);
+	free(c);
+}

@@ -1,0 +1,54 @@
+/* daemon.h: the supervisor daemon: sockets, signals, connections */
+#ifndef DEPLOY_DAEMON_H
+#define DEPLOY_DAEMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "loop.h"
+#include "strbuf.h"
+#include "util.h"
+
+struct sup;
+struct daemon;
+
+/* One control connection. */
+struct conn {
+	struct daemon *d;
+	int fd;
+	struct strbuf in, out;
+	bool dead;		/* closed at the end of this turn */
+	bool close_after;	/* close once out is written */
+	bool waiting;		/* a deferred reply is owed */
+};
+
+struct daemon {
+	char *home;
+	char *sock_path;
+	int lock_fd, listen_fd, sig_fd;
+	struct conn **conns;
+	size_t n_conns, cap_conns;
+	struct loop loop;
+	struct sup *sup;
+	long long started_ms;	/* wall clock */
+	bool shutting_down;	/* stopping every worker, then exit */
+	bool done;
+};
+
+/*
+ * Run the daemon for home in the foreground until SIGTERM/SIGINT or a
+ * "kill" request: take the lock, bind the socket, with resurrect start
+ * the apps of state.json (if there is one), supervise. Returns 0
+ * after a clean shutdown, -1 with e filled when it cannot start.
+ */
+int daemon_run(const char *home, bool resurrect, struct derr *e);
+
+/* Queue reply (stolen) on c; c may be NULL (the client left). */
+void conn_reply(struct conn *c, json_t *reply);
+/* Begin a graceful shutdown: stop every worker, save, exit. */
+void daemon_shutdown(struct daemon *d);
+
+/* Handle one request on c (core/ctl.c). */
+void ctl_handle(struct daemon *d, struct conn *c, json_t *req);
+
+#endif

@@ -1,0 +1,151 @@
+/* fileio.c: atomic file replacement and small path helpers */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Write all of data to fd, retrying short writes and EINTR. */
+static int
+write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fsync the directory holding path so a rename is durable. */
+static void
+sync_dir_of(const char *path)
+{
+	char *dir = path_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/* Replace (or create) path with data via a temp file and rename/link. */
+int
+write_file_atomic(const char *path, const void *data, size_t n,
+		  mode_t mode, bool replace, struct derr *e)
+{
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	int rc = -1;
+
+	if (fd < 0) {
+		derr_errno(e, "cannot create a temp file beside '%s'", path);
+		free(tmp);
+		return -1;
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, n) < 0 ||
+	    fsync(fd) < 0) {
+		derr_errno(e, "cannot write '%s'", tmp);
+		close(fd);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		derr_errno(e, "cannot write '%s'", tmp);
+		goto out;
+	}
+	if (replace ? rename(tmp, path) : link(tmp, path)) {
+		if (errno == EEXIST)
+			derr_set(e, "'%s' already exists", path);
+		else
+			derr_errno(e, "cannot write '%s'", path);
+		goto out;
+	}
+	sync_dir_of(path);
+	rc = 0;
+out:
+	if (rc < 0 || !replace)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* The directory part of path. */
+char *
+path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* dir/path, or path itself when absolute. */
+char *
+path_join(const char *dir, const char *path)
+{
+	if (path[0] == '/' || dir == NULL || dir[0] == '\0')
+		return xstrdup(path);
+	return xasprintf("%s/%s", dir, path);
+}
+
+/* Resolve a script: relative to dir if there, else a PATH name. */
+char *
+path_join_existing(const char *dir, const char *path)
+{
+	char *joined = path_join(dir, path);
+
+	if (path_exists(joined) || strchr(path, '/') != NULL)
+		return joined;
+	free(joined);
+	return xstrdup(path);
+}
+
+/* True when something exists at path. */
+bool
+path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Create path and its missing parents with mode. */
+int
+mkdir_p(const char *path, mode_t mode, struct derr *e)
+{
+	char *copy = xstrdup(path);
+
+	for (char *p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+			derr_errno(e, "cannot create directory '%s'", copy);
+			free(copy);
+			return -1;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* jsonpos.h: where things are in a JSON text (jansson keeps no positions) */
+#ifndef DEPLOY_JSONPOS_H
+#define DEPLOY_JSONPOS_H
+
+#include <stddef.h>
+
+/* One step of a path: an object key, or (key NULL) an array index. */
+struct jsonpos_step {
+	const char *key;
+	size_t index;
+};
+
+/* A place in the text: 1-based line, and column in characters. */
+struct jsonpos {
+	int line;
+	int col;
+};
+
+/*
+ * Find the value at path (n steps) in text, which must be valid JSON.
+ * With want_key, the last step's key is found instead of its value.
+ * When an object has a key twice, the later one counts (as in jansson).
+ * Fills *pos with the deepest thing found and returns the number of
+ * steps matched (n: all of them).
+ */
+size_t jsonpos_find(const char *text, size_t len,
+		    const struct jsonpos_step *path, size_t n, int want_key,
+		    struct jsonpos *pos);
+
+/* Called for each key that repeats one earlier in the same object. */
+typedef void (*jsonpos_dup_fn)(void *ud, const struct jsonpos_step *path,
+			       size_t n, struct jsonpos at,
+			       struct jsonpos first);
+
+/* Report every repeated object key in text (valid JSON) to fn. */
+void jsonpos_duplicates(const char *text, size_t len, jsonpos_dup_fn fn,
+			void *ud);
+
+/*
+ * Blank out what JavaScript accepts and JSON does not (// and block
+ * comments, a comma before '}' or ']') with spaces, in place, keeping
+ * every newline so lines and columns do not move. PM2 evaluates a
+ * .json ecosystem file as JavaScript, so its users may have both.
+ */
+void jsonpos_relax(char *text, size_t len);
+
+/* Format path as "apps[2].env.PORT" into buf (always terminated). */
+void jsonpos_format(const struct jsonpos_step *path, size_t n, char *buf,
+		    size_t size);
+
+#endif

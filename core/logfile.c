@@ -1,0 +1,658 @@
+/* logfile.c: worker log files: line assembly, date prefix, rotation */
+#include "logfile.h"
+#include "strbuf.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Flush early once this much is buffered, so a healthy file keeps the
+ * buffer small whatever the size of the chunks handed in. */
+#define LF_BATCH	(64 * 1024)
+/* A buffer this large is given back to malloc once it is empty. */
+#define LF_KEEP		(256 * 1024)
+/* Room for the rendered date prefix plus ": ". */
+#define LF_PREFIX_MAX	256
+
+struct logwriter {
+	struct logfile *lf;
+	struct strbuf line;		/* the partial last line */
+	struct timespec ts;		/* when that line began */
+};
+
+struct logfile {
+	char *path;
+	int fd;				/* -1: closed, opened on next flush */
+	bool regular;			/* a regular file: may rotate */
+	long long size;			/* bytes in the file at fd */
+	long long rotate_at;		/* rotate the current file past this */
+	long long max_size;
+	int max_files;
+	size_t max_pending;
+
+	char *datefmt;			/* compiled date format, or NULL */
+	bool date_ms;			/* it shows milliseconds */
+	long long prefix_key;		/* the time prefix[] was made for */
+	char prefix[LF_PREFIX_MAX];
+	size_t prefix_len;
+
+	struct strbuf out;		/* complete lines not yet written */
+	unsigned long long written;	/* stream position of out.buf[0] */
+	unsigned long long *cuts;	/* stream positions to rotate at */
+	size_t ncuts, cuts_cap, cut_head;
+
+	long long dropped;
+	int err;
+	bool stalled;			/* a write failed during this call */
+	int refs;
+	struct logwriter dflt;		/* the built-in writer */
+};
+
+/* ---- date formats ---- */
+
+/* One moment.js token and its extended-strftime equivalent. */
+struct moment_tok {
+	const char *tok;
+	const char *fmt;
+};
+
+/* Longer tokens first so "YYYY" wins over "YY". */
+static const struct moment_tok moment_toks[] = {
+	{ "YYYY", "%Y" }, { "YY", "%y" },
+	{ "MMMM", "%B" }, { "MMM", "%b" }, { "MM", "%m" }, { "M", "%-m" },
+	{ "DDDD", "%j" }, { "DD", "%d" }, { "D", "%-d" },
+	{ "dddd", "%A" }, { "ddd", "%a" },
+	{ "HH", "%H" }, { "H", "%-H" }, { "hh", "%I" }, { "h", "%-I" },
+	{ "mm", "%M" }, { "m", "%-M" }, { "ss", "%S" }, { "s", "%-S" },
+	{ "SSS", "%L" }, { "ZZ", "%z" }, { "Z", "%:z" },
+	{ "A", "%p" }, { "a", "%P" }, { "X", "%s" },
+};
+
+/* Append a literal character to a strftime format. */
+static void
+date_lit(struct strbuf *sb, char c)
+{
+	if (c == '%')
+		strbuf_addch(sb, '%');
+	strbuf_addch(sb, c);
+}
+
+/* Translate a moment.js format, or copy a strftime one; caller frees. */
+char *
+logfile_date_compile(const char *fmt)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strchr(fmt, '%') != NULL)
+		return xstrdup(fmt);
+	for (const char *p = fmt; *p != '\0';) {
+		size_t i;
+
+		if (*p == '[') {
+			for (p++; *p != '\0' && *p != ']'; p++)
+				date_lit(&sb, *p);
+			if (*p == ']')
+				p++;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(moment_toks); i++) {
+			size_t len = strlen(moment_toks[i].tok);
+
+			if (strncmp(p, moment_toks[i].tok, len) == 0) {
+				strbuf_addstr(&sb, moment_toks[i].fmt);
+				p += len;
+				break;
+			}
+		}
+		if (i == ARRAY_SIZE(moment_toks))
+			date_lit(&sb, *p++);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* The format is the app's log_date_format, a run-time string. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/*
+ * strftime one segment of a format onto buf+*len; 0 or -1 if it does not
+ * fit. A leading space makes an empty result tell apart from an overflow.
+ */
+static int
+date_strftime(char *seg, size_t seglen, const struct tm *tm,
+	      char *buf, size_t size, size_t *len)
+{
+	size_t n;
+
+	if (seglen == 1)
+		return 0;
+	seg[seglen] = '\0';
+	n = strftime(buf + *len, size - *len, seg, tm);
+	if (n == 0)
+		return -1;
+	memmove(buf + *len, buf + *len + 1, n);	/* drop the space */
+	*len += n - 1;
+	return 0;
+}
+#pragma GCC diagnostic pop
+
+/* Render a compiled date format for ts in local time; 0 if too long. */
+size_t
+logfile_date_render(const char *cfmt, const struct timespec *ts,
+		    char *buf, size_t size)
+{
+	char seg[LF_PREFIX_MAX], ext[48];
+	size_t seglen = 1, len = 0;
+	time_t t = ts->tv_sec;
+	struct tm tm;
+
+	if (size == 0 || localtime_r(&t, &tm) == NULL)
+		return 0;
+	buf[0] = '\0';
+	seg[0] = ' ';
+	for (const char *p = cfmt;;) {
+		size_t skip = 0;
+
+		ext[0] = '\0';
+		if (p[0] == '%' && p[1] == 'L') {
+			snprintf(ext, sizeof ext, "%03ld",
+				 (long)(ts->tv_nsec / 1000000));
+			skip = 2;
+		} else if (p[0] == '%' && p[1] == ':' && p[2] == 'z') {
+			long off = tm.tm_gmtoff;
+			char sign = off < 0 ? '-' : '+';
+
+			off = off < 0 ? -off : off;
+			snprintf(ext, sizeof ext, "%c%02ld:%02ld", sign,
+				 off / 3600, off / 60 % 60);
+			skip = 3;
+		}
+		if (*p == '\0' || skip) {
+			size_t elen = strlen(ext);
+
+			if (date_strftime(seg, seglen, &tm, buf, size,
+					  &len) < 0)
+				return 0;
+			seglen = 1;
+			if (*p == '\0')
+				break;
+			if (len + elen >= size)
+				return 0;
+			memcpy(buf + len, ext, elen + 1);
+			len += elen;
+			p += skip;
+			continue;
+		}
+		/* Keep a conversion whole, so "%%L" stays a literal "%L". */
+		skip = (p[0] == '%' && p[1] != '\0') ? 2 : 1;
+		if (seglen + skip >= sizeof seg)
+			return 0;
+		memcpy(seg + seglen, p, skip);
+		seglen += skip;
+		p += skip;
+	}
+	return len;
+}
+
+/* The "<date>: " prefix for a line that began at ts (cached per tick). */
+static void
+lf_prefix(struct logfile *lf, const struct timespec *ts)
+{
+	long long key = (long long)ts->tv_sec * 1000;
+	size_t n;
+
+	if (lf->date_ms)
+		key += ts->tv_nsec / 1000000;
+	if (key == lf->prefix_key)
+		return;
+	lf->prefix_key = key;
+	n = logfile_date_render(lf->datefmt, ts, lf->prefix,
+				sizeof lf->prefix - 2);
+	if (n > 0)
+		memcpy(lf->prefix + n, ": ", 3);
+	lf->prefix_len = n > 0 ? n + 2 : 0;
+}
+
+/* ---- the file ---- */
+
+/* The name of rotated file k (0: the path itself); caller frees. */
+char *
+logfile_rotated_name(const char *path, int k)
+{
+	return k == 0 ? xstrdup(path) : xasprintf("%s.%d", path, k);
+}
+
+/* Open the path for appending; -1 with errno (and lf->err) on failure. */
+static int
+lf_open_fd(struct logfile *lf)
+{
+	struct stat st;
+	int fd = open(lf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		      O_NOCTTY | O_NONBLOCK, 0640);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		lf->err = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = lf->err;
+		return -1;
+	}
+	lf->fd = fd;
+	lf->regular = S_ISREG(st.st_mode);
+	lf->size = lf->regular ? (long long)st.st_size : 0;
+	lf->rotate_at = lf->max_size;
+	return 0;
+}
+
+/* Close the file if open; the next one starts empty until opened. */
+static void
+lf_close_fd(struct logfile *lf)
+{
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	lf->size = 0;
+	lf->rotate_at = lf->max_size;
+}
+
+/* Rename a rotated file, or unlink the path when k is 0; ENOENT is ok. */
+static int
+lf_shift(const char *path, int from, int to)
+{
+	char *a = logfile_rotated_name(path, from);
+	char *b = logfile_rotated_name(path, to);
+	int rc = to > 0 ? rename(a, b) : unlink(a);
+
+	if (rc < 0 && errno == ENOENT)
+		rc = 0;
+	free(a);
+	free(b);
+	return rc;
+}
+
+/*
+ * Rotate: path.(k) -> path.(k+1) down from the first free slot (or from
+ * max_files-1), then path -> path.1, and close so the next write opens a
+ * fresh path. If a rename fails, keep writing to the current file and
+ * try again once it has grown by another max_size: a log that grows past
+ * its limit is better than lines lost.
+ */
+static void
+lf_rotate(struct logfile *lf)
+{
+	int gap = 1, k;
+
+	if (!lf->regular)
+		return;
+	for (; gap < lf->max_files; gap++) {
+		char *name = logfile_rotated_name(lf->path, gap);
+		struct stat st;
+		int missing = lstat(name, &st) < 0 && errno == ENOENT;
+
+		free(name);
+		if (missing)
+			break;
+	}
+	for (k = gap - 1; k >= 1; k--)
+		if (lf_shift(lf->path, k, k + 1) < 0)
+			goto failed;
+	if (lf_shift(lf->path, 0, lf->max_files > 0 ? 1 : 0) < 0)
+		goto failed;
+	lf_close_fd(lf);
+	return;
+failed:
+	lf->err = errno;
+	lf->rotate_at = lf->size + lf->max_size;
+}
+
+/* Drop the cut list once every cut has been passed. */
+static void
+lf_trim_cuts(struct logfile *lf)
+{
+	if (lf->cut_head == lf->ncuts)
+		lf->cut_head = lf->ncuts = 0;
+}
+
+/*
+ * Write out what is buffered, rotating at the recorded cuts. 0 when all
+ * is written; -1 when something stays pending. After one failure, later
+ * calls within the same public call return -1 at once, so a broken file
+ * costs one failed write per call, not one per line.
+ */
+static int
+lf_flush_out(struct logfile *lf)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	if (lf->stalled)
+		return -1;
+	while (off < lf->out.len) {
+		unsigned long long pos = lf->written + off;
+		size_t want = lf->out.len - off;
+		ssize_t n;
+
+		if (lf->cut_head < lf->ncuts &&
+		    lf->cuts[lf->cut_head] == pos) {
+			lf->cut_head++;
+			lf_rotate(lf);
+			continue;
+		}
+		if (lf->fd < 0 && lf_open_fd(lf) < 0) {
+			rc = -1;
+			break;
+		}
+		if (lf->cut_head < lf->ncuts &&
+		    lf->cuts[lf->cut_head] - pos < want)
+			want = lf->cuts[lf->cut_head] - pos;
+		n = write(lf->fd, lf->out.buf + off, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			lf->err = n < 0 ? errno : EIO;
+			rc = -1;
+			break;
+		}
+		off += (size_t)n;
+		lf->size += n;
+	}
+	lf->written += off;
+	if (off == lf->out.len && lf->out.alloc > LF_KEEP)
+		strbuf_release(&lf->out);
+	else if (off > 0)
+		strbuf_consume(&lf->out, off);
+	lf_trim_cuts(lf);
+	if (rc < 0)
+		lf->stalled = true;
+	else
+		lf->err = 0;
+	return rc;
+}
+
+/* Record that the file must rotate before stream position pos. */
+static void
+lf_add_cut(struct logfile *lf, unsigned long long pos)
+{
+	ARRAY_GROW(lf->cuts, lf->cuts_cap, lf->ncuts + 1);
+	lf->cuts[lf->ncuts++] = pos;
+}
+
+/* Size the file holding the end of the buffer will have. */
+static long long
+lf_tail_size(const struct logfile *lf)
+{
+	unsigned long long end = lf->written + lf->out.len;
+
+	if (lf->cut_head < lf->ncuts)
+		return (long long)(end - lf->cuts[lf->ncuts - 1]);
+	return lf->size + (long long)lf->out.len;
+}
+
+/*
+ * Accept one line, made of a then b (plus a '\n' when nl): prefix it,
+ * decide whether the file rotates before it, buffer it. Drops it (and
+ * counts) when the buffer stays full after a flush.
+ */
+static void
+lf_commit(struct logfile *lf, const struct timespec *ts,
+	  const char *a, size_t an, const char *b, size_t bn, bool nl)
+{
+	size_t plen = 0, len;
+
+	if (lf->datefmt != NULL) {
+		lf_prefix(lf, ts);
+		plen = lf->prefix_len;
+	}
+	len = plen + an + bn + (nl ? 1 : 0);
+	if (lf->out.len + len > lf->max_pending)
+		lf_flush_out(lf);
+	if (lf->out.len + len > lf->max_pending) {
+		lf->dropped += (long long)(an + bn);
+		return;
+	}
+	if (lf->max_size > 0 && lf->regular) {
+		long long tail = lf_tail_size(lf);
+		long long limit = lf->cut_head < lf->ncuts ?
+			lf->max_size : lf->rotate_at;
+
+		if (tail > 0 && tail + (long long)len > limit)
+			lf_add_cut(lf, lf->written + lf->out.len);
+	}
+	strbuf_add(&lf->out, lf->prefix, plen);
+	strbuf_add(&lf->out, a, an);
+	strbuf_add(&lf->out, b, bn);
+	if (nl)
+		strbuf_addch(&lf->out, '\n');
+	if (lf->out.len >= LF_BATCH)
+		lf_flush_out(lf);
+}
+
+/* Open a log file; see logfile.h. */
+struct logfile *
+logfile_open(const char *path, const struct logfile_opts *opts,
+	     struct derr *e)
+{
+	static const struct logfile_opts defaults = LOGFILE_OPTS_INIT;
+	struct logfile *lf;
+
+	if (opts == NULL)
+		opts = &defaults;
+	lf = xcalloc(1, sizeof *lf);
+	lf->path = xstrdup(path);
+	lf->fd = -1;
+	lf->max_size = opts->max_size > 0 ? opts->max_size : 0;
+	lf->max_files = opts->max_files > 0 ? opts->max_files : 0;
+	lf->max_pending = opts->max_pending ? opts->max_pending :
+		LOGFILE_MAX_PENDING_DEFAULT;
+	if (lf->max_pending < LOGFILE_PENDING_MIN)
+		lf->max_pending = LOGFILE_PENDING_MIN;
+	lf->prefix_key = -1;
+	strbuf_init(&lf->out, 0);
+	lf->refs = 1;
+	lf->dflt.lf = lf;
+	strbuf_init(&lf->dflt.line, 0);
+	if (opts->date_format != NULL && opts->date_format[0] != '\0') {
+		struct timespec now;
+		char probe[LF_PREFIX_MAX];
+
+		lf->datefmt = logfile_date_compile(opts->date_format);
+		lf->date_ms = strstr(lf->datefmt, "%L") != NULL;
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (logfile_date_render(lf->datefmt, &now, probe,
+					sizeof probe - 2) == 0) {
+			derr_set(e, "log date format '%s' is too long",
+				 opts->date_format);
+			goto fail;
+		}
+	}
+	if (lf_open_fd(lf) < 0) {
+		derr_errno(e, "cannot open log file '%s'", path);
+		goto fail;
+	}
+	lf->err = 0;
+	return lf;
+fail:
+	lf->refs = 0;
+	free(lf->datefmt);
+	free(lf->path);
+	free(lf);
+	return NULL;
+}
+
+/* Take a reference. */
+struct logfile *
+logfile_ref(struct logfile *lf)
+{
+	lf->refs++;
+	return lf;
+}
+
+/* Commit a writer's held partial line, ended with '\n'. */
+static void
+lw_flush_line(struct logwriter *w)
+{
+	if (w->line.len == 0)
+		return;
+	lf_commit(w->lf, &w->ts, w->line.buf, w->line.len, NULL, 0, true);
+	strbuf_release(&w->line);
+}
+
+/* Split data into lines and commit the complete ones; see logfile.h. */
+static void
+lw_write(struct logwriter *w, const char *data, size_t n)
+{
+	struct logfile *lf = w->lf;
+	struct timespec now = { 0, 0 };
+
+	if (lf->datefmt != NULL)
+		clock_gettime(CLOCK_REALTIME, &now);
+	lf->stalled = false;
+	while (n > 0) {
+		size_t room = LOGFILE_LINE_MAX - w->line.len;
+		size_t look = n < room + 1 ? n : room + 1;
+		const char *nl = memchr(data, '\n', look);
+		const struct timespec *ts = w->line.len ? &w->ts : &now;
+		size_t take;
+
+		if (nl != NULL)
+			take = (size_t)(nl - data) + 1;
+		else if (n > room)
+			take = room;
+		else {
+			if (w->line.len == 0)
+				w->ts = now;
+			strbuf_add(&w->line, data, n);
+			break;
+		}
+		lf_commit(lf, ts, w->line.buf, w->line.len, data, take,
+			  nl == NULL);
+		if (w->line.alloc > 4096)
+			strbuf_release(&w->line);
+		else
+			strbuf_reset(&w->line);
+		data += take;
+		n -= take;
+	}
+	lf_flush_out(lf);
+}
+
+/* Flush a writer's partial line and the file's pending bytes. */
+static void
+lw_flush(struct logwriter *w)
+{
+	w->lf->stalled = false;
+	lw_flush_line(w);
+	lf_flush_out(w->lf);
+}
+
+/* Drop a reference; the last one flushes and frees. */
+void
+logfile_free(struct logfile *lf)
+{
+	if (lf == NULL || --lf->refs > 0)
+		return;
+	lw_flush(&lf->dflt);
+	strbuf_release(&lf->dflt.line);
+	lf_close_fd(lf);
+	strbuf_release(&lf->out);
+	free(lf->cuts);
+	free(lf->datefmt);
+	free(lf->path);
+	free(lf);
+}
+
+/* Write through the built-in writer. */
+void
+logfile_write(struct logfile *lf, const char *data, size_t n)
+{
+	lw_write(&lf->dflt, data, n);
+}
+
+/* Flush the built-in writer and retry pending bytes. */
+void
+logfile_flush(struct logfile *lf)
+{
+	lw_flush(&lf->dflt);
+}
+
+/* Close and reopen the path; pending bytes go to the new file. */
+int
+logfile_reopen(struct logfile *lf, struct derr *e)
+{
+	lf_close_fd(lf);
+	if (lf_open_fd(lf) < 0)
+		return derr_errno(e, "cannot open log file '%s'", lf->path);
+	lf->stalled = false;
+	lf_flush_out(lf);
+	return 0;
+}
+
+/* Bytes of worker output dropped. */
+long long
+logfile_dropped(const struct logfile *lf)
+{
+	return lf->dropped;
+}
+
+/* Bytes buffered, not yet written. */
+size_t
+logfile_pending(const struct logfile *lf)
+{
+	return lf->out.len;
+}
+
+/* errno of the last failure, 0 when all is written. */
+int
+logfile_errno(const struct logfile *lf)
+{
+	return lf->err;
+}
+
+/* The log file's path. */
+const char *
+logfile_path(const struct logfile *lf)
+{
+	return lf->path;
+}
+
+/* A new producer on lf, holding a reference. */
+struct logwriter *
+logwriter_new(struct logfile *lf)
+{
+	struct logwriter *w = xcalloc(1, sizeof *w);
+
+	w->lf = logfile_ref(lf);
+	strbuf_init(&w->line, 0);
+	return w;
+}
+
+/* Hand a producer's bytes to its file. */
+void
+logwriter_write(struct logwriter *w, const char *data, size_t n)
+{
+	lw_write(w, data, n);
+}
+
+/* Flush a producer's partial line and the file's pending bytes. */
+void
+logwriter_flush(struct logwriter *w)
+{
+	lw_flush(w);
+}
+
+/* Flush, release the file reference, free. */
+void
+logwriter_free(struct logwriter *w)
+{
+	if (w == NULL)
+		return;
+	lw_flush(w);
+	strbuf_release(&w->line);
+	logfile_free(w->lf);
+	free(w);
+}

@@ -1,0 +1,223 @@
+/* sup.c: the supervisor: its loop hooks, reaping, sampling, shutdown */
+#include "daemon.h"
+#include "fileio.h"
+#include "procstat.h"
+#include "ready.h"
+#include "sup_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SAMPLE_EVERY_MS 1000
+
+/* A supervisor with no apps, its logs dir and notify socket ready. */
+struct sup *
+sup_new(struct daemon *d, struct derr *e)
+{
+	struct sup *s = xcalloc(1, sizeof *s);
+
+	s->d = d;
+	s->home = xstrdup(d->home);
+	s->logs_dir = xasprintf("%s/logs", d->home);
+	s->notify_path = xasprintf("%s/notify.sock", d->home);
+	s->logs = logs_new();
+	s->proc = procstat_new("/proc");
+	s->next_sample = -1;
+	if (mkdir_p(s->logs_dir, 0700, e) < 0)
+		goto fail;
+	unlink(s->notify_path);
+	s->notify = notify_open(s->notify_path, e);
+	if (s->notify == NULL)
+		goto fail;
+	return s;
+fail:
+	sup_free(s);
+	return NULL;
+}
+
+/* Free the supervisor. */
+void
+sup_free(struct sup *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n_apps; i++)
+		app_free(s->apps[i]);
+	free(s->apps);
+	for (size_t i = 0; i < s->n_jobs; i++)
+		job_free(s->jobs[i]);
+	free(s->jobs);
+	if (s->notify != NULL) {
+		notify_close(s->notify);
+		unlink(s->notify_path);
+	}
+	logs_free(s->logs);
+	procstat_free(s->proc);
+	free(s->notify_path);
+	free(s->logs_dir);
+	free(s->home);
+	free(s);
+}
+
+/* Read sd_notify datagrams: READY=1 from a worker (or its child). */
+static void
+notify_event(void *arg, int fd, short revents)
+{
+	struct sup *s = arg;
+	char buf[4096];
+	pid_t sender;
+
+	(void)fd;
+	(void)revents;
+	while (notify_recv(s->notify, &sender, buf, sizeof buf) > 0)
+		ready_on_notify(s, sender, buf);
+}
+
+/* Register the fds and deadlines of every instance and job. */
+void
+sup_watch(struct sup *s, struct loop *l)
+{
+	bool any = false;
+
+	loop_add(l, notify_fd(s->notify), POLLIN, notify_event, s);
+	for (size_t a = 0; a < s->n_apps; a++) {
+		struct sup_app *app = s->apps[a];
+
+		for (size_t i = 0; i < app->n_inst; i++) {
+			inst_watch(app->inst[i], l);
+			any = any || inst_has_process(app->inst[i]);
+		}
+	}
+	for (size_t i = 0; i < s->n_jobs; i++)
+		loop_deadline(l, s->jobs[i]->deadline);
+	ready_http_watch(l);
+	if (any) {
+		if (s->next_sample < 0)
+			s->next_sample = now_ms() + SAMPLE_EVERY_MS;
+		loop_deadline(l, s->next_sample);
+	} else {
+		s->next_sample = -1;
+	}
+}
+
+/* Find the instance whose process is pid. */
+static struct sup_inst *
+inst_by_pid(const struct sup *s, pid_t pid)
+{
+	for (size_t a = 0; a < s->n_apps; a++)
+		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
+			if (s->apps[a]->inst[i]->pid == pid)
+				return s->apps[a]->inst[i];
+	return NULL;
+}
+
+/* Reap every exited child and tell its instance. */
+void
+sup_reap(struct sup *s)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct sup_inst *in = inst_by_pid(s, pid);
+
+		if (in != NULL)
+			inst_on_exit(in, status);
+	}
+}
+
+/* Sample CPU and memory; restart instances over max_memory_restart. */
+static void
+sample(struct sup *s)
+{
+	struct proc_usage u;
+	struct derr e;
+
+	if (procstat_refresh(s->proc, &e) < 0)
+		return;
+	for (size_t a = 0; a < s->n_apps; a++) {
+		struct sup_app *app = s->apps[a];
+
+		for (size_t i = 0; i < app->n_inst; i++) {
+			struct sup_inst *in = app->inst[i];
+
+			if (in->pid <= 0 || procstat_tree(s->proc, in->pid,
+							  &u) < 0)
+				continue;
+			in->cpu = u.cpu_pct;
+			in->rss = u.rss_bytes;
+			if (app->cfg->max_memory_restart > 0 &&
+			    in->rss > app->cfg->max_memory_restart &&
+			    in->state == WS_ONLINE)
+				inst_memory_restart(in);
+		}
+	}
+	logs_retry(s->logs);
+}
+
+/* Timers, probes, sampling, reloads, finished jobs, cleanup. */
+void
+sup_after_turn(struct sup *s)
+{
+	long long now = now_ms();
+	size_t out = 0;
+
+	ready_http_run();
+	for (size_t a = 0; a < s->n_apps; a++) {
+		struct sup_app *app = s->apps[a];
+
+		for (size_t i = 0; i < app->n_inst; i++)
+			inst_tick(app->inst[i], now);
+		if (app->reload != NULL)
+			reload_tick(app);
+	}
+	if (s->next_sample >= 0 && now >= s->next_sample) {
+		sample(s);
+		s->next_sample = now + SAMPLE_EVERY_MS;
+	}
+	jobs_check(s);
+	for (size_t a = 0; a < s->n_apps; a++) {
+		struct sup_app *app = s->apps[a];
+
+		app_sweep(app);
+		if (app->removing && app->n_inst == 0) {
+			app_free(app);
+			continue;
+		}
+		s->apps[out++] = app;
+	}
+	s->n_apps = out;
+}
+
+/* Stop every instance of every app. */
+void
+sup_stop_all(struct sup *s)
+{
+	for (size_t a = 0; a < s->n_apps; a++)
+		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
+			inst_stop(s->apps[a]->inst[i]);
+}
+
+/* True when no instance has a process left. */
+bool
+sup_all_stopped(const struct sup *s)
+{
+	for (size_t a = 0; a < s->n_apps; a++)
+		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
+			if (inst_has_process(s->apps[a]->inst[i]))
+				return false;
+	return true;
+}
+
+/* Rolling reload of every app (SIGHUP). */
+void
+sup_reload_all(struct sup *s)
+{
+	for (size_t a = 0; a < s->n_apps; a++)
+		if (s->apps[a]->reload == NULL)
+			reload_begin(s->apps[a], 1);
+}

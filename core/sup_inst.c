@@ -1,0 +1,442 @@
+/* sup_inst.c: one worker instance: spawn, stop, exit, timers, output */
+#include "ready.h"
+#include "spawn.h"
+#include "fileio.h"
+#include "logfile.h"
+#include "sup_int.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Log a line to the daemon's log with the local time. */
+void
+sup_log(const char *fmt, ...)
+{
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S",
+		 localtime_r(&t, &tm));
+	fprintf(stderr, "%s ", stamp);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A new stopped instance of app. */
+struct sup_inst *
+inst_new(struct sup_app *app, int index)
+{
+	struct sup_inst *in = xcalloc(1, sizeof *in);
+
+	in->app = app;
+	in->index = index;
+	in->state = WS_STOPPED;
+	in->out_fd = in->err_fd = -1;
+	in->deadline = in->next_probe = -1;
+	in->exit_status = -1;
+	return in;
+}
+
+/* Close the output pipes, flushing what they held. */
+static void
+close_pipes(struct sup_inst *in)
+{
+	if (in->out_fd >= 0)
+		close(in->out_fd);
+	if (in->err_fd >= 0)
+		close(in->err_fd);
+	in->out_fd = in->err_fd = -1;
+	logs_detach(in);
+}
+
+/* Free an instance (its process, if any, is not touched). */
+void
+inst_free(struct sup_inst *in)
+{
+	if (in == NULL)
+		return;
+	ready_end(in);
+	close_pipes(in);
+	free(in->reason);
+	free(in);
+}
+
+/* Replace the instance's reason text. */
+void
+inst_set_reason(struct sup_inst *in, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(in->reason);
+	va_start(ap, fmt);
+	in->reason = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* True while the instance has a process (not yet reaped). */
+bool
+inst_has_process(const struct sup_inst *in)
+{
+	return in->pid > 0;
+}
+
+/* The command line: interpreter, its args, script, args. */
+static char **
+build_argv(const struct eco_app *cfg)
+{
+	char **argv = xcalloc(1, sizeof *argv);
+	char *script;
+
+	if (cfg->shell) {
+		argv = strv_push(argv, "/bin/sh");
+		argv = strv_push(argv, "-c");
+		return strv_push(argv, cfg->script);
+	}
+	script = path_join_existing(cfg->cwd, cfg->script);
+	if (cfg->interpreter != NULL) {
+		argv = strv_push(argv, cfg->interpreter);
+		for (char **a = cfg->interpreter_args; a && *a; a++)
+			argv = strv_push(argv, *a);
+	}
+	argv = strv_push(argv, script);
+	for (char **a = cfg->args; a && *a; a++)
+		argv = strv_push(argv, *a);
+	free(script);
+	return argv;
+}
+
+/* The environment: the daemon's, the app's, PORT and instance var. */
+static char **
+build_env(const struct sup_inst *in)
+{
+	struct eco_env env = { 0 }, own;
+	char **out = xcalloc(1, sizeof *out);
+
+	for (char **e = environ; *e != NULL; e++) {
+		char *eq = strchr(*e, '=');
+
+		if (eq != NULL) {
+			char *name = xstrndup(*e, (size_t)(eq - *e));
+			eco_env_set(&env, name, eq + 1);
+			free(name);
+		}
+	}
+	eco_instance_env(in->app->cfg, in->index, &own);
+	for (size_t i = 0; i < own.n; i++)
+		eco_env_set(&env, own.vars[i].name, own.vars[i].value);
+	eco_env_free(&own);
+	for (size_t i = 0; i < env.n; i++) {
+		char *kv = xasprintf("%s=%s", env.vars[i].name,
+				     env.vars[i].value);
+		out = strv_push(out, kv);
+		free(kv);
+	}
+	eco_env_free(&env);
+	return out;
+}
+
+/* Fork and exec the worker; -1 with the reason set on failure. */
+static int
+do_spawn(struct sup_inst *in)
+{
+	const struct eco_app *cfg = in->app->cfg;
+	char **argv = build_argv(cfg), **envp = build_env(in);
+	struct spawn_req req = {
+		.argv = (const char *const *)argv,
+		.envp = (const char *const *)envp,
+		.cwd = cfg->cwd,
+		.listen_fd = in->app->listen_fd,
+		.notify_socket = cfg->wait_ready ? in->app->s->notify_path
+						 : NULL,
+	};
+	struct spawn_result res;
+	struct derr e;
+	int rc = -1;
+
+	close_pipes(in);
+	if (logs_attach(in->app->s, in, &e) < 0) {
+		inst_set_reason(in, "%s", e.msg);
+		goto out;
+	}
+	if (spawn_worker(&req, &res, &e) < 0) {
+		inst_set_reason(in, "%s", e.msg);
+		logs_detach(in);
+		goto out;
+	}
+	in->pid = res.pid;
+	in->out_fd = res.out_fd;
+	in->err_fd = res.err_fd;
+	in->started_mono = now_ms();
+	in->started_wall = wall_ms();
+	in->ready_failed = false;
+	in->cpu = 0;
+	in->rss = 0;
+	sup_log("%s:%d: started pid %d", cfg->name, in->index, (int)in->pid);
+	ready_begin(in, in->started_mono);
+	rc = 0;
+out:
+	strv_free(argv);
+	strv_free(envp);
+	return rc;
+}
+
+/* Carry out one transition's actions, then enter its state. */
+static void
+apply(struct sup_inst *in, const struct transition *t)
+{
+	const struct eco_app *cfg = in->app->cfg;
+	struct transition next = *t;
+	long long now = now_ms();
+
+	if (t->actions & (WA_CANCEL_RESTART_TIMER | WA_CANCEL_KILL_TIMER))
+		in->deadline = -1;
+	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0)
+		spawn_signal_group(in->pid, cfg->kill_signal);
+	if (t->actions & WA_ARM_KILL_TIMER)
+		in->deadline = now + cfg->kill_timeout;
+	if ((t->actions & WA_SIGNAL_KILL) && in->pid > 0)
+		spawn_signal_group(in->pid, SIGKILL);
+	if (t->actions & WA_RESET_CRASHES)
+		restart_state_reset(&in->rs);
+	if (t->actions & WA_COUNT_RESTART)
+		in->rs.restarts++;
+	if (t->actions & WA_APPLY_POLICY) {
+		struct restart_policy p;
+		long delay = 0;
+		enum restart_verdict v;
+
+		restart_policy_from_app(&p, cfg);
+		v = restart_on_exit(&p, &in->rs, in->exit_status,
+				    (long)(now - in->started_mono), &delay);
+		worker_verdict(v, &next);
+		if (next.actions & WA_ARM_RESTART_TIMER)
+			in->deadline = now + delay;
+		if (v != RESTART_STOPPED || in->reason == NULL)
+			sup_log("%s:%d: %s", cfg->name, in->index,
+				restart_verdict_name(v));
+	}
+	if (next.next != WS_STARTING)
+		ready_end(in);
+	in->state = next.next;
+	if (next.next == WS_ERRORED && next.reason != WR_NONE)
+		in->why_errored = next.reason;
+	if (next.actions & WA_SPAWN) {
+		if (do_spawn(in) < 0) {
+			inst_event(in, EV_EXEC_FAILED);
+			return;
+		}
+	}
+}
+
+/* Feed an event to the instance's state table. */
+void
+inst_event(struct sup_inst *in, enum wevent ev)
+{
+	struct transition t;
+
+	if (worker_transition(in->state, ev, &t) < 0) {
+		sup_log("%s:%d: event '%s' in state '%s' ignored",
+			in->app->cfg->name, in->index, wevent_name(ev),
+			wstate_name(in->state));
+		return;
+	}
+	apply(in, &t);
+}
+
+/* User start. */
+void
+inst_start(struct sup_inst *in)
+{
+	free(in->reason);
+	in->reason = NULL;
+	in->why_errored = WR_NONE;
+	inst_event(in, EV_START);
+}
+
+/* User stop: the stop signal, SIGKILL after kill_timeout. */
+void
+inst_stop(struct sup_inst *in)
+{
+	in->restart_pending = false;
+	inst_event(in, EV_STOP);
+}
+
+/* User restart: stop, then spawn again. */
+void
+inst_restart(struct sup_inst *in)
+{
+	inst_event(in, EV_RESTART);
+}
+
+/* RSS over max_memory_restart: a graceful restart, counted. */
+void
+inst_memory_restart(struct sup_inst *in)
+{
+	char mem[32];
+
+	snprintf(mem, sizeof mem, "%lld", in->rss);
+	inst_set_reason(in, "memory %s bytes over max_memory_restart", mem);
+	sup_log("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
+	inst_event(in, EV_MEMORY_LIMIT);
+}
+
+/* Move what a pipe holds into the log; -1 at EOF or error. */
+static int
+drain_pipe(int fd, struct logwriter *w)
+{
+	char buf[65536];
+
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t n = read(fd, buf, sizeof buf);
+
+		if (n > 0) {
+			if (w != NULL)
+				logwriter_write(w, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Describe a wait status: "exited with code 1", "killed by SIGKILL". */
+static void
+describe_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exited with code %d",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "killed by SIG%s",
+			 sigabbrev_np(WTERMSIG(status)) ?
+			 sigabbrev_np(WTERMSIG(status)) : "?");
+	else
+		snprintf(buf, size, "status %d", status);
+}
+
+/* The process was reaped: flush its output, end its group, decide. */
+void
+inst_on_exit(struct sup_inst *in, int status)
+{
+	char how[64];
+	pid_t pid = in->pid;
+	bool asked = in->state == WS_STOPPING || in->state == WS_RESTARTING;
+
+	if (in->out_fd >= 0)
+		drain_pipe(in->out_fd, in->out);
+	if (in->err_fd >= 0)
+		drain_pipe(in->err_fd, in->err);
+	close_pipes(in);
+	/* Nothing of the group outlives its leader. */
+	spawn_signal_group(pid, SIGKILL);
+	in->pid = 0;
+	in->exit_status = status;
+	describe_status(status, how, sizeof how);
+	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
+		how);
+	if (!asked)
+		inst_set_reason(in, "%s", how);
+	inst_event(in, EV_EXIT);
+	if (in->state == WS_ERRORED && in->why_errored == WR_CRASH_LOOP)
+		inst_set_reason(in, "%s; %s", how,
+				wreason_name(in->why_errored));
+}
+
+/* Timers: kill after kill_timeout, restart after its delay, readiness. */
+void
+inst_tick(struct sup_inst *in, long long now)
+{
+	if (in->state == WS_STARTING) {
+		ready_tick(in, now);
+		return;
+	}
+	if (in->deadline < 0 || now < in->deadline)
+		return;
+	in->deadline = -1;
+	if (in->state == WS_STOPPING || in->state == WS_RESTARTING)
+		inst_event(in, EV_KILL_TIMEOUT);
+	else if (in->state == WS_WAITING_RESTART)
+		inst_event(in, EV_RESTART_TIMER);
+}
+
+/* Loop callback: worker output is ready. */
+static void
+pipe_event(void *arg, int fd, short revents)
+{
+	struct sup_inst *in = arg;
+	bool err = fd == in->err_fd;
+
+	(void)revents;
+	if (drain_pipe(fd, err ? in->err : in->out) < 0) {
+		close(fd);
+		if (err)
+			in->err_fd = -1;
+		else
+			in->out_fd = -1;
+	}
+}
+
+/* Register the instance's pipes, probes and deadline. */
+void
+inst_watch(struct sup_inst *in, struct loop *l)
+{
+	if (in->out_fd >= 0)
+		loop_add(l, in->out_fd, POLLIN, pipe_event, in);
+	if (in->err_fd >= 0)
+		loop_add(l, in->err_fd, POLLIN, pipe_event, in);
+	loop_deadline(l, in->deadline);
+	if (in->state == WS_STARTING)
+		ready_watch(in, l);
+}
+
+/* The instance as one "ls" row. */
+json_t *
+inst_to_json(const struct sup_inst *in)
+{
+	const struct eco_app *cfg = in->app->cfg;
+	long long up = in->pid > 0 ? now_ms() - in->started_mono : 0;
+	const char *status = in->retiring ? "retiring" :
+		in->state == WS_RESTARTING ? "stopping" :
+		wstate_name(in->state);
+	json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:f, s:I, s:i, s:I, s:I}",
+		"app", cfg->name, "instance", in->index, "pid", (int)in->pid,
+		"status", status, "cpu", in->cpu, "memory",
+		(json_int_t)in->rss, "restarts", in->rs.restarts,
+		"uptime_ms", (json_int_t)up, "started",
+		(json_int_t)(in->pid > 0 ? in->started_wall : 0));
+
+	if (cfg->port > 0)
+		json_object_set_new(o, "port", json_integer(cfg->port +
+							    in->index));
+	if (cfg->listen != NULL)
+		json_object_set_new(o, "listen", json_string(cfg->listen));
+	if (in->reason != NULL)
+		json_object_set_new(o, "reason", json_string(in->reason));
+	if (in->ready_failed)
+		json_object_set_new(o, "ready", json_false());
+	json_object_set_new(o, "out_log", in->log_path[0] ?
+		json_string(in->log_path[0]) : json_null());
+	json_object_set_new(o, "err_log", in->log_path[1] ?
+		json_string(in->log_path[1]) : json_null());
+	json_object_set_new(o, "dropped_bytes", json_integer(
+		(in->log_path[0] ? logs_dropped(in->app->s->logs,
+						in->log_path[0]) : 0) +
+		(in->log_path[1] ? logs_dropped(in->app->s->logs,
+						in->log_path[1]) : 0)));
+	return o;
+}

@@ -1,0 +1,171 @@
+/* sup_logs.c: each instance's log files, shared by path (merge_logs) */
+#include "fileio.h"
+#include "logfile.h"
+#include "sup_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct log_entry {
+	char *path;
+	struct logfile *lf;	/* our reference */
+	int users;
+};
+
+struct sup_logs {
+	struct log_entry *e;
+	size_t n, cap;
+};
+
+/* An empty registry. */
+struct sup_logs *
+logs_new(void)
+{
+	return xcalloc(1, sizeof(struct sup_logs));
+}
+
+/* Close every file. */
+void
+logs_free(struct sup_logs *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		logfile_free(l->e[i].lf);
+		free(l->e[i].path);
+	}
+	free(l->e);
+	free(l);
+}
+
+/* "dir/name-3.log" from "dir/name.log" and 3. */
+static char *
+insert_index(const char *path, int index)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+
+	if (dot == NULL || (slash != NULL && dot < slash) || dot == path ||
+	    dot[-1] == '/')
+		return xasprintf("%s-%d", path, index);
+	return xasprintf("%.*s-%d%s", (int)(dot - path), path, index, dot);
+}
+
+/* The log path of an instance's stdout (err false) or stderr. */
+char *
+logs_path(const struct sup *s, const struct sup_inst *in, bool err)
+{
+	const struct eco_app *cfg = in->app->cfg;
+	const char *given = err ? cfg->error_file : cfg->out_file;
+	const char *kind = err ? "err" : "out";
+	char *full, *out;
+
+	if (given == NULL) {
+		if (cfg->merge_logs)
+			return xasprintf("%s/%s-%s.log", s->logs_dir,
+					 cfg->name, kind);
+		return xasprintf("%s/%s-%d-%s.log", s->logs_dir, cfg->name,
+				 in->index, kind);
+	}
+	full = path_join(cfg->cwd, given);
+	if (cfg->merge_logs || cfg->instances == 1 ||
+	    strcmp(given, "/dev/null") == 0)
+		return full;
+	out = insert_index(full, in->index);
+	free(full);
+	return out;
+}
+
+/* Open path or share the open one; a new writer on it. */
+static struct logwriter *
+logs_writer(struct sup_logs *l, const char *path,
+	    const struct eco_app *cfg, struct derr *e)
+{
+	struct logfile_opts o = LOGFILE_OPTS_INIT;
+	struct logfile *lf;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->e[i].path, path) == 0) {
+			l->e[i].users++;
+			return logwriter_new(l->e[i].lf);
+		}
+	}
+	o.max_size = cfg->log_max_size;
+	o.max_files = cfg->log_max_files;
+	o.date_format = cfg->log_date_format;
+	lf = logfile_open(path, &o, e);
+	if (lf == NULL)
+		return NULL;
+	ARRAY_GROW(l->e, l->cap, l->n + 1);
+	l->e[l->n++] = (struct log_entry){ xstrdup(path), lf, 1 };
+	return logwriter_new(lf);
+}
+
+/* Give up one use of the file at path; close it with the last. */
+static void
+logs_release(struct sup_logs *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->e[i].path, path) != 0 || --l->e[i].users > 0)
+			continue;
+		logfile_free(l->e[i].lf);
+		free(l->e[i].path);
+		l->e[i] = l->e[--l->n];
+		return;
+	}
+}
+
+/* Open the instance's out and err writers. */
+int
+logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
+{
+	in->log_path[0] = logs_path(s, in, false);
+	in->log_path[1] = logs_path(s, in, true);
+	in->out = logs_writer(s->logs, in->log_path[0], in->app->cfg, e);
+	if (in->out != NULL)
+		in->err = logs_writer(s->logs, in->log_path[1], in->app->cfg,
+				      e);
+	if (in->err == NULL) {
+		logs_detach(in);
+		return -1;
+	}
+	return 0;
+}
+
+/* Flush and drop the instance's writers. */
+void
+logs_detach(struct sup_inst *in)
+{
+	struct sup *s = in->app->s;
+
+	for (int k = 0; k < 2; k++) {
+		struct logwriter **w = k ? &in->err : &in->out;
+
+		if (*w != NULL) {
+			logwriter_free(*w);
+			*w = NULL;
+			logs_release(s->logs, in->log_path[k]);
+		}
+		free(in->log_path[k]);
+		in->log_path[k] = NULL;
+	}
+}
+
+/* Retry bytes a full disk held back. */
+void
+logs_retry(struct sup_logs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (logfile_pending(l->e[i].lf) > 0)
+			logfile_flush(l->e[i].lf);
+}
+
+/* Bytes dropped so far on the file at path (0 when not open). */
+long long
+logs_dropped(const struct sup_logs *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->e[i].path, path) == 0)
+			return logfile_dropped(l->e[i].lf);
+	return 0;
+}

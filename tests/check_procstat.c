@@ -1,0 +1,334 @@
+/* check_procstat.c: process tree CPU% and RSS from fixture and real /proc */
+#include <check.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/procstat.h"
+
+#define FIXTURES "tests/fixtures/proc"
+
+/* A temporary symlink standing in for the proc root, so one sampler
+ * can read t0 and then t1. */
+struct fxroot {
+	char dir[64];
+	char link[96];
+};
+
+/* Make the temporary directory of a fixture root. */
+static void
+fx_init(struct fxroot *fx)
+{
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/check_procstat.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fx->dir));
+	snprintf(fx->link, sizeof fx->link, "%s/proc", fx->dir);
+}
+
+/* Point the fixture root at tests/fixtures/proc/<name>. */
+static void
+fx_point(struct fxroot *fx, const char *name)
+{
+	char rel[PATH_MAX], abs[PATH_MAX];
+
+	snprintf(rel, sizeof rel, "%s/%s", FIXTURES, name);
+	ck_assert_ptr_nonnull(realpath(rel, abs));
+	unlink(fx->link);
+	ck_assert_int_eq(symlink(abs, fx->link), 0);
+}
+
+/* Remove the fixture root. */
+static void
+fx_done(struct fxroot *fx)
+{
+	unlink(fx->link);
+	rmdir(fx->dir);
+}
+
+/* Refresh ps from each fixture named in snaps (NULL-terminated). */
+static void
+sample_fixtures(struct procstat *ps, struct fxroot *fx,
+		const char *const *snaps)
+{
+	struct derr e = { "" };
+
+	for (; *snaps != NULL; snaps++) {
+		fx_point(fx, *snaps);
+		ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
+	}
+}
+
+static const struct tree_row {
+	const char *snaps[3];
+	pid_t root;
+	int rc;
+	int nprocs;
+	long long pages;	/* statm resident */
+	double cpu;
+} tree_rows[] = {
+	/* first sample: trees, RSS, CPU 0 */
+	{ { "t0" }, 1, 0, 8, 2190, 0 },
+	{ { "t0" }, 100, 0, 6, 2080, 0 },
+	{ { "t0" }, 200, 0, 3, 1550, 0 },
+	{ { "t0" }, 201, 0, 2, 550, 0 },	/* "(my (weird) app)" */
+	{ { "t0" }, 202, 0, 1, 50, 0 },		/* "(x) (y)" */
+	{ { "t0" }, 300, 0, 2, 330, 0 },
+	{ { "t0" }, 203, -1, 0, 0, 0 },		/* no stat: vanished */
+	{ { "t0" }, 500, -1, 0, 0, 0 },		/* stat cut short */
+	{ { "t0" }, 600, -1, 0, 0, 0 },		/* no statm */
+	{ { "t0" }, 123, -1, 0, 0, 0 },		/* "123abc" is no pid */
+	{ { "t0" }, 999, -1, 0, 0, 0 },
+	/* t0 then t1: 400 jiffies over 4 CPUs, 1 tick = 1% */
+	{ { "t0", "t1" }, 200, 0, 3, 1770, 75.0 },	/* 50+15+10 new */
+	{ { "t0", "t1" }, 201, 0, 2, 670, 25.0 },
+	{ { "t0", "t1" }, 100, 0, 5, 2290, 84.0 },
+	{ { "t0", "t1" }, 300, 0, 1, 320, 5.0 },	/* reused pid */
+	{ { "t0", "t1" }, 301, 0, 1, 30, 2.0 },		/* stale ppid */
+	{ { "t0", "t1" }, 400, 0, 1, 10, 0.0 },
+	{ { "t0", "t1" }, 700, 0, 1, 5, 400.0 },	/* clamped */
+	{ { "t0", "t1" }, 1, 0, 8, 2405, 400.0 },
+	{ { "t0", "t1" }, 202, -1, 0, 0, 0 },		/* exited */
+	/* no time passed, or time went backwards: 0, never negative */
+	{ { "t0", "t0" }, 200, 0, 3, 1550, 0.0 },
+	{ { "t1", "t0" }, 100, 0, 6, 2080, 0.0 },
+};
+
+/* Each row: sample the fixtures, check the tree of one root. */
+START_TEST(test_tree_rows)
+{
+	const struct tree_row *r = &tree_rows[_i];
+	struct proc_usage u = { -1, -1, -1 };
+	long pg = sysconf(_SC_PAGESIZE);
+	struct fxroot fx;
+	struct procstat *ps;
+
+	fx_init(&fx);
+	ps = procstat_new(fx.link);
+	sample_fixtures(ps, &fx, r->snaps);
+	ck_assert_int_eq(procstat_tree(ps, r->root, &u), r->rc);
+	if (r->rc == 0) {
+		ck_assert_int_eq(u.nprocs, r->nprocs);
+		ck_assert_int_eq(u.rss_bytes, r->pages * pg);
+		ck_assert_double_eq_tol(u.cpu_pct, r->cpu, 1e-9);
+	}
+	procstat_free(ps);
+	fx_done(&fx);
+}
+END_TEST
+
+static const struct desc_row {
+	pid_t root;
+	size_t max;
+	int rc;
+	pid_t want[8];
+	size_t nwant;
+} desc_rows[] = {
+	{ 100, 8, 5, { 200, 201, 202, 300, 301 }, 5 },	/* preorder */
+	{ 100, 2, 5, { 200, 201 }, 2 },			/* truncated */
+	{ 200, 8, 2, { 201, 202 }, 2 },
+	{ 202, 8, 0, { 0 }, 0 },			/* a leaf */
+	{ 1, 0, 7, { 0 }, 0 },				/* count only */
+	{ 203, 8, -1, { 0 }, 0 },			/* vanished */
+};
+
+/* Each row: the descendants of a root in t0. */
+START_TEST(test_descendants)
+{
+	const struct desc_row *r = &desc_rows[_i];
+	pid_t out[8] = { 0 };
+	const char *const snaps[] = { "t0", NULL };
+	struct fxroot fx;
+	struct procstat *ps;
+
+	fx_init(&fx);
+	ps = procstat_new(fx.link);
+	sample_fixtures(ps, &fx, snaps);
+	ck_assert_int_eq(procstat_descendants(ps, r->root,
+					      r->max ? out : NULL, r->max),
+			 r->rc);
+	for (size_t i = 0; i < r->nwant; i++)
+		ck_assert_int_eq(out[i], r->want[i]);
+	for (size_t i = r->nwant; i < 8; i++)
+		ck_assert_int_eq(out[i], 0);	/* nothing past max */
+	procstat_free(ps);
+	fx_done(&fx);
+}
+END_TEST
+
+/* The CPU count comes from the cpuN lines; 0 before any sample. */
+START_TEST(test_ncpus)
+{
+	struct procstat *ps = procstat_new(FIXTURES "/t0");
+	struct proc_usage u;
+
+	ck_assert_int_eq(procstat_ncpus(ps), 0);
+	ck_assert_int_eq(procstat_tree(ps, 1, &u), -1);
+	ck_assert_int_eq(procstat_refresh(ps, NULL), 0);
+	ck_assert_int_eq(procstat_ncpus(ps), 4);
+	procstat_free(ps);
+	procstat_free(NULL);
+}
+END_TEST
+
+static const struct err_row {
+	const char *root;
+	const char *msg;
+} err_rows[] = {
+	{ FIXTURES "/nonexistent",
+	  "cannot open '" FIXTURES "/nonexistent': No such file" },
+	{ FIXTURES, "cannot open '" FIXTURES "/stat': No such file" },
+	{ FIXTURES "/t0/net", "cannot open '" FIXTURES "/t0/net/stat'" },
+};
+
+/* Each row: a root that cannot be sampled fails with a clear message. */
+START_TEST(test_refresh_errors)
+{
+	const struct err_row *r = &err_rows[_i];
+	struct procstat *ps = procstat_new(r->root);
+	struct derr e = { "" };
+
+	ck_assert_int_eq(procstat_refresh(ps, &e), -1);
+	ck_assert_msg(strncmp(e.msg, r->msg, strlen(r->msg)) == 0,
+		      "got '%s'", e.msg);
+	ck_assert_int_eq(procstat_ncpus(ps), 0);
+	procstat_free(ps);
+}
+END_TEST
+
+/* A failed refresh keeps the previous sample. */
+START_TEST(test_failed_refresh_keeps_sample)
+{
+	const char *const snaps[] = { "t0", "t1", NULL };
+	struct proc_usage u;
+	struct fxroot fx;
+	struct procstat *ps;
+	struct derr e = { "" };
+
+	fx_init(&fx);
+	ps = procstat_new(fx.link);
+	sample_fixtures(ps, &fx, snaps);
+	unlink(fx.link);
+	ck_assert_int_eq(procstat_refresh(ps, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "No such file"));
+	ck_assert_int_eq(procstat_tree(ps, 200, &u), 0);
+	ck_assert_double_eq_tol(u.cpu_pct, 75.0, 1e-9);
+	ck_assert_int_eq(u.nprocs, 3);
+	procstat_free(ps);
+	fx_done(&fx);
+}
+END_TEST
+
+/* Many refreshes reuse the arrays and keep giving the same answers. */
+START_TEST(test_repeated_refresh)
+{
+	const char *const snaps[] = { "t0", "t1", NULL };
+	struct proc_usage u;
+	struct fxroot fx;
+	struct procstat *ps;
+
+	fx_init(&fx);
+	ps = procstat_new(fx.link);
+	for (int i = 0; i < 50; i++)
+		sample_fixtures(ps, &fx, snaps);
+	ck_assert_int_eq(procstat_tree(ps, 100, &u), 0);
+	ck_assert_double_eq_tol(u.cpu_pct, 84.0, 1e-9);
+	ck_assert_int_eq(u.nprocs, 5);
+	procstat_free(ps);
+	fx_done(&fx);
+}
+END_TEST
+
+/* Spend at least ms of CPU time in this process. */
+static void
+burn_cpu(long ms)
+{
+	struct timespec t0, t;
+	volatile unsigned long x = 0;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 +
+		 (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+/* The real /proc: this process has RSS, its child is a descendant, and
+ * burning CPU shows up. */
+START_TEST(test_real_proc)
+{
+	struct procstat *ps = procstat_new("/proc");
+	struct derr e = { "" };
+	struct proc_usage u;
+	pid_t kids[16], child;
+	int n, found = 0, ncpus;
+
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(procstat_tree(ps, getpid(), &u), 0);
+	ck_assert_int_gt(u.rss_bytes, 0);
+	ck_assert_int_ge(u.nprocs, 2);
+	ck_assert_double_eq(u.cpu_pct, 0.0);
+	n = procstat_descendants(ps, getpid(), kids, 16);
+	for (int i = 0; i < n && i < 16; i++)
+		found |= kids[i] == child;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ck_assert_int_ge(n, 1);
+	ck_assert_msg(found, "child %d not among %d descendants", child, n);
+
+	burn_cpu(300);
+	ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(procstat_tree(ps, getpid(), &u), 0);
+	ncpus = procstat_ncpus(ps);
+	ck_assert_int_ge(ncpus, 1);
+	ck_assert_double_gt(u.cpu_pct, 0.0);
+	ck_assert_double_le(u.cpu_pct, 100.0 * ncpus);
+	ck_assert_int_eq(procstat_tree(ps, child, &u), -1);
+	procstat_free(ps);
+}
+END_TEST
+
+/* The procstat suite. */
+static Suite *
+procstat_suite(void)
+{
+	Suite *s = suite_create("procstat");
+	TCase *tc = tcase_create("fixtures");
+
+	tcase_add_loop_test(tc, test_tree_rows, 0, ARRAY_SIZE(tree_rows));
+	tcase_add_loop_test(tc, test_descendants, 0, ARRAY_SIZE(desc_rows));
+	tcase_add_test(tc, test_ncpus);
+	tcase_add_loop_test(tc, test_refresh_errors, 0,
+			    ARRAY_SIZE(err_rows));
+	tcase_add_test(tc, test_failed_refresh_keeps_sample);
+	tcase_add_test(tc, test_repeated_refresh);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("real");
+	tcase_add_test(tc, test_real_proc);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Run the suite; exit status 0 when every test passed. */
+int
+main(void)
+{
+	SRunner *sr = srunner_create(procstat_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

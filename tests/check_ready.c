@@ -1,0 +1,754 @@
+/* check_ready.c: TCP, sd_notify and HTTP readiness probes, for real */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/curl_dl.h"
+#include "core/ready.h"
+
+/* The helper processes a test forked, killed at exit even on failure. */
+static pid_t helpers[8];
+static size_t n_helpers;
+
+/* Kill and reap every helper of this test. */
+static void
+kill_helpers(void)
+{
+	for (size_t i = 0; i < n_helpers; i++) {
+		kill(helpers[i], SIGKILL);
+		waitpid(helpers[i], NULL, 0);
+	}
+	n_helpers = 0;
+}
+
+/* Checked fixture: a fresh list, cleaned at the test process's exit
+ * (a failed test exits at once) or in teardown. */
+static void
+setup(void)
+{
+	static bool registered;
+
+	n_helpers = 0;
+	if (!registered)
+		atexit(kill_helpers);
+	registered = true;
+}
+
+/* fork() and remember the child for kill_helpers. */
+static pid_t
+fork_helper(void)
+{
+	pid_t pid;
+
+	ck_assert_uint_lt(n_helpers, ARRAY_SIZE(helpers));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0)
+		helpers[n_helpers++] = pid;
+	return pid;
+}
+
+/* Number of open fds of this process. */
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1;
+}
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A TCP socket bound to the loopback (v6: ::1) on a free port, listening
+ * if asked; a bound socket that does not listen refuses connections,
+ * and holding it keeps the port from being reused. -1 if v6 is absent.
+ */
+static int
+loopback_socket(bool v6, bool listening, int *port)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len = v6 ? sizeof *in6 : sizeof *in4;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+			0);
+
+	if (fd < 0)
+		return -1;
+	if (v6) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_loopback;
+	} else {
+		in4->sin_family = AF_INET;
+		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(v6 ? in6->sin6_port : in4->sin_port);
+	if (listening)
+		ck_assert_int_eq(listen(fd, 64), 0);
+	return fd;
+}
+
+/* ---- TCP ---- */
+
+static const struct tcp_row {
+	const char *host;
+	bool v6;
+	bool listening;
+	int result;
+	int err;
+} tcp_rows[] = {
+	{ "127.0.0.1", false, true, READY_YES, 0 },
+	{ NULL, false, true, READY_YES, 0 },
+	{ "localhost", false, true, READY_YES, 0 },
+	{ "127.0.0.1", false, false, READY_NO, ECONNREFUSED },
+	{ "", false, false, READY_NO, ECONNREFUSED },
+	{ "::1", true, true, READY_YES, 0 },
+	{ "[::1]", true, true, READY_YES, 0 },
+	{ "::1", true, false, READY_NO, ECONNREFUSED },
+};
+
+START_TEST(test_tcp)
+{
+	const struct tcp_row *row = &tcp_rows[_i];
+	struct tcp_probe *p;
+	struct derr e = { "" };
+	long long until;
+	int port, sock, rc;
+
+	sock = loopback_socket(row->v6, row->listening, &port);
+	if (sock < 0 && row->v6) {
+		printf("skip test_tcp row %d: no IPv6 loopback\n", _i);
+		return;
+	}
+	ck_assert_int_ge(sock, 0);
+	p = tcp_probe_start(row->host, port, &e);
+	ck_assert_msg(p != NULL, "%s", e.msg);
+	ck_assert_int_eq(tcp_probe_events(p), POLLOUT);
+	until = mono_ms() + 5000;
+	while ((rc = tcp_probe_result(p)) == READY_PENDING) {
+		struct pollfd pfd = { .fd = tcp_probe_fd(p),
+				      .events = tcp_probe_events(p) };
+
+		ck_assert_int_lt(mono_ms(), until);
+		poll(&pfd, 1, 100);
+	}
+	ck_assert_int_eq(rc, row->result);
+	ck_assert_int_eq(tcp_probe_errno(p), row->err);
+	ck_assert_int_eq(tcp_probe_result(p), row->result);	/* stable */
+	if (row->listening) {
+		int c = accept(sock, NULL, NULL);	/* really queued */
+
+		ck_assert_int_ge(c, 0);
+		close(c);
+	}
+	tcp_probe_free(p);
+	close(sock);
+}
+END_TEST
+
+static const struct tcp_bad_row {
+	const char *host;
+	int port;
+	const char *msg;
+} tcp_bad_rows[] = {
+	{ "nope.example", 80,
+	  "invalid address 'nope.example': expected an IP address" },
+	{ "1.2.3.4.5", 80,
+	  "invalid address '1.2.3.4.5': expected an IP address" },
+	{ "[::1", 80, "invalid address '[::1': expected an IP address" },
+	{ "127.0.0.1", 0, "invalid port 0" },
+	{ "127.0.0.1", 65536, "invalid port 65536" },
+	{ NULL, -1, "invalid port -1" },
+};
+
+START_TEST(test_tcp_bad)
+{
+	const struct tcp_bad_row *row = &tcp_bad_rows[_i];
+	struct derr e = { "" };
+	int fds = count_fds();
+
+	ck_assert_ptr_null(tcp_probe_start(row->host, row->port, &e));
+	ck_assert_str_eq(e.msg, row->msg);
+	ck_assert_int_eq(count_fds(), fds);
+	tcp_probe_free(NULL);
+}
+END_TEST
+
+/* ---- sd_notify ---- */
+
+/* A fresh directory and a socket path in it. */
+static void
+tmp_sock_path(char *dir, char *path, size_t cap)
+{
+	strcpy(dir, "/tmp/check_ready.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, cap, "%s/notify.sock", dir);
+}
+
+/* In a child: send msg to the notify socket at path (with fd if >= 0). */
+static int
+send_notify(const char *path, const char *msg, int fd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = strlen(msg) };
+	struct msghdr mh = { .msg_name = &sun, .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	size_t n = strlen(path);
+
+	memcpy(sun.sun_path, path, n);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	mh.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				     n + (path[0] != '@'));
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof ctl);
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof ctl.buf;
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	return s >= 0 && sendmsg(s, &mh, 0) == (ssize_t)strlen(msg) ? 0 : 1;
+}
+
+/* Wait for a datagram on ns and read it; the sender. */
+static pid_t
+recv_one(struct notify_sock *ns, char *buf, size_t len, int *n)
+{
+	struct pollfd pfd = { .fd = notify_fd(ns), .events = POLLIN };
+	pid_t sender = -1;
+
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	*n = notify_recv(ns, &sender, buf, len);
+	ck_assert_int_ge(*n, 0);
+	return sender;
+}
+
+/*
+ * Who sends: the direct child (depth 1) or its child (depth 2, as when
+ * a worker's child notifies); with an fd attached or not; to a file or
+ * an abstract socket.
+ */
+static const struct notify_row {
+	int depth;
+	bool with_fd;
+	bool abstract;
+} notify_rows[] = {
+	{ 1, false, false },
+	{ 2, false, false },
+	{ 1, true, false },
+	{ 1, false, true },
+};
+
+START_TEST(test_notify_sender)
+{
+	const struct notify_row *row = &notify_rows[_i];
+	const char *msg = "STATUS=starting\nREADY=1\n";
+	char dir[64], path[96], buf[256];
+	int pfd[2], n, fds, st;
+	struct notify_sock *ns;
+	struct derr e = { "" };
+	pid_t child, sender, want;
+
+	tmp_sock_path(dir, path, sizeof path);
+	if (row->abstract)
+		snprintf(path, sizeof path, "@check_ready.%d", (int)getpid());
+	ns = notify_open(path, &e);
+	ck_assert_msg(ns != NULL, "%s", e.msg);
+	ck_assert_int_eq(pipe(pfd), 0);
+	fds = count_fds();
+	child = fork_helper();
+	if (child == 0) {
+		pid_t me;
+
+		if (row->depth == 2 && fork() != 0)
+			_exit(0);	/* the grandchild sends */
+		me = getpid();
+		if (write(pfd[1], &me, sizeof me) != sizeof me)
+			_exit(1);
+		_exit(send_notify(path, msg, row->with_fd ? pfd[1] : -1));
+	}
+	ck_assert_int_eq(read(pfd[0], &want, sizeof want), sizeof want);
+	sender = recv_one(ns, buf, sizeof buf, &n);
+	ck_assert_int_eq(sender, want);
+	ck_assert_int_eq(n, (int)strlen(msg));
+	ck_assert_str_eq(buf, msg);
+	ck_assert(notify_has_ready(buf));
+	/* nothing more, and any fd sent along did not land here */
+	ck_assert_int_eq(notify_recv(ns, &sender, buf, sizeof buf), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_int_eq(st, 0);
+	n_helpers = 0;
+	close(pfd[0]);
+	close(pfd[1]);
+	notify_close(ns);
+	if (!row->abstract)
+		ck_assert_int_eq(access(path, F_OK), -1);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_notify_truncates)
+{
+	char dir[64], path[96], buf[8];
+	struct notify_sock *ns;
+	struct derr e = { "" };
+	pid_t child;
+	int n;
+
+	tmp_sock_path(dir, path, sizeof path);
+	ns = notify_open(path, &e);
+	ck_assert_msg(ns != NULL, "%s", e.msg);
+	child = fork_helper();
+	if (child == 0)
+		_exit(send_notify(path, "READY=1\nSTATUS=long", -1));
+	ck_assert_int_eq(recv_one(ns, buf, sizeof buf, &n), child);
+	ck_assert_int_eq(n, 7);
+	ck_assert_str_eq(buf, "READY=1");
+	notify_close(ns);
+	rmdir(dir);
+}
+END_TEST
+
+/* What already sits at the path before notify_open. */
+enum { AT_NOTHING, AT_STALE_SOCKET, AT_FILE, AT_TOO_LONG };
+
+static const struct notify_open_row {
+	int at;
+	bool ok;
+	const char *msg;	/* the start of the error */
+} notify_open_rows[] = {
+	{ AT_NOTHING, true, NULL },
+	{ AT_STALE_SOCKET, true, NULL },
+	{ AT_FILE, false, "cannot bind '/tmp/check_ready." },
+	{ AT_TOO_LONG, false, "invalid notify socket path '/tmp/" },
+};
+
+START_TEST(test_notify_open)
+{
+	const struct notify_open_row *row = &notify_open_rows[_i];
+	char dir[64], path[256];
+	struct notify_sock *ns;
+	struct derr e = { "" };
+	struct stat st;
+
+	tmp_sock_path(dir, path, sizeof path);
+	if (row->at == AT_STALE_SOCKET) {
+		/* as if the daemon died: bound, closed, file left */
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+		strcpy(sun.sun_path, path);
+		ck_assert_int_eq(bind(s, (struct sockaddr *)&sun, sizeof sun),
+				 0);
+		close(s);
+	} else if (row->at == AT_FILE) {
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fclose(f);
+	} else if (row->at == AT_TOO_LONG) {
+		memset(path + strlen(dir), 'x', 150);
+		path[strlen(dir) + 150] = '\0';
+	}
+	ns = notify_open(path, &e);
+	if (row->ok) {
+		ck_assert_msg(ns != NULL, "%s", e.msg);
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert(S_ISSOCK(st.st_mode));
+		notify_close(ns);
+	} else {
+		ck_assert_ptr_null(ns);
+		ck_assert_msg(strncmp(e.msg, row->msg, strlen(row->msg)) == 0,
+			      "got '%s'", e.msg);
+		if (row->at == AT_FILE) {
+			/* a regular file is never removed */
+			ck_assert_int_eq(stat(path, &st), 0);
+			ck_assert(S_ISREG(st.st_mode));
+			ck_assert_ptr_nonnull(strstr(e.msg,
+						     "Address already in use"));
+		}
+	}
+	snprintf(path, sizeof path, "%s/notify.sock", dir);
+	unlink(path);
+	rmdir(dir);
+	notify_close(NULL);
+}
+END_TEST
+
+static const struct ready_row {
+	const char *msg;
+	bool ready;
+} ready_rows[] = {
+	{ "READY=1", true },
+	{ "READY=1\n", true },
+	{ "STATUS=up\nREADY=1", true },
+	{ "READY=1\nSTATUS=up\n", true },
+	{ "MAINPID=4\n\nREADY=1\n", true },
+	{ "", false },
+	{ "\n", false },
+	{ "READY=0", false },
+	{ "READY=10", false },
+	{ "XREADY=1", false },
+	{ " READY=1", false },
+	{ "STATUS=READY=1", false },
+	{ "READY=", false },
+	{ "ready=1", false },
+};
+
+START_TEST(test_has_ready)
+{
+	ck_assert_msg(notify_has_ready(ready_rows[_i].msg) ==
+		      ready_rows[_i].ready, "'%s'", ready_rows[_i].msg);
+}
+END_TEST
+
+/* ---- HTTP ---- */
+
+/* How the test HTTP server answers. */
+enum answer { ANS_STATUS, ANS_SILENT, ANS_BIG, ANS_CLOSED };
+
+/* In the helper: serve the listening socket sock forever. */
+static void __attribute__((noreturn))
+serve(int sock, enum answer ans, int status)
+{
+	static char body[1 << 20];
+	char req[4096], head[256];
+	int c;
+
+	memset(body, 'x', sizeof body);
+	while ((c = accept(sock, NULL, NULL)) >= 0) {
+		size_t len = 0;
+		ssize_t n;
+
+		while ((n = read(c, req + len, sizeof req - 1 - len)) > 0) {
+			len += (size_t)n;
+			req[len] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		if (ans == ANS_SILENT) {
+			pause();
+			_exit(0);
+		}
+		snprintf(head, sizeof head, "HTTP/1.1 %d Whatever\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+			 status, ans == ANS_BIG ? sizeof body : 2);
+		if (write(c, head, strlen(head)) < 0)
+			_exit(1);
+		/* the probe stops reading a big body early: no check */
+		n = write(c, ans == ANS_BIG ? body : "ok",
+			  ans == ANS_BIG ? sizeof body : 2);
+		(void)n;
+		close(c);
+	}
+	_exit(0);
+}
+
+/* Start a test server answering as asked; its URL in url. For
+ * ANS_CLOSED, the bound socket that refuses (close it), else -1. */
+static int
+start_server(enum answer ans, int status, char *url, size_t cap)
+{
+	int port, sock = loopback_socket(false, ans != ANS_CLOSED, &port);
+
+	ck_assert_int_ge(sock, 0);
+	snprintf(url, cap, "http://127.0.0.1:%d/health", port);
+	if (ans == ANS_CLOSED)
+		return sock;
+	if (fork_helper() == 0)
+		serve(sock, ans, status);
+	close(sock);
+	return -1;
+}
+
+/* Skip (with the reason) when libcurl cannot be loaded. */
+static bool
+have_curl(void)
+{
+	struct derr e = { "" };
+
+	if (curl_dl(&e) != NULL)
+		return true;
+	printf("skip: %s\n", e.msg);
+	return false;
+}
+
+/* Poll until every probe is done or max_ms pass; per_fd: dispatch as
+ * a per-fd callback loop would. Returns the milliseconds it took. */
+static long long
+drive(struct http_probe **ps, int n, long long max_ms, bool per_fd)
+{
+	long long t0 = mono_ms();
+
+	for (;;) {
+		struct pollfd fds[64];
+		int k = http_probes_pollfds(fds, 64), left = 0;
+		long t = http_probes_timeout_ms();
+
+		for (int i = 0; i < n; i++)
+			left += http_probe_result(ps[i]) == READY_PENDING;
+		if (left == 0)
+			return mono_ms() - t0;
+		ck_assert_msg(mono_ms() - t0 < max_ms, "probes still pending");
+		ck_assert_int_eq(k, http_probes_nfds() < 64 ?
+				 http_probes_nfds() : 64);
+		ck_assert_int_ge(poll(fds, (nfds_t)k,
+				      t < 0 || t > 100 ? 100 : (int)t), 0);
+		if (!per_fd) {
+			http_probes_on_poll(fds, k);
+			continue;
+		}
+		for (int i = 0; i < k; i++)
+			http_probes_on_fd(fds[i].fd, fds[i].revents);
+		http_probes_run();
+	}
+}
+
+static const struct http_row {
+	enum answer ans;
+	int status;
+	long timeout_ms;
+	int result;
+	long want_status;
+	const char *error;	/* part of http_probe_error */
+	bool per_fd;
+} http_rows[] = {
+	{ ANS_STATUS, 200, 0, READY_YES, 200, "", false },
+	{ ANS_STATUS, 200, 0, READY_YES, 200, "", true },
+	{ ANS_STATUS, 204, 0, READY_YES, 204, "", false },
+	{ ANS_STATUS, 299, 0, READY_YES, 299, "", false },
+	{ ANS_STATUS, 503, 0, READY_NO, 503, "HTTP 503", false },
+	{ ANS_STATUS, 503, 0, READY_NO, 503, "HTTP 503", true },
+	{ ANS_STATUS, 404, 0, READY_NO, 404, "HTTP 404", false },
+	{ ANS_STATUS, 301, 0, READY_NO, 301, "HTTP 301", false },
+	{ ANS_CLOSED, 0, 0, READY_NO, 0, "onnect", false },
+	{ ANS_SILENT, 0, 300, READY_NO, 0, "timed out", false },
+	{ ANS_SILENT, 0, 300, READY_NO, 0, "timed out", true },
+	{ ANS_BIG, 200, 0, READY_YES, 200, "", false },
+};
+
+START_TEST(test_http)
+{
+	const struct http_row *row = &http_rows[_i];
+	struct http_probe *p;
+	struct derr e = { "" };
+	char url[64];
+	long long took;
+	int closed;
+
+	if (!have_curl())
+		return;
+	closed = start_server(row->ans, row->status, url, sizeof url);
+	p = http_probe_start(url, row->timeout_ms, &e);
+	ck_assert_msg(p != NULL, "%s", e.msg);
+	ck_assert_int_eq(http_probe_result(p), READY_PENDING);
+	ck_assert_str_eq(http_probe_error(p), "");
+	took = drive(&p, 1, 5000, row->per_fd);
+	ck_assert_int_eq(http_probe_result(p), row->result);
+	ck_assert_int_eq(http_probe_status(p), row->want_status);
+	ck_assert_msg(strstr(http_probe_error(p), row->error) != NULL,
+		      "error '%s' lacks '%s'", http_probe_error(p),
+		      row->error);
+	if (row->timeout_ms > 0)
+		ck_assert_int_ge(took, row->timeout_ms - 10);
+	http_probe_free(p);
+	ck_assert_int_eq(http_probes_nfds(), 0);
+	http_probes_shutdown();
+	if (closed >= 0)
+		close(closed);
+}
+END_TEST
+
+START_TEST(test_http_many)
+{
+	struct http_probe *ps[40];
+	char ok[64], bad[64], refused[64];
+	struct derr e = { "" };
+	int fds, closed;
+
+	if (!have_curl())
+		return;
+	start_server(ANS_STATUS, 200, ok, sizeof ok);
+	start_server(ANS_STATUS, 503, bad, sizeof bad);
+	closed = start_server(ANS_CLOSED, 0, refused, sizeof refused);
+	/* a first probe loads libcurl, so its fds are not counted */
+	ps[0] = http_probe_start(ok, 2000, &e);
+	ck_assert_msg(ps[0] != NULL, "%s", e.msg);
+	drive(ps, 1, 5000, false);
+	http_probe_free(ps[0]);
+	fds = count_fds();
+	for (int i = 0; i < 40; i++) {
+		ps[i] = http_probe_start(i % 3 == 0 ? ok : i % 3 == 1 ? bad :
+					 refused, 2000, &e);
+		ck_assert_msg(ps[i] != NULL, "%s", e.msg);
+	}
+	drive(ps, 40, 10000, false);
+	for (int i = 0; i < 40; i++) {
+		ck_assert_int_eq(http_probe_result(ps[i]),
+				 i % 3 == 0 ? READY_YES : READY_NO);
+		ck_assert_int_eq(http_probe_status(ps[i]),
+				 i % 3 == 0 ? 200 : i % 3 == 1 ? 503 : 0);
+		http_probe_free(ps[i]);
+	}
+	ck_assert_int_eq(http_probes_nfds(), 0);
+	ck_assert_int_eq(count_fds(), fds);
+	http_probes_shutdown();
+	close(closed);
+}
+END_TEST
+
+START_TEST(test_http_free_pending)
+{
+	struct http_probe *p;
+	struct derr e = { "" };
+	char url[64];
+	long long until;
+
+	if (!have_curl())
+		return;
+	start_server(ANS_SILENT, 0, url, sizeof url);
+	p = http_probe_start(url, 5000, &e);
+	ck_assert_msg(p != NULL, "%s", e.msg);
+	/* turn the loop until the request is out and curl waits to read */
+	until = mono_ms() + 5000;
+	while (http_probes_nfds() == 0 || http_probes_timeout_ms() == 0) {
+		struct pollfd fds[8];
+		int k = http_probes_pollfds(fds, 8);
+
+		ck_assert_int_lt(mono_ms(), until);
+		poll(fds, (nfds_t)k, 10);
+		http_probes_on_poll(fds, k);
+	}
+	ck_assert_int_eq(http_probe_result(p), READY_PENDING);
+	http_probe_free(p);
+	ck_assert_int_eq(http_probes_nfds(), 0);
+	http_probes_run();		/* nothing left to do, no crash */
+	http_probes_shutdown();
+	http_probe_free(NULL);
+}
+END_TEST
+
+static const struct http_bad_row {
+	const char *url;
+	const char *msg;
+} http_bad_rows[] = {
+	{ "ftp://127.0.0.1/", "invalid health URL 'ftp://127.0.0.1/': "
+	  "expected http:// or https://" },
+	{ "127.0.0.1:3000/health", "invalid health URL "
+	  "'127.0.0.1:3000/health': expected http:// or https://" },
+	{ "", "invalid health URL '': expected http:// or https://" },
+};
+
+START_TEST(test_http_bad_url)
+{
+	struct derr e = { "" };
+
+	ck_assert_ptr_null(http_probe_start(http_bad_rows[_i].url, 0, &e));
+	ck_assert_str_eq(e.msg, http_bad_rows[_i].msg);
+}
+END_TEST
+
+START_TEST(test_curl_missing)
+{
+	struct curl_fns fns;
+	struct derr e = { "" };
+	const char *want = "cannot load libcurl-nope.so.4: ";
+
+	ck_assert_ptr_null(curl_dl_open("libcurl-nope.so.4", &fns, &e));
+	ck_assert_msg(strncmp(e.msg, want, strlen(want)) == 0, "'%s'", e.msg);
+	ck_assert_ptr_nonnull(strstr(e.msg, "cannot open shared object"));
+}
+END_TEST
+
+/* The ready suite. */
+static Suite *
+ready_suite(void)
+{
+	Suite *s = suite_create("ready");
+	TCase *tc = tcase_create("tcp");
+
+	tcase_add_checked_fixture(tc, setup, kill_helpers);
+	tcase_add_loop_test(tc, test_tcp, 0, ARRAY_SIZE(tcp_rows));
+	tcase_add_loop_test(tc, test_tcp_bad, 0, ARRAY_SIZE(tcp_bad_rows));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("notify");
+	tcase_add_checked_fixture(tc, setup, kill_helpers);
+	tcase_add_loop_test(tc, test_notify_sender, 0,
+			    ARRAY_SIZE(notify_rows));
+	tcase_add_test(tc, test_notify_truncates);
+	tcase_add_loop_test(tc, test_notify_open, 0,
+			    ARRAY_SIZE(notify_open_rows));
+	tcase_add_loop_test(tc, test_has_ready, 0, ARRAY_SIZE(ready_rows));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("http");
+	tcase_add_checked_fixture(tc, setup, kill_helpers);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, test_http, 0, ARRAY_SIZE(http_rows));
+	tcase_add_test(tc, test_http_many);
+	tcase_add_test(tc, test_http_free_pending);
+	tcase_add_loop_test(tc, test_http_bad_url, 0,
+			    ARRAY_SIZE(http_bad_rows));
+	tcase_add_test(tc, test_curl_missing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Run the suite; exit status 0 when every test passed. */
+int
+main(void)
+{
+	SRunner *sr = srunner_create(ready_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,135 @@
+# tests/cli/lib.sh: helpers for CLI tests that drive the real binary.
+# Source it; call the check_* helpers; end with `finish`.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DEPLOY=${DEPLOY:-$ROOT/deploy}
+FIXTURES=$ROOT/tests/fixtures
+TMP=$(mktemp -d /tmp/deploy-test.XXXXXX)
+export DEPLOY_HOME=$TMP/home
+export NO_COLOR=1
+pass=0 fail=0
+PIDS_FILE=$TMP/pids
+
+# Record a pid this test started so cleanup ends it.
+track_pid() { echo "$1" >>"$PIDS_FILE"; }
+
+# End every process this test recorded, and the daemon of its DEPLOY_HOME.
+cleanup() {
+	local pid
+	if [ -f "$DEPLOY_HOME/daemon.pid" ]; then
+		pid=$(cat "$DEPLOY_HOME/daemon.pid" 2>/dev/null)
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	if [ -f "$PIDS_FILE" ]; then
+		while read -r pid; do
+			kill -KILL -- "-$pid" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null
+		done <"$PIDS_FILE"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() {
+	fail=$((fail + 1)); echo "not ok - $1"
+	shift
+	local l
+	for l in "$@"; do echo "# $l"; done
+}
+
+# Run a command; keep its stdout in $out, stderr in $err, status in $rc.
+run() {
+	out=$("$@" 2>"$TMP/.stderr")
+	rc=$?
+	err=$(cat "$TMP/.stderr")
+}
+
+# check_rc NAME WANT: the last run exited with WANT.
+check_rc() {
+	if [ "$rc" -eq "$2" ]; then ok "$1"
+	else not_ok "$1" "exit $rc, wanted $2" "stderr: $err"; fi
+}
+
+# check_out NAME REGEX: the last run's stdout matches REGEX.
+check_out() {
+	if grep -qE -- "$2" <<<"$out"; then ok "$1"
+	else not_ok "$1" "stdout lacks /$2/" "stdout: ${out:0:600}"; fi
+}
+
+# check_err NAME REGEX: the last run's stderr matches REGEX.
+check_err() {
+	if grep -qE -- "$2" <<<"$err"; then ok "$1"
+	else not_ok "$1" "stderr lacks /$2/" "stderr: ${err:0:600}"; fi
+}
+
+# check_true NAME CMD...: CMD succeeds.
+check_true() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# wait_for SECONDS CMD...: poll CMD every 20 ms until it succeeds.
+wait_for() {
+	local limit=$1 i; shift
+	for ((i = 0; i < limit * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# Print the closing line the runner reads; fail if any check failed.
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+# Supervisor helpers -------------------------------------------------------
+HTTP_WORKER=${BUILD:-$ROOT/build}/helpers/http_worker
+
+# A free TCP port on 127.0.0.1 with the next n-1 free too.
+free_port() {
+	local n=${1:-1} p i used
+	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://')
+	for ((p = 20000 + RANDOM % 20000; p < 60000; p += n)); do
+		for ((i = 0; i < n; i++)); do
+			grep -qx "$((p + i))" <<<"$used" && continue 2
+		done
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
+# ls --json field: jls FILTER (jq filter over .instances)
+jls() { "$DEPLOY" ls --json | jq -r ".instances | $1"; }
+
+# The pids of app APP as one line.
+app_pids() { jls "map(select(.app == \"$1\")) | map(.pid) | join(\" \")"; }
+
+# The number of instances of APP with status STATUS.
+count_status() {
+	jls "map(select(.app == \"$1\" and .status == \"$2\")) | length"
+}
+
+# True when every instance of APP is online.
+all_online() {
+	[ "$(jls "map(select(.app == \"$1\" and .status != \"online\"))
+		| length")" = 0 ]
+}
+
+# GET http://127.0.0.1:PORT/ and print the body.
+http_get() { curl -s --max-time 5 "http://127.0.0.1:$1/"; }
+
+# True when no process of group PGID is left.
+group_gone() { ! kill -0 -- "-$1" 2>/dev/null; }
+
+# Stop the daemon of this test (used before cleanup where a test wants).
+daemon_down() { "$DEPLOY" down >/dev/null 2>&1; }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Supervisor: worker output to log files, rotation without loss, logs -n.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1
+cat >ecosystem.json <<JSON
+{"apps": [{"name": "chatty", "script": "$HTTP_WORKER",
+  "autorestart": false, "log_max_size": 262144, "log_max_files": 100,
+  "env": {"LINES": "200000"}}]}
+JSON
+# The worker prints 200,000 numbered lines, then serves; port 0 = any.
+run "$DEPLOY" up
+check_rc "up starts the chatty app" 0
+log=$DEPLOY_HOME/logs/chatty-0-out.log
+all_lines() {
+	[ "$(cat "$log" "$log".* 2>/dev/null | grep -c '^line ')" -ge 200000 ]
+}
+check_true "all lines arrive" wait_for 30 all_lines
+check_true "the log rotated several times" test -e "$log.3"
+check_true "no rotated file is over the limit" \
+	bash -c "! find '$DEPLOY_HOME/logs' -name 'chatty-0-out.log*' -size +262145c | grep -q ."
+sorted=$(cat "$log" "$log".* | grep '^line ' | sed 's/^line //' | sort -n)
+check_true "every line present exactly once" \
+	test "$(uniq <<<"$sorted" | wc -l)" = 200000 -a \
+	"$(wc -l <<<"$sorted")" = 200000
+check_true "first and last lines are 1 and 200000" \
+	test "$(head -1 <<<"$sorted")" = 1 -a "$(tail -1 <<<"$sorted")" = 200000
+
+run "$DEPLOY" logs chatty -n 3 --out
+check_rc "logs -n 3 exits 0" 0
+check_true "logs -n 3 prints 3 lines" test "$(wc -l <<<"$out")" = 3
+check_out "lines carry the instance label" '^chatty:0 out \| '
+check_true "dropped bytes are reported as 0" \
+	test "$(jls '.[0].dropped_bytes')" = 0
+
+run "$DEPLOY" logs nosuch
+check_rc "logs of an unknown app fails" 1
+check_err "and says so" "no logs for 'nosuch'"
+
+finish
