@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -90,6 +91,8 @@ open_signals(struct daemon *d, struct derr *e)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return derr_errno(e, "cannot block signals");
 	signal(SIGPIPE, SIG_IGN);
+	/* Orphaned grandchildren of workers come to us to be reaped. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sig_fd < 0)
 		return derr_errno(e, "cannot create a signalfd");
@@ -127,24 +130,16 @@ daemon_shutdown(struct daemon *d)
 	sup_stop_all(d->sup);
 }
 
-/* Read what a connection sent and answer each complete request. */
+/* Answer each complete request in c's input, one at a time. */
 static void
-conn_on_read(struct conn *c)
+conn_process(struct conn *c)
 {
-	char buf[65536];
-	ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
 	struct derr e;
 	json_t *req;
 	int rc;
 
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		c->dead = true;
-		return;
-	}
-	if (n < 0)
-		return;
-	strbuf_add(&c->in, buf, (size_t)n);
-	while (!c->waiting && (rc = proto_next(&c->in, &req, &e)) != 0) {
+	while (!c->waiting && !c->dead && !c->refused &&
+	       (rc = proto_next(&c->in, &req, &e)) != 0) {
 		if (rc < 0) {
 			conn_reply(c, proto_error(2, "%s", e.msg));
 			if (c->in.len > PROTO_MAX_LINE)
@@ -154,6 +149,30 @@ conn_on_read(struct conn *c)
 		ctl_handle(c->d, c, req);
 		json_decref(req);
 	}
+}
+
+/* Read what a connection sent and answer each complete request. */
+static void
+conn_on_read(struct conn *c)
+{
+	char buf[65536];
+	ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+
+	if (n == 0) {
+		/* The client is done sending: answer, then close. */
+		c->close_after = true;
+		c->dead = c->dead || c->refused;
+		return;
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		c->dead = true;
+		return;
+	}
+	if (n < 0)
+		return;
+	if (!c->refused)
+		strbuf_add(&c->in, buf, (size_t)n);
+	conn_process(c);
 }
 
 /* Write pending output; close when asked to and drained. */
@@ -170,7 +189,9 @@ conn_on_write(struct conn *c)
 		}
 		strbuf_consume(&c->out, (size_t)n);
 	}
-	if (c->close_after)
+	if (c->refused)
+		shutdown(c->fd, SHUT_WR);	/* then wait for its EOF */
+	else if (c->close_after && !c->waiting)
 		c->dead = true;
 }
 
@@ -203,15 +224,7 @@ listener_event(void *arg, int fd, short revents)
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    (cred.uid != getuid() && cred.uid != 0) ||
-	    d->n_conns >= MAX_CONNS) {
-		static const char refused[] = "{\"ok\":false,\"error\":"
-			"\"permission denied: not the daemon's user\","
-			"\"code\":4}\n";
-		ssize_t w = send(cfd, refused, sizeof refused - 1,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-		(void)w;
+	if (d->n_conns >= MAX_CONNS) {
 		close(cfd);
 		return;
 	}
@@ -222,6 +235,13 @@ listener_event(void *arg, int fd, short revents)
 	strbuf_init(&c->out, 0);
 	ARRAY_GROW(d->conns, d->cap_conns, d->n_conns + 1);
 	d->conns[d->n_conns++] = c;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    (cred.uid != getuid() && cred.uid != 0)) {
+		c->refused = true;
+		conn_reply(c, proto_error(4, "permission denied: uid %d is "
+					  "not the daemon's user",
+					  (int)cred.uid));
+	}
 }
 
 /* Drain the signalfd: reap children, shut down, or reload all. */
@@ -280,9 +300,10 @@ watch_all(struct daemon *d)
 		loop_add(&d->loop, d->listen_fd, POLLIN, listener_event, d);
 	for (size_t i = 0; i < d->n_conns; i++) {
 		struct conn *c = d->conns[i];
-		short ev = c->waiting ? 0 : POLLIN;
+		short ev = c->refused || !(c->waiting || c->close_after) ?
+			POLLIN : 0;
 
-		if (c->out.len > 0 || c->close_after)
+		if (c->out.len > 0 || (c->close_after && !c->waiting))
 			ev |= POLLOUT;
 		loop_add(&d->loop, c->fd, ev, conn_event, c);
 	}
@@ -338,6 +359,8 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 			goto out;
 		}
 		sup_after_turn(d.sup);
+		for (size_t i = 0; i < d.n_conns; i++)
+			conn_process(d.conns[i]);
 		sweep_conns(&d);
 		if (d.shutting_down && sup_all_stopped(d.sup)) {
 			/* Let queued replies out before leaving. */

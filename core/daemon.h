@@ -20,6 +20,7 @@ struct conn {
 	bool dead;		/* closed at the end of this turn */
 	bool close_after;	/* close once out is written */
 	bool waiting;		/* a deferred reply is owed */
+	bool refused;		/* not our uid: told so, input discarded */
 };
 
 struct daemon {

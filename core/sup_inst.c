@@ -93,6 +93,15 @@ inst_has_process(const struct sup_inst *in)
 	return in->pid > 0;
 }
 
+/* True while a process of the instance's last group is still there. */
+bool
+inst_group_lingers(struct sup_inst *in)
+{
+	if (in->group_left > 0 && !spawn_group_alive(in->group_left))
+		in->group_left = 0;
+	return in->group_left > 0;
+}
+
 /* The command line: interpreter, its args, script, args. */
 static char **
 build_argv(const struct eco_app *cfg)
@@ -344,6 +353,7 @@ inst_on_exit(struct sup_inst *in, int status)
 	close_pipes(in);
 	/* Nothing of the group outlives its leader. */
 	spawn_signal_group(pid, SIGKILL);
+	in->group_left = pid;
 	in->pid = 0;
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);

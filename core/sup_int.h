@@ -24,6 +24,8 @@ struct sup_inst {
 	enum wstate state;
 	enum wreason why_errored;
 	pid_t pid;			/* 0 when no process */
+	pid_t group_left;		/* a group whose leader exited but
+					   whose other members may linger */
 	int out_fd, err_fd;		/* -1 when closed */
 	struct logwriter *out, *err;
 	char *log_path[2];		/* out and err, while attached */
@@ -115,6 +117,7 @@ void inst_memory_restart(struct sup_inst *in);
 void inst_tick(struct sup_inst *in, long long now);
 void inst_watch(struct sup_inst *in, struct loop *l);
 bool inst_has_process(const struct sup_inst *in);
+bool inst_group_lingers(struct sup_inst *in);
 void inst_set_reason(struct sup_inst *in, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 json_t *inst_to_json(const struct sup_inst *in);

@@ -85,7 +85,8 @@ app_stopped(const struct sup_job *j, const struct sup_app *app)
 	for (size_t i = 0; i < app->n_inst; i++)
 		if (job_covers(j, app->inst[i]) &&
 		    (inst_has_process(app->inst[i]) ||
-		     app->inst[i]->state == WS_STOPPING))
+		     app->inst[i]->state == WS_STOPPING ||
+		     inst_group_lingers(app->inst[i])))
 			return 0;
 	return 1;
 }

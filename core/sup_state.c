@@ -139,7 +139,7 @@ sup_op_resurrect(struct sup *s, struct conn *c, json_t *req)
 
 	(void)req;
 	if (sup_resurrect(s, done, &e) < 0) {
-		conn_reply(c, proto_error(3, "%s", e.msg));
+		conn_reply(c, proto_error(1, "%s", e.msg));
 	} else {
 		json_array_foreach(done, i, line)
 			json_array_append(names, json_object_get(line,

@@ -62,8 +62,10 @@ check_rc "stop tree exits 0" 0
 check_true "no process of tree's group is left" group_gone "$tpid"
 
 run "$DEPLOY" start crash
-check_rc "start on an errored app exits 0" 0
-check_true "start resets it: starting again" \
-	test "$(jls '.[] | select(.app == "crash") | .status')" != errored
+check_rc "start of a crashing app says it did not become ready" 5
+check_err "naming the instance and why" \
+	'crash:0 is errored: exited with code 3'
+check_true "start gave it another max_restarts tries" \
+	test "$(jls '.[] | select(.app == "crash") | .restarts')" -gt 3
 
 finish

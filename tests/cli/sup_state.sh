@@ -22,8 +22,9 @@ check_true "two concurrent ups both succeed" test $r1 = 0 -a $r2 = 0
 both_online() { all_online a && all_online b &&
 	[ "$(jls 'length')" = 2 ]; }
 check_true "one daemon runs both apps, once each" wait_for 10 both_online
-check_true "exactly one daemon" \
-	test "$(pgrep -c -f "^$DEPLOY daemon$" 2>/dev/null || echo 1)" -ge 1
+check_true "the daemon that answers is the one in daemon.pid" \
+	test "$("$DEPLOY" ls --json | jq .daemon.pid)" = \
+	"$(cat "$DEPLOY_HOME/daemon.pid")"
 
 dpid=$(cat "$DEPLOY_HOME/daemon.pid")
 pids=$(jls 'map(.pid) | join(" ")')
@@ -46,28 +47,28 @@ check_out "a second resurrect starts nothing" 'already running'
 
 sock=$DEPLOY_HOME/daemon.sock
 printf 'this is not json\n' >"$TMP/bad.txt"
-reply=$(timeout 5 socat - "UNIX-CONNECT:$sock" <"$TMP/bad.txt" 2>/dev/null)
+reply=$(timeout 5 socat -t 5 - "UNIX-CONNECT:$sock" <"$TMP/bad.txt" 2>/dev/null)
 if command -v socat >/dev/null; then
 	check_true "malformed JSON gets an error reply" \
 		grep -q '"malformed request' <<<"$reply"
 	reply=$(printf '{"op":"frob","version":"x"}\n' |
-		timeout 5 socat - "UNIX-CONNECT:$sock")
+		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
 	check_true "an unknown op gets an error reply" \
 		grep -q "unknown op 'frob'" <<<"$reply"
 	reply=$(printf '{"op":"ls","version":"0.0.1"}\n' |
-		timeout 5 socat - "UNIX-CONNECT:$sock")
+		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
 	check_true "another version is told so" \
 		grep -q 'the daemon is version' <<<"$reply"
 	reply=$(head -c 1100000 /dev/zero | tr '\0' 'x' |
-		timeout 5 socat - "UNIX-CONNECT:$sock")
+		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
 	check_true "a request over 1 MiB gets an error reply" \
 		grep -q 'longer than' <<<"$reply"
 	check_true "the daemon survived all that" http_get "$port"
-	chmod 711 "$DEPLOY_HOME"
+	chmod 711 "$TMP" "$DEPLOY_HOME"
 	chmod 666 "$sock"
 	reply=$(printf '{"op":"ping"}\n' | timeout 5 setpriv --reuid=65534 \
-		--regid=65534 --clear-groups socat - "UNIX-CONNECT:$sock")
-	chmod 700 "$DEPLOY_HOME"
+		--regid=65534 --clear-groups socat -t 5 - "UNIX-CONNECT:$sock")
+	chmod 700 "$TMP" "$DEPLOY_HOME"
 	chmod 600 "$sock"
 	check_true "a client of another uid is refused" \
 		grep -q 'permission denied' <<<"$reply"
