@@ -17,14 +17,18 @@ OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   ?=
 CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN)
+# pkg-config runs on first use, not at parse time, so that `make deps
+# demo` on a fresh machine installs pkg-config and the libraries first.
+lazy = $(eval $1 := $$(shell $(PKG_CONFIG) $2))$($1)
+PKG_CFLAGS  = $(call lazy,PKG_CFLAGS,--cflags $(LINK_PKGS) $(HEADER_PKGS))
+PKG_LIBS    = $(call lazy,PKG_LIBS,--libs $(LINK_PKGS))
+CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,--cflags check)
+CHECK_LIBS   = $(call lazy,CHECK_LIBS,--libs check)
 CPPFLAGS += -D_GNU_SOURCE -I. \
 	    -DDEPLOY_VERSION='"$(VERSION)"' \
-	    -DDEPLOY_DATADIR='"$(PREFIX)/share/deploy"' \
-	    $(shell $(PKG_CONFIG) --cflags $(LINK_PKGS) $(HEADER_PKGS))
+	    -DDEPLOY_DATADIR='"$(PREFIX)/share/deploy"' $(PKG_CFLAGS)
 LDFLAGS  += $(SAN)
-LDLIBS   := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS)) -ldl
-CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check)
-CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
+LDLIBS    = $(PKG_LIBS) -ldl
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 UI_SRC   := $(sort $(wildcard ui/*.c))
@@ -112,8 +116,12 @@ deps:
 		exit 1; \
 	fi
 
+# The built-in demo: a 4-instance Node cluster under the daemon.
 demo: $(BIN)
-	@tests/demo/run.sh $(abspath $(BIN))
+	@tests/demo.sh $(abspath $(BIN))
+
+demo-stop: $(BIN)
+	@DEPLOY_HOME=$(abspath build/demo-home) ./$(BIN) down
 
 clean:
 	rm -rf build deploy

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,15 +25,40 @@
 static pid_t helpers[8];
 static size_t n_helpers;
 
-/* Kill and reap every helper of this test. */
+/* The temporary directory of the running test, removed by cleanup. */
+static char test_dir[PATH_MAX];
+
+/* nftw callback: remove one entry. */
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+	     struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Remove the test's temporary directory and all in it. */
 static void
-kill_helpers(void)
+remove_test_dir(void)
+{
+	if (test_dir[0] != '\0')
+		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	test_dir[0] = '\0';
+}
+
+/* Kill and reap every helper of this test; remove its directory. */
+static void
+cleanup(void)
 {
 	for (size_t i = 0; i < n_helpers; i++) {
 		kill(helpers[i], SIGKILL);
 		waitpid(helpers[i], NULL, 0);
 	}
 	n_helpers = 0;
+	remove_test_dir();
 }
 
 /* Checked fixture: a fresh list, cleaned at the test process's exit
@@ -43,11 +70,11 @@ setup(void)
 
 	n_helpers = 0;
 	if (!registered)
-		atexit(kill_helpers);
+		atexit(cleanup);
 	registered = true;
 }
 
-/* fork() and remember the child for kill_helpers. */
+/* fork() and remember the child for cleanup. */
 static pid_t
 fork_helper(void)
 {
@@ -58,6 +85,8 @@ fork_helper(void)
 	ck_assert_int_ge(pid, 0);
 	if (pid > 0)
 		helpers[n_helpers++] = pid;
+	else
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive us */
 	return pid;
 }
 
@@ -209,13 +238,13 @@ END_TEST
 
 /* ---- sd_notify ---- */
 
-/* A fresh directory and a socket path in it. */
+/* The test's temporary directory and a socket path in it. */
 static void
-tmp_sock_path(char *dir, char *path, size_t cap)
+tmp_sock_path(char *path, size_t cap)
 {
-	strcpy(dir, "/tmp/check_ready.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, cap, "%s/notify.sock", dir);
+	strcpy(test_dir, "/tmp/check_ready.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(test_dir));
+	snprintf(path, cap, "%s/notify.sock", test_dir);
 }
 
 /* In a child: send msg to the notify socket at path (with fd if >= 0). */
@@ -286,13 +315,13 @@ START_TEST(test_notify_sender)
 {
 	const struct notify_row *row = &notify_rows[_i];
 	const char *msg = "STATUS=starting\nREADY=1\n";
-	char dir[64], path[96], buf[256];
+	char path[PATH_MAX], buf[256];
 	int pfd[2], n, fds, st;
 	struct notify_sock *ns;
 	struct derr e = { "" };
 	pid_t child, sender, want;
 
-	tmp_sock_path(dir, path, sizeof path);
+	tmp_sock_path(path, sizeof path);
 	if (row->abstract)
 		snprintf(path, sizeof path, "@check_ready.%d", (int)getpid());
 	ns = notify_open(path, &e);
@@ -328,19 +357,18 @@ START_TEST(test_notify_sender)
 	notify_close(ns);
 	if (!row->abstract)
 		ck_assert_int_eq(access(path, F_OK), -1);
-	rmdir(dir);
 }
 END_TEST
 
 START_TEST(test_notify_truncates)
 {
-	char dir[64], path[96], buf[8];
+	char path[PATH_MAX], buf[8];
 	struct notify_sock *ns;
 	struct derr e = { "" };
 	pid_t child;
 	int n;
 
-	tmp_sock_path(dir, path, sizeof path);
+	tmp_sock_path(path, sizeof path);
 	ns = notify_open(path, &e);
 	ck_assert_msg(ns != NULL, "%s", e.msg);
 	child = fork_helper();
@@ -350,7 +378,6 @@ START_TEST(test_notify_truncates)
 	ck_assert_int_eq(n, 7);
 	ck_assert_str_eq(buf, "READY=1");
 	notify_close(ns);
-	rmdir(dir);
 }
 END_TEST
 
@@ -371,12 +398,12 @@ static const struct notify_open_row {
 START_TEST(test_notify_open)
 {
 	const struct notify_open_row *row = &notify_open_rows[_i];
-	char dir[64], path[256];
+	char path[PATH_MAX];
 	struct notify_sock *ns;
 	struct derr e = { "" };
 	struct stat st;
 
-	tmp_sock_path(dir, path, sizeof path);
+	tmp_sock_path(path, sizeof path);
 	if (row->at == AT_STALE_SOCKET) {
 		/* as if the daemon died: bound, closed, file left */
 		struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -392,8 +419,8 @@ START_TEST(test_notify_open)
 		ck_assert_ptr_nonnull(f);
 		fclose(f);
 	} else if (row->at == AT_TOO_LONG) {
-		memset(path + strlen(dir), 'x', 150);
-		path[strlen(dir) + 150] = '\0';
+		memset(path + strlen(test_dir), 'x', 150);
+		path[strlen(test_dir) + 150] = '\0';
 	}
 	ns = notify_open(path, &e);
 	if (row->ok) {
@@ -413,9 +440,6 @@ START_TEST(test_notify_open)
 						     "Address already in use"));
 		}
 	}
-	snprintf(path, sizeof path, "%s/notify.sock", dir);
-	unlink(path);
-	rmdir(dir);
 	notify_close(NULL);
 }
 END_TEST
@@ -642,6 +666,33 @@ START_TEST(test_http_many)
 }
 END_TEST
 
+START_TEST(test_http_no_proxy)
+{
+	struct http_probe *p;
+	struct derr e = { "" };
+	char url[64], proxy[64];
+	int closed;
+
+	if (!have_curl())
+		return;
+	start_server(ANS_STATUS, 200, url, sizeof url);
+	/* a daemon started from a shell with a proxy set must not use it */
+	closed = start_server(ANS_CLOSED, 0, proxy, sizeof proxy);
+	setenv("http_proxy", proxy, 1);
+	setenv("ALL_PROXY", proxy, 1);
+	p = http_probe_start(url, 2000, &e);
+	ck_assert_msg(p != NULL, "%s", e.msg);
+	drive(&p, 1, 5000, false);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
+	ck_assert_msg(http_probe_result(p) == READY_YES, "%s",
+		      http_probe_error(p));
+	http_probe_free(p);
+	http_probes_shutdown();
+	close(closed);
+}
+END_TEST
+
 START_TEST(test_http_free_pending)
 {
 	struct http_probe *p;
@@ -712,13 +763,13 @@ ready_suite(void)
 	Suite *s = suite_create("ready");
 	TCase *tc = tcase_create("tcp");
 
-	tcase_add_checked_fixture(tc, setup, kill_helpers);
+	tcase_add_checked_fixture(tc, setup, cleanup);
 	tcase_add_loop_test(tc, test_tcp, 0, ARRAY_SIZE(tcp_rows));
 	tcase_add_loop_test(tc, test_tcp_bad, 0, ARRAY_SIZE(tcp_bad_rows));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("notify");
-	tcase_add_checked_fixture(tc, setup, kill_helpers);
+	tcase_add_checked_fixture(tc, setup, cleanup);
 	tcase_add_loop_test(tc, test_notify_sender, 0,
 			    ARRAY_SIZE(notify_rows));
 	tcase_add_test(tc, test_notify_truncates);
@@ -728,10 +779,11 @@ ready_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");
-	tcase_add_checked_fixture(tc, setup, kill_helpers);
+	tcase_add_checked_fixture(tc, setup, cleanup);
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_http, 0, ARRAY_SIZE(http_rows));
 	tcase_add_test(tc, test_http_many);
+	tcase_add_test(tc, test_http_no_proxy);
 	tcase_add_test(tc, test_http_free_pending);
 	tcase_add_loop_test(tc, test_http_bad_url, 0,
 			    ARRAY_SIZE(http_bad_rows));

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# deploy validate: every error class with its message and exit code, the
+# resolved config, warnings, and file discovery.
+. "$(dirname "$0")/lib.sh"
+
+cd "$FIXTURES/ecosystems" || exit 1
+
+# expect_invalid FILE MESSAGE: validate fails with exit 3 and MESSAGE.
+expect_invalid() {
+	run "$DEPLOY" -c "$1" validate
+	check_rc "$1 is invalid (exit 3)" 3
+	if [ "$err" = "deploy: $2" ]; then ok "$1: message"
+	else not_ok "$1: message" "got:  $err" "want: deploy: $2"; fi
+	check_true "$1: nothing on stdout" test -z "$out"
+}
+
+expect_invalid syntax-error.json \
+	"syntax-error.json:6:17: invalid JSON: '}' expected near '\"instances\"'"
+expect_invalid bad-instances.json \
+	'bad-instances.json:14:20: apps[2].instances: expected a number or "max"'
+expect_invalid bad-env.json \
+	'bad-env.json:7:19: apps[0].env.CONFIG: expected a string, number or boolean'
+expect_invalid dup-name.json \
+	"dup-name.json:6:15: apps[3].name: duplicate app name 'api' (also apps[1])"
+expect_invalid missing-script.json \
+	'missing-script.json:3:5: apps[0]: missing "script"'
+expect_invalid port-overlap.json \
+	"port-overlap.json:4:50: apps[1].port: ports 3000-3003 overlap app 'web' (3002-3003)"
+expect_invalid deploy-no-host.json \
+	'deploy-no-host.json:4:19: deploy.production: missing "host"'
+expect_invalid deploy-bad-host.json \
+	'deploy-bad-host.json:6:9: deploy.production.host[1]: expected "host" or "host:port"'
+
+for f in koa-cluster.json multi-deploy.json python.json bare-array.json \
+	single-app.json; do
+	run "$DEPLOY" -c "$f" validate
+	check_rc "$f is valid" 0
+	check_out "$f: says valid" "^$f: valid: "
+done
+
+run "$DEPLOY" -c pm2-js.json validate
+check_rc "unknown keys are only warnings" 0
+check_err "with a did-you-mean suggestion" \
+	'pm2-js.json:8:7: apps\[0\].instnaces: unknown key \(did you mean "instances"\?\)'
+
+run "$DEPLOY" -c koa-cluster.json --env production validate --print
+check_rc "validate --print exits 0" 0
+check_true "--print is JSON" jq -e . <<<"$out"
+check_true "--env production overlays env_production" \
+	test "$(jq -r '.apps[0].env.NODE_ENV' <<<"$out")" = production
+check_true "--print expands instances with their PORT" \
+	test "$(jq -r '[.apps[0].instances_list[].env.PORT] | join(",")' \
+		<<<"$out")" != ""
+
+run "$DEPLOY" -c koa-cluster.json validate --json
+check_rc "validate --json exits 0" 0
+check_true "validate --json says valid" \
+	test "$(jq -r .valid <<<"$out")" = true
+
+run "$DEPLOY" -c /nonexistent/eco.json validate
+check_rc "a missing file exits 3" 3
+check_err "and names it with the errno" \
+	"cannot read '/nonexistent/eco.json': No such file or directory"
+
+mkdir -p "$TMP/empty" && cd "$TMP/empty" || exit 1
+run "$DEPLOY" validate
+check_rc "no ecosystem file here exits 3" 3
+check_err "and says where it looked" 'looked for ecosystem.json'
+cp "$FIXTURES/ecosystems/single-app.json" process.json
+run "$DEPLOY" validate
+check_rc "process.json is found" 0
+cp "$FIXTURES/ecosystems/python.json" ecosystem.config.json
+run "$DEPLOY" validate
+check_out "ecosystem.config.json comes before process.json" \
+	'^ecosystem.config.json: valid'
+
+finish
