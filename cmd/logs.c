@@ -39,6 +39,18 @@ add_source(struct log_list *l, const char *path, const char *label)
 					    NULL };
 }
 
+/* Close the followers and free the list. */
+static void
+log_list_free(struct log_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		logfollow_free(l->v[i].follow);
+		free(l->v[i].path);
+		free(l->v[i].label);
+	}
+	free(l->v);
+}
+
 /* The logs of each instance the daemon knows, filtered by app. */
 static int
 sources_from_daemon(struct log_list *l, const char *app, int kinds)
@@ -144,15 +156,16 @@ show_tails(struct log_list *l, size_t n, bool follow)
 	return rc;
 }
 
-/* Print new lines as they come, until interrupted. */
+/* Print new lines as they come, until interrupted or stdout closes. */
 static int
 follow_all(struct log_list *l)
 {
 	struct pollfd *pfd = xcalloc(l->n + 1, sizeof *pfd);
 	struct strbuf sb = STRBUF_INIT;
 	struct derr e;
+	int rc = EXIT_OK;
 
-	for (;;) {
+	while (rc == EXIT_OK) {
 		size_t n = 0;
 
 		for (size_t i = 0; i < l->n; i++)
@@ -161,17 +174,21 @@ follow_all(struct log_list *l)
 					.fd = logfollow_fd(l->v[i].follow),
 					.events = POLLIN };
 		poll(pfd, n, 250);
-		for (size_t i = 0; i < l->n; i++) {
+		for (size_t i = 0; i < l->n && rc == EXIT_OK; i++) {
 			if (l->v[i].follow == NULL)
 				continue;
 			strbuf_reset(&sb);
 			if (logfollow_read(l->v[i].follow, &sb, &e) < 0)
-				return error("%s", e.msg);
-			print_lines(&l->v[i], sb.buf);
+				rc = error("%s", e.msg);
+			else
+				print_lines(&l->v[i], sb.buf);
 		}
 		if (fflush(stdout) != 0)
-			return EXIT_OK;	/* the reader went away */
+			break;	/* the reader went away */
 	}
+	free(pfd);
+	strbuf_release(&sb);
+	return rc;
 }
 
 /* Show the last lines of the logs, and follow them with -f. */
@@ -220,14 +237,14 @@ logs_run(struct cmd_ctx *ctx)
 		sources_from_dir(&l, app, kinds);
 	free(sock);
 	free(home);
-	if (rc != EXIT_OK)
-		return rc;
-	if (l.n == 0)
-		return error("no logs%s%s%s", app ? " for '" : "",
-			     app ? app : "", app ? "'" : "");
-	rc = show_tails(&l, (size_t)n, follow);
+	if (rc == EXIT_OK && l.n == 0)
+		rc = error("no logs%s%s%s", app ? " for '" : "",
+			   app ? app : "", app ? "'" : "");
+	if (rc == EXIT_OK)
+		rc = show_tails(&l, (size_t)n, follow);
 	if (follow && rc == EXIT_OK)
 		rc = follow_all(&l);
+	log_list_free(&l);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -332,6 +333,18 @@ daemon_close(struct daemon *d)
 	free(d->home);
 }
 
+/* Each worker costs two pipe fds: raise the soft fd limit to the hard. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* Set up, then turn the loop until a shutdown has finished. */
 int
 daemon_run(const char *home, bool resurrect, struct derr *e)
@@ -342,6 +355,7 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	d.home = xstrdup(home);
 	d.sock_path = client_socket_path(home);
 	d.started_ms = wall_ms();
+	raise_fd_limit();
 	if (deploy_home_ensure(home, e) < 0 || take_lock(&d, e) < 0 ||
 	    open_signals(&d, e) < 0 || bind_socket(&d, e) < 0)
 		goto out;

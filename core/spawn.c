@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,18 +154,28 @@ child_fail(const struct child_plan *p, int step)
 	_exit(127);
 }
 
-/* In the child: set the disposition of every signal to handler. */
+/*
+ * In the child: set the disposition of every signal to handler. glibc
+ * refuses to touch its internal signals (32, 33), which may have been
+ * ignored by whoever started the daemon; the kernel takes an all-zero
+ * sigaction (SIG_DFL, no flags, empty mask) in any layout.
+ */
 static void
 child_set_handlers(void (*handler)(int))
 {
+	static const unsigned long kernel_dfl[8];
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);	/* EINVAL for some */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &sa, NULL) < 0 && handler == SIG_DFL)
+			syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL,
+				(NSIG - 1) / 8);
+	}
 }
 
 /* In the child: move *fd out of 0..3 so the dup2 calls cannot clash. */

@@ -24,9 +24,16 @@
 #define SLEEP	"/bin/sleep"
 #define STD_PATH "PATH=/usr/bin:/bin"
 
-/* The processes a test started, killed at exit even when it fails. */
+/*
+ * Cleanup. A passing test's teardown kills and reaps what it started;
+ * a failing assertion _exit()s the test process at once, so a guardian
+ * process, told each pid as it is started and reaped, kills what is
+ * left when the end of the test process closes its pipe. It is forked
+ * twice so as not to be the test's child (tests count their children).
+ */
 static pid_t started[64];
 static size_t n_started;
+static int guard_fd = -1;
 
 /* The temporary directory of the running test, removed by cleanup. */
 static char test_dir[PATH_MAX];
@@ -52,22 +59,104 @@ remove_test_dir(void)
 	test_dir[0] = '\0';
 }
 
-/* Kill and reap every process group this test started; remove its
- * temporary directory. */
+/* Kill worker pid's process group (and pid, if setsid went wrong). */
+static void
+kill_worker(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/* The guardian: follow pid (started) and -pid (reaped) messages; when
+ * the test process is gone, kill what is left. */
+static void __attribute__((noreturn))
+guardian(int fd)
+{
+	pid_t live[256], v;
+	size_t n = 0;
+
+	while (read(fd, &v, sizeof v) == sizeof v) {
+		if (v > 0 && n < ARRAY_SIZE(live))
+			live[n++] = v;
+		for (size_t i = 0; v < 0 && i < n; i++)
+			if (live[i] == -v)
+				live[i] = live[--n];
+	}
+	for (size_t i = 0; i < n; i++)
+		kill_worker(live[i]);
+	_exit(0);
+}
+
+/* Start the guardian as a grandchild holding the pipe's read end. */
+static void
+guard_start(void)
+{
+	int p[2];
+	pid_t mid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	mid = fork();
+	ck_assert_int_ge(mid, 0);
+	if (mid == 0) {
+		if (fork() == 0) {
+			close(p[1]);
+			guardian(p[0]);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(mid, NULL, 0), mid);
+	close(p[0]);
+	guard_fd = p[1];
+}
+
+/* Tell the guardian v: a pid started, or minus a pid reaped. */
+static void
+guard_tell(pid_t v)
+{
+	if (guard_fd >= 0 && write(guard_fd, &v, sizeof v) != sizeof v)
+		ck_abort_msg("cannot write to the guardian");
+}
+
+/* Remember pid (a session leader) until it is reaped. */
+static void
+track(pid_t pid)
+{
+	ck_assert_uint_lt(n_started, ARRAY_SIZE(started));
+	started[n_started++] = pid;
+	guard_tell(pid);
+}
+
+/* Forget pid: it has been reaped. */
+static void
+forget(pid_t pid)
+{
+	for (size_t i = 0; i < n_started; i++)
+		if (started[i] == pid) {
+			started[i] = started[--n_started];
+			guard_tell(-pid);
+			return;
+		}
+}
+
+/* Kill and reap what the test started; remove its directory; let the
+ * guardian go. */
 static void
 cleanup(void)
 {
-	for (size_t i = 0; i < n_started; i++) {
-		kill(-started[i], SIGKILL);
-		kill(started[i], SIGKILL);	/* if setsid went wrong */
-		waitpid(started[i], NULL, 0);
+	while (n_started > 0) {
+		pid_t pid = started[0];
+
+		kill_worker(pid);
+		waitpid(pid, NULL, 0);
+		forget(pid);
 	}
-	n_started = 0;
 	remove_test_dir();
+	if (guard_fd >= 0)
+		close(guard_fd);
+	guard_fd = -1;
 }
 
-/* Checked fixture: a fresh list, cleaned at the test process's exit
- * (a failed test exits at once) or in teardown. */
+/* Checked fixture: a guardian, and cleanup at exit and in teardown. */
 static void
 setup(void)
 {
@@ -77,14 +166,7 @@ setup(void)
 	if (!registered)
 		atexit(cleanup);
 	registered = true;
-}
-
-/* Remember pid (a session leader) for cleanup. */
-static void
-track(pid_t pid)
-{
-	ck_assert_uint_lt(n_started, ARRAY_SIZE(started));
-	started[n_started++] = pid;
+	guard_start();
 }
 
 /* Spawn req and fail the test (with the message) if it fails. */
@@ -135,9 +217,7 @@ wait_for(pid_t pid)
 			usleep(10000);
 	}
 	ck_assert_msg(got == pid, "process %d did not end", (int)pid);
-	for (size_t i = 0; i < n_started; i++)
-		if (started[i] == pid)
-			started[i] = started[--n_started];
+	forget(pid);
 	return st;
 }
 
@@ -508,6 +588,18 @@ fd_set_of(pid_t pid)
 	return set;
 }
 
+/* Wait (up to 2 s) until pid's fds are exactly the set want: the new
+ * program's dynamic loader briefly opens its libraries as fd 3 on. */
+static void
+expect_fds(pid_t pid, unsigned long long want)
+{
+	unsigned long long got = 0;
+
+	for (int i = 0; i < 200 && (got = fd_set_of(pid)) != want; i++)
+		usleep(10000);
+	ck_assert_uint_eq(got, want);
+}
+
 /* The env var name (with '=') of pid; all matches joined by ';'. */
 static void
 env_of(pid_t pid, const char *name, char *buf, size_t cap)
@@ -566,7 +658,7 @@ START_TEST(test_listen_fd)
 	req.listen_fd = sock;
 
 	r = spawn_ok(&req);
-	ck_assert_uint_eq(fd_set_of(r.pid), 0xf);
+	expect_fds(r.pid, 0xf);
 	snprintf(want, sizeof want, "socket:[%lu]", (unsigned long)st.st_ino);
 	fd_link(r.pid, 3, got, sizeof got);
 	ck_assert_str_eq(got, want);
@@ -598,7 +690,7 @@ START_TEST(test_no_listen_fd)
 
 	ck_assert_int_ge(stray, 0);
 	r = spawn_ok(&req);
-	ck_assert_uint_eq(fd_set_of(r.pid), 0x7);
+	expect_fds(r.pid, 0x7);
 	env_of(r.pid, "LISTEN_", got, sizeof got);
 	ck_assert_str_eq(got, "");
 	close(stray);
@@ -667,7 +759,7 @@ START_TEST(test_many_at_once)
 	ck_assert_int_eq(count_fds(), before + 2 * (int)ARRAY_SIZE(r));
 	for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
 		/* each child holds only its own 0, 1, 2 */
-		ck_assert_uint_eq(fd_set_of(r[i].pid), 0x7);
+		expect_fds(r[i].pid, 0x7);
 		ck_assert_int_eq(spawn_signal_group(r[i].pid, SIGKILL), 0);
 		ck_assert(WIFSIGNALED(wait_for(r[i].pid)));
 		close(r[i].out_fd);

@@ -3,6 +3,9 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEPLOY=${DEPLOY:-$ROOT/deploy}
+# A binary outside the tree's top (the sanitizer build) finds the
+# templates through DEPLOY_TEMPLATES.
+[ "$DEPLOY" = "$ROOT/deploy" ] || export DEPLOY_TEMPLATES=$ROOT/templates
 FIXTURES=$ROOT/tests/fixtures
 TMP=$(mktemp -d /tmp/deploy-test.XXXXXX)
 export DEPLOY_HOME=$TMP/home

@@ -33,6 +33,34 @@ check_out "lines carry the instance label" '^chatty:0 out \| '
 check_true "dropped bytes are reported as 0" \
 	test "$(jls '.[0].dropped_bytes')" = 0
 
+cat >tick.json <<'JSON'
+{"apps": [{"name": "tick", "script": "/bin/sh",
+  "args": ["-c", "i=0; while :; do i=$((i+1)); echo tick $i; echo oops $i >&2; sleep 0.02; done"],
+  "log_date_format": "YYYY-MM-DD"}]}
+JSON
+run "$DEPLOY" -c tick.json up
+check_rc "a ticking app starts" 0
+"$DEPLOY" logs tick -f -n 2 >"$TMP/follow.out" 2>&1 &
+follower=$!
+track_pid $follower
+got_20() { [ "$(grep -c 'tick:0 out | .*tick ' "$TMP/follow.out")" -ge 20 ]; }
+check_true "logs -f keeps printing new lines" wait_for 15 got_20
+kill "$follower"
+wait "$follower" 2>/dev/null
+nums=$(grep 'tick:0 out' "$TMP/follow.out" | sed 's/.* tick //')
+check_true "followed lines are consecutive, none lost or repeated" \
+	test "$(awk 'NR > 1 && $1 != prev + 1 { bad = 1 } { prev = $1 }
+		END { print bad + 0 }' <<<"$nums")" = 0
+check_true "stderr lines are followed too" \
+	grep -q 'tick:0 err | .*oops ' "$TMP/follow.out"
+check_true "log_date_format prefixes each line with the date" \
+	grep -qE "^tick:0 out \| $(date +%Y-%m-%d): tick [0-9]+$" \
+	"$TMP/follow.out"
+run "$DEPLOY" logs tick --err -n 5
+check_true "--err shows only stderr" \
+	test "$(grep -c ' err | ' <<<"$out")" = 5 -a \
+	"$(grep -c ' out | ' <<<"$out")" = 0
+
 run "$DEPLOY" logs nosuch
 check_rc "logs of an unknown app fails" 1
 check_err "and says so" "no logs for 'nosuch'"

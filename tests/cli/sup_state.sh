@@ -74,6 +74,26 @@ if command -v socat >/dev/null; then
 		grep -q 'permission denied' <<<"$reply"
 fi
 
+run "$DEPLOY" startup
+check_rc "startup prints a systemd unit" 0
+check_out "the unit runs this binary's daemon with --resurrect" \
+	"^ExecStart=$DEPLOY daemon --resurrect$"
+check_out "with this DEPLOY_HOME" "^Environment=DEPLOY_HOME=$DEPLOY_HOME$"
+run "$DEPLOY" startup -o "$TMP/deploy.service"
+check_rc "startup -o writes the unit" 0
+check_true "the written unit is the printed one" \
+	bash -c "'$DEPLOY' startup | cmp -s - '$TMP/deploy.service'"
+
+dpid=$(cat "$DEPLOY_HOME/daemon.pid")
+kill -TERM "$dpid"
+check_true "SIGTERM again" wait_for 15 daemon_gone
+"$DEPLOY" daemon --resurrect >"$TMP/fg.log" 2>&1 &
+track_pid $!
+check_true "deploy daemon --resurrect (foreground) brings the apps back" \
+	wait_for 15 both_online
+check_true "and logs to stderr when in the foreground" \
+	grep -q 'a:0: started pid' "$TMP/fg.log"
+
 rm -f "$DEPLOY_HOME/state.json.bak"
 echo '{"apps": [' >"$DEPLOY_HOME/state.json"
 cp "$DEPLOY_HOME/state.json" "$TMP/corrupt"

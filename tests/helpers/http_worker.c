@@ -11,6 +11,7 @@
  *   START_DELAY_MS=N  wait N ms before listening
  *   EXIT_CODE=N       exit with N at once (crash loops, stop codes)
  *   LINES=N           print N numbered lines to stdout first
+ *   ALLOC_MB=N        allocate and touch N MiB (memory limit tests)
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -115,6 +116,13 @@ main(void)
 
 	if (getenv("EXIT_CODE") != NULL)
 		return (int)env_long("EXIT_CODE", 1);
+	if (env_long("ALLOC_MB", 0) > 0) {
+		size_t n = (size_t)env_long("ALLOC_MB", 0) << 20;
+		char *p = malloc(n);
+
+		if (p != NULL)
+			memset(p, 1, n);
+	}
 	for (long i = 1; i <= lines; i++)
 		printf("line %ld\n", i);
 	fflush(stdout);

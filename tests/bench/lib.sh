@@ -1,0 +1,238 @@
+# tests/bench/lib.sh: helpers shared by the benchmarks in tests/bench.
+# Source it, then call bench_init. It gives a private $BENCH_TMP, clocks
+# that do not fork, /proc helpers, sample files with median and range, and
+# a cleanup that runs on exit, Ctrl-C and failure: the hooks the benchmark
+# registered, then SIGKILL for every process it tracked that still runs.
+set -u
+export LC_ALL=C
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_HOOKS=()
+
+# Print a progress line on stderr (stdout is for the results).
+say() { printf '%s\n' "$*" >&2; }
+
+# Make $BENCH_TMP and $BENCH_RES, and arm the cleanup traps.
+bench_init() {
+	BENCH_TMP=$(mktemp -d /tmp/deploy-bench.XXXXXX) || exit 1
+	BENCH_RES=$BENCH_TMP/res
+	BENCH_TRACKED=$BENCH_TMP/tracked
+	mkdir -p "$BENCH_RES"
+	: >"$BENCH_TRACKED"
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+# Register a function that bench_cleanup calls before the SIGKILL sweep.
+bench_on_exit() { BENCH_HOOKS+=("$1"); }
+
+# Run the hooks, kill what is still tracked, remove $BENCH_TMP.
+bench_cleanup() {
+	local rc=$? h
+	trap '' INT TERM HUP
+	for h in "${BENCH_HOOKS[@]}"; do "$h"; done
+	kill_tracked
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $BENCH_TMP"
+	else rm -rf "$BENCH_TMP"; fi
+	exit "$rc"
+}
+
+# stamp VAR: set VAR to the wall clock in microseconds, without forking.
+stamp() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		printf -v "$1" '%s' "${EPOCHREALTIME/./}"
+	else
+		printf -v "$1" '%s' "$(date +%s%6N)"
+	fi
+}
+
+# us_to_ms US: print a microsecond count as milliseconds, 3 decimals.
+us_to_ms() { printf '%d.%03d\n' $(($1 / 1000)) $(($1 % 1000)); }
+
+# proc_field PID N: print field N (1-based, as in proc(5)) of
+# /proc/PID/stat; the fields are counted after the last ')' of (2) comm.
+proc_field() {
+	local s f
+	{ s=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	s=${s##*) }
+	read -ra f <<<"$s"
+	printf '%s\n' "${f[$2 - 3]}"
+}
+
+# proc_children PID: print the children of PID, one a line (all threads).
+proc_children() {
+	local t
+	if [ -e "/proc/$1/task/$1/children" ]; then
+		for t in /proc/"$1"/task/*/children; do
+			tr ' ' '\n' <"$t" 2>/dev/null
+		done | grep .
+	else
+		ps -o pid= --ppid "$1" | tr -d ' '
+	fi
+}
+
+# track PID...: remember each PID with its (22) starttime, so that the
+# cleanup kills it (and its group, if it leads one) only if it is the
+# same process; a reused pid is left alone.
+track() {
+	local p st
+	for p in "$@"; do
+		st=$(proc_field "$p" 22) || continue
+		echo "$p $st" >>"$BENCH_TRACKED"
+	done
+}
+
+# track_children PID: track PID's current children.
+track_children() {
+	# shellcheck disable=SC2046
+	track $(proc_children "$1")
+}
+
+# True when PID runs and is the process tracked with starttime ST.
+same_proc() { [ "$(proc_field "$1" 22 2>/dev/null)" = "$2" ]; }
+
+# SIGKILL every tracked process that still runs (its group too if it is
+# a group leader); forget them.
+kill_tracked() {
+	local p st
+	[ -f "$BENCH_TRACKED" ] || return 0
+	while read -r p st; do
+		same_proc "$p" "$st" || continue
+		if [ "$(proc_field "$p" 5)" = "$p" ]; then
+			kill -KILL -- "-$p" 2>/dev/null
+		fi
+		kill -KILL "$p" 2>/dev/null
+	done <"$BENCH_TRACKED"
+	: >"$BENCH_TRACKED"
+}
+
+# stop_pid PID: SIGTERM, wait up to 5 s, then SIGKILL.
+stop_pid() {
+	local i
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	for ((i = 0; i < 250; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.02
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# wait_gone SECONDS PID...: wait until none of the PIDs runs.
+wait_gone() {
+	local limit=$1 i p alive; shift
+	for ((i = 0; i < limit * 50; i++)); do
+		alive=0
+		for p in "$@"; do
+			if kill -0 "$p" 2>/dev/null &&
+			   [ "$(proc_field "$p" 3)" != Z ]; then
+				alive=1
+			fi
+		done
+		[ $alive = 0 ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# The TCP ports something listens on (IPv4 and IPv6), one a line.
+listening_ports() {
+	local f sl local_addr rest
+	for f in /proc/net/tcp /proc/net/tcp6; do
+		[ -r "$f" ] || continue
+		while read -r sl local_addr _ st rest; do
+			[ "$st" = 0A ] && echo $((16#${local_addr##*:}))
+		done < <(tail -n +2 "$f")
+	done
+}
+
+# free_ports N: print a port P such that P..P+N-1 are all free; ports
+# named in $BENCH_TMP/ports.used (handed out before) are skipped too.
+free_ports() {
+	local n=$1 p i
+	local -A used=()
+	for p in $(listening_ports) $(cat "$BENCH_TMP/ports.used" \
+	    2>/dev/null); do
+		used[$p]=1
+	done
+	for ((p = 20000 + RANDOM % 20000; p + n < 60000; p += n)); do
+		for ((i = 0; i < n; i++)); do
+			[ -n "${used[$((p + i))]:-}" ] && continue 2
+		done
+		seq "$p" $((p + n - 1)) >>"$BENCH_TMP/ports.used"
+		echo "$p"
+		return 0
+	done
+	return 1
+}
+
+# wait_http T0_US LIMIT_S PORT...: poll http://127.0.0.1:PORT/ with curl
+# every 10 ms until every PORT answers 2xx; print the ms from T0_US (a
+# stamp) to the moment the last one answered. Fails after LIMIT_S.
+wait_http() {
+	local t0=$1 limit=$2 p now deadline
+	shift 2
+	local -a left=("$@") next=()
+	stamp now
+	deadline=$((now + limit * 1000000))
+	while :; do
+		next=()
+		for p in "${left[@]}"; do
+			curl -fs -o /dev/null --max-time 1 \
+				"http://127.0.0.1:$p/" || next+=("$p")
+		done
+		stamp now
+		left=("${next[@]}")
+		[ ${#left[@]} = 0 ] && break
+		[ "$now" -gt "$deadline" ] && return 1
+		sleep 0.01
+	done
+	us_to_ms $((now - t0))
+}
+
+# add_sample TOOL METRIC VALUE: append VALUE to the samples of METRIC.
+add_sample() {
+	mkdir -p "$BENCH_RES/$1"
+	echo "$3" >>"$BENCH_RES/$1/$2"
+}
+
+# samples_json TOOL: print {"METRIC": [numbers...], ...} for TOOL.
+samples_json() {
+	local f obj='{}'
+	for f in "$BENCH_RES/$1"/*; do
+		[ -f "$f" ] || continue
+		obj=$(jq --arg k "${f##*/}" --rawfile v "$f" \
+			'.[$k] = ($v | split("\n") | map(select(length > 0)
+			| tonumber))' <<<"$obj")
+	done
+	echo "$obj"
+}
+
+# jq definitions: `stats` turns an array of numbers into {median, min,
+# max, n} (null when empty).
+JQ_STATS='def stats: if length == 0 then null else sort as $s
+	| ($s | length) as $n
+	| {median: (if $n % 2 == 1 then $s[($n - 1) / 2]
+		else ($s[$n / 2 - 1] + $s[$n / 2]) / 2 end),
+	   min: $s[0], max: $s[-1], n: $n} end;'
+
+# smaps_json PID: /proc/PID/smaps_rollup as {"Rss": kB, ...}.
+smaps_json() {
+	awk '$3 == "kB" { sub(":", "", $1); printf "%s %s\n", $1, $2 }' \
+		"/proc/$1/smaps_rollup" 2>/dev/null |
+		jq -R -s 'split("\n") | map(select(length > 0) | split(" ")
+		| {(.[0]): (.[1] | tonumber)}) | add // {}'
+}
+
+# smaps_top PID: the RSS of PID by mapping, largest first, as
+# [{"map": name, "rss_kb": n}, ...] (the top 8).
+smaps_top() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "") ? "[anon]" : $6 }
+	     /^Rss:/ { rss[name] += $2 }
+	     END { for (n in rss) printf "%d %s\n", rss[n], n }' \
+		"/proc/$1/smaps" 2>/dev/null | sort -rn | head -n 8 |
+		jq -R -s 'split("\n") | map(select(length > 0)
+		| capture("^(?<kb>[0-9]+) (?<map>.*)$")
+		| {map, rss_kb: (.kb | tonumber)})'
+}
