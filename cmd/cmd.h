@@ -46,7 +46,8 @@ struct command {
 
 extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
 	cmd_up, cmd_ls, cmd_start, cmd_stop, cmd_restart, cmd_reload,
-	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup;
+	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup,
+	cmd_monit;
 /* The table, in cmd/main.c. */
 extern const struct command *const commands[];
 const struct command *command_find(const char *name);
@@ -80,6 +81,9 @@ int print_json(json_t *value);
  */
 int daemon_call(json_t *req, bool autostart, int timeout_ms,
 		json_t **reply);
+
+/* Print the daemon's instances as a table or JSON (cmd/ls.c). */
+int ls_show(bool json);
 
 /* start/stop/restart/reload/delete: send action for each named target. */
 int run_action(struct cmd_ctx *ctx, const struct command *cmd,

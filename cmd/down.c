@@ -53,6 +53,10 @@ down_run(struct cmd_ctx *ctx)
 	if (ctx->argc > 1)
 		return run_action(ctx, &cmd_down, "stop", false);
 	pid = daemon_pid();
+	if (pid <= 0 || kill(pid, 0) < 0) {
+		printf("the daemon is not running\n");
+		return EXIT_OK;
+	}
 	rc = daemon_call(json_pack("{s:s}", "op", "kill"), false, 10000,
 			 &reply);
 	if (rc != EXIT_OK)

@@ -69,9 +69,9 @@ print_table(json_t *instances)
 		printf("(no apps: 'deploy up' starts the ecosystem file's)\n");
 }
 
-/* Ask the running daemon (never start one) and print its instances. */
-static int
-ls_run(struct cmd_ctx *ctx)
+/* Print the running daemon's instances (never starts one). */
+int
+ls_show(bool json)
 {
 	char *home = deploy_home();
 	char *sock = client_socket_path(home);
@@ -81,16 +81,13 @@ ls_run(struct cmd_ctx *ctx)
 
 	free(sock);
 	free(home);
-	if (ctx->argc > 1)
-		return usage_error(&cmd_ls, "unexpected argument '%s'",
-				   ctx->argv[1]);
 	if (running) {
 		rc = daemon_call(json_pack("{s:s}", "op", "ls"), false, 10000,
 				 &reply);
 		if (rc != EXIT_OK)
 			return rc;
 	}
-	if (ctx->json) {
+	if (json) {
 		json_t *out = reply ? reply : json_pack("{s:n, s:[]}",
 			"daemon", "instances");
 		json_object_del(out, "ok");
@@ -105,6 +102,16 @@ ls_run(struct cmd_ctx *ctx)
 	print_table(json_object_get(reply, "instances"));
 	json_decref(reply);
 	return rc;
+}
+
+/* deploy ls [--json]. */
+static int
+ls_run(struct cmd_ctx *ctx)
+{
+	if (ctx->argc > 1)
+		return usage_error(&cmd_ls, "unexpected argument '%s'",
+				   ctx->argv[1]);
+	return ls_show(ctx->json);
 }
 
 const struct command cmd_ls = {

@@ -19,6 +19,7 @@ const struct command *const commands[] = {
 	&cmd_reload,
 	&cmd_delete,
 	&cmd_ls,
+	&cmd_monit,
 	&cmd_logs,
 	&cmd_save,
 	&cmd_resurrect,

@@ -3,6 +3,7 @@
 #include "spawn.h"
 #include "fileio.h"
 #include "logfile.h"
+#include "strbuf.h"
 #include "sup_int.h"
 
 #include <errno.h>
@@ -414,6 +415,25 @@ inst_watch(struct sup_inst *in, struct loop *l)
 		ready_watch(in, l);
 }
 
+/* The command line as one string, for display. */
+static json_t *
+command_line(const struct eco_app *cfg)
+{
+	char **argv = build_argv(cfg);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *s;
+
+	for (char **a = argv; *a != NULL; a++) {
+		if (a != argv)
+			strbuf_addch(&sb, ' ');
+		strbuf_addstr(&sb, *a);
+	}
+	s = json_string(sb.buf);
+	strbuf_release(&sb);
+	strv_free(argv);
+	return s;
+}
+
 /* The instance as one "ls" row. */
 json_t *
 inst_to_json(const struct sup_inst *in)
@@ -430,6 +450,8 @@ inst_to_json(const struct sup_inst *in)
 		"uptime_ms", (json_int_t)up, "started",
 		(json_int_t)(in->pid > 0 ? in->started_wall : 0));
 
+	json_object_set_new(o, "command", command_line(cfg));
+	json_object_set_new(o, "cwd", json_string(cfg->cwd));
 	if (cfg->port > 0)
 		json_object_set_new(o, "port", json_integer(cfg->port +
 							    in->index));
@@ -439,6 +461,12 @@ inst_to_json(const struct sup_inst *in)
 		json_object_set_new(o, "reason", json_string(in->reason));
 	if (in->ready_failed)
 		json_object_set_new(o, "ready", json_false());
+	if (in->exit_status != -1) {
+		char how[64];
+
+		describe_status(in->exit_status, how, sizeof how);
+		json_object_set_new(o, "last_exit", json_string(how));
+	}
 	json_object_set_new(o, "out_log", in->log_path[0] ?
 		json_string(in->log_path[0]) : json_null());
 	json_object_set_new(o, "err_log", in->log_path[1] ?

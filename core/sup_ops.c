@@ -358,6 +358,12 @@ sup_op_action(struct sup *s, struct conn *c, json_t *req, const char *action)
 					  "all", action));
 		return;
 	}
+	if (index >= 0 && strcmp(action, "reload") == 0) {
+		conn_reply(c, proto_error(2, "reload takes APP or all, not "
+					  "one instance (use restart %s)",
+					  target));
+		return;
+	}
 	job = job_add(s, c, action_want(action), now_ms() + 120000);
 	job->index = index;
 	job->extra = json_pack("{s:s}", "done", action_done(action));

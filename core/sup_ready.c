@@ -9,25 +9,6 @@
 
 #define PROBE_EVERY_MS 100
 
-/* The health URL of an instance: a path means 127.0.0.1:PORT+i. */
-static char *
-health_url(const struct sup_inst *in)
-{
-	const struct eco_app *cfg = in->app->cfg;
-
-	if (cfg->health[0] != '/')
-		return xstrdup(cfg->health);
-	if (cfg->port > 0)
-		return xasprintf("http://127.0.0.1:%d%s",
-				 cfg->port + in->index, cfg->health);
-	if (cfg->listen != NULL) {
-		const char *colon = strrchr(cfg->listen, ':');
-		return xasprintf("http://127.0.0.1:%s%s",
-				 colon ? colon + 1 : cfg->listen, cfg->health);
-	}
-	return NULL;
-}
-
 /* Stop probing. */
 void
 ready_end(struct sup_inst *in)
@@ -58,7 +39,10 @@ static void
 become_ready(struct sup_inst *in, bool failed)
 {
 	in->ready_failed = failed;
-	if (failed) {
+	if (!failed) {
+		free(in->reason);	/* a failed probe before it listened */
+		in->reason = NULL;
+	} else {
 		inst_set_reason(in, "not ready within listen_timeout "
 				"(%ld ms)", in->app->cfg->listen_timeout);
 		sup_log("%s:%d: %s", in->app->cfg->name, in->index,
@@ -98,7 +82,8 @@ probe_start(struct sup_inst *in)
 	char *url;
 
 	in->next_probe = -1;
-	if (cfg->health != NULL && (url = health_url(in)) != NULL) {
+	if (cfg->health != NULL &&
+	    (url = eco_health_url(cfg, in->index)) != NULL) {
 		in->http = http_probe_start(url, cfg->listen_timeout, &e);
 		free(url);
 	} else if (cfg->port > 0) {

@@ -72,16 +72,31 @@ proc_children() {
 	fi
 }
 
-# track PID...: remember each PID with its (22) starttime, so that the
-# cleanup kills it (and its group, if it leads one) only if it is the
-# same process; a reused pid is left alone.
-track() {
+# proc_ids PID...: print "PID STARTTIME" for each PID that runs, where
+# STARTTIME is field (22) of its stat: the pair names one process even if
+# the pid is reused later.
+proc_ids() {
 	local p st
 	for p in "$@"; do
-		st=$(proc_field "$p" 22) || continue
-		echo "$p $st" >>"$BENCH_TRACKED"
+		st=$(proc_field "$p" 22) && echo "$p $st"
 	done
 }
+
+# kill_ids: read "PID STARTTIME" lines and SIGKILL each process that is
+# still the one named (and its group, if it leads one).
+kill_ids() {
+	local p st
+	while read -r p st; do
+		[ "$(proc_field "$p" 22 2>/dev/null)" = "$st" ] || continue
+		if [ "$(proc_field "$p" 5)" = "$p" ]; then
+			kill -KILL -- "-$p" 2>/dev/null
+		fi
+		kill -KILL "$p" 2>/dev/null
+	done
+}
+
+# track PID...: remember these processes for the cleanup's SIGKILL sweep.
+track() { proc_ids "$@" >>"$BENCH_TRACKED"; }
 
 # track_children PID: track PID's current children.
 track_children() {
@@ -89,21 +104,10 @@ track_children() {
 	track $(proc_children "$1")
 }
 
-# True when PID runs and is the process tracked with starttime ST.
-same_proc() { [ "$(proc_field "$1" 22 2>/dev/null)" = "$2" ]; }
-
-# SIGKILL every tracked process that still runs (its group too if it is
-# a group leader); forget them.
+# SIGKILL every tracked process that still runs; forget them.
 kill_tracked() {
-	local p st
 	[ -f "$BENCH_TRACKED" ] || return 0
-	while read -r p st; do
-		same_proc "$p" "$st" || continue
-		if [ "$(proc_field "$p" 5)" = "$p" ]; then
-			kill -KILL -- "-$p" 2>/dev/null
-		fi
-		kill -KILL "$p" 2>/dev/null
-	done <"$BENCH_TRACKED"
+	kill_ids <"$BENCH_TRACKED"
 	: >"$BENCH_TRACKED"
 }
 

@@ -1,0 +1,14 @@
+/* monit.h: the dashboard's loop */
+#ifndef DEPLOY_UI_MONIT_H
+#define DEPLOY_UI_MONIT_H
+
+#include "core/util.h"
+
+/*
+ * Run the dashboard on the terminal until 'q': a snapshot from home's
+ * daemon every interval_ms, keys, the log pane. Restores the terminal on
+ * every exit path. 0, or -1 with e filled when curses cannot start.
+ */
+int ui_monit(const char *home, int interval_ms, struct derr *e);
+
+#endif
