@@ -100,6 +100,9 @@ install: $(BIN)
 	install -m 644 man/deploy.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/deploy-ecosystem.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 templates/* $(DESTDIR)$(PREFIX)/share/deploy/templates/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 completions/deploy.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/deploy
 
 # Debian packages for the build and for the real parts the tests start.
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libncurses-dev \

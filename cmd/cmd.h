@@ -33,6 +33,7 @@ struct cmd_ctx {
 enum cmd_flags {
 	CMD_CONFIG = 1 << 0,	/* main loads the ecosystem file first */
 	CMD_JSON = 1 << 1,	/* the command accepts --json */
+	CMD_HIDDEN = 1 << 2,	/* not listed in help */
 };
 
 struct command {
@@ -47,7 +48,7 @@ struct command {
 extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
 	cmd_up, cmd_ls, cmd_start, cmd_stop, cmd_restart, cmd_reload,
 	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup,
-	cmd_monit;
+	cmd_monit, cmd_complete;
 /* The table, in cmd/main.c. */
 extern const struct command *const commands[];
 const struct command *command_find(const char *name);

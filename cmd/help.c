@@ -9,8 +9,9 @@ print_command_list(FILE *f)
 		"[ARGS]\n\ndeploy %s: run, balance, ship and watch HTTP apps"
 		"\n\ncommands:\n", DEPLOY_VERSION);
 	for (size_t i = 0; commands[i] != NULL; i++)
-		fprintf(f, "  %-12s %s\n", commands[i]->name,
-			commands[i]->summary);
+		if (!(commands[i]->flags & CMD_HIDDEN))
+			fprintf(f, "  %-12s %s\n", commands[i]->name,
+				commands[i]->summary);
 	fputs("\nglobal options:\n"
 	      "  -c, --config FILE  ecosystem file (default: ecosystem.json,"
 	      "\n                     ecosystem.config.json or process.json)\n"

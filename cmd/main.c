@@ -26,6 +26,7 @@ const struct command *const commands[] = {
 	&cmd_startup,
 	&cmd_daemon,
 	&cmd_help,
+	&cmd_complete,
 	NULL,
 };
 

@@ -50,4 +50,23 @@ check_err "-c without a value says so" "option '-c' needs a value"
 run "$DEPLOY" init --json
 check_rc "--json on a command without JSON output exits 2" 2
 
+# complete WORDS...: what bash completion offers for the last word.
+complete_words() {
+	PATH=$(dirname "$DEPLOY"):$PATH bash -c '
+		. "$1/completions/deploy.bash"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _deploy
+		echo "${COMPREPLY[*]}"' _ "$ROOT" "$@"
+}
+cd "$FIXTURES/ecosystems" || exit 1
+cp multi-deploy.json "$TMP/ecosystem.json"
+cd "$TMP" || exit 1
+check_true "completion offers commands" \
+	bash -c "[[ ' $(complete_words deploy re) ' == *' reload '* && ' $(complete_words deploy re) ' == *' restart '* ]]"
+check_true "completion hides __complete" \
+	bash -c "[[ ' $(complete_words deploy _) ' != *__complete* ]]"
+check_true "completion offers app names after reload" \
+	bash -c "[[ ' $(complete_words deploy reload '') ' == *' api '* ]]"
+check_true "completion offers targets after up" \
+	bash -c "[[ ' $(complete_words deploy up pro) ' == *' production '* ]]"
+
 finish
