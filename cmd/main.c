@@ -24,6 +24,7 @@ const struct command *const commands[] = {
 	&cmd_save,
 	&cmd_resurrect,
 	&cmd_startup,
+	&cmd_nginx,
 	&cmd_daemon,
 	&cmd_help,
 	&cmd_complete,

@@ -1,7 +1,6 @@
 /* nginx_opts.c: the keys of "nginx" objects, and the checks of their values */
 #include "nginx_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,6 +564,8 @@ int
 nginx_settings_read(const struct ecosystem *eco, struct nginx_settings *s,
 		    struct derr *e)
 {
+	const char *bin;
+
 	memset(s, 0, sizeof *s);
 	if (eco->nginx != NULL && ngx_check_object(eco, NGX_TOP, eco->nginx,
 						   e) < 0)
@@ -581,6 +582,11 @@ nginx_settings_read(const struct ecosystem *eco, struct nginx_settings *s,
 		s->pid_file = xstrdup(NGINX_PID_FILE);
 	s->main_config = setting_path(eco, "main_config");
 	s->binary = setting_path(eco, "binary");
+	bin = json_string_value(json_object_get(eco->nginx, "binary"));
+	if (bin != NULL && strchr(bin, '/') == NULL) {
+		free(s->binary);	/* a name to find on PATH */
+		s->binary = xstrdup(bin);
+	}
 	return 0;
 }
 

@@ -247,6 +247,7 @@ write_probe() {
 
 	// pollList: run the listing command until it shows the new pid.
 	function pollList() {
+		res.listed_polls = (res.listed_polls || 0) + 1;
 		execFile(list[0], list.slice(1), { maxBuffer: 1 << 26 },
 			(err, out) => {
 			if (now() - t0 > LIMIT) finish(res, 'never listed');
@@ -494,6 +495,20 @@ print_table() {
 	}'
 }
 
+# Print whether deploy met its goal of kill -9 to exec in 5 ms, and how
+# the time splits between the kernel and the supervisor.
+goal_line() {
+	jq -r 'map({(.key): .deploy.median}) | add
+		| if .exec_ms == null then "goal: no kill -9 figure"
+		else "goal kill -9 → exec ≤ 5 ms for deploy: " +
+		(if .exec_ms <= 5 then "met" else "missed" end) +
+		" (median \(.exec_ms * 1000 | round / 1000) ms). Medians of" +
+		" the parts: the victim is reapable after" +
+		" \(.dead_ms * 1000 | round / 1000) ms (kernel teardown);" +
+		" deploy forks and execs the replacement" +
+		" \(.react_ms * 1000 | round / 1000) ms later." end'
+}
+
 # Write the JSON report: meta, figures, raw samples and kill records.
 write_json() {
 	local figs=$1 out=$OUT_DIR/supervisor.json t k
@@ -576,3 +591,5 @@ echo "deploy $("$DEPLOY" --version | sed 's/^deploy //'), PM2" \
 [ -n "$PM2_ERROR" ] && echo "PM2 could not be installed: $PM2_ERROR"
 echo
 print_table <<<"$figs"
+echo
+goal_line <<<"$figs"

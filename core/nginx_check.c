@@ -1,0 +1,308 @@
+/* nginx_check.c: run `nginx -t` on a config and keep nginx's own message */
+#include "nginx_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+#define CHECK_TIMEOUT_MS	30000
+#define CHECK_OUTPUT_MAX	16384
+/* Where nginx lives on Debian when it is not on a user's PATH. */
+#define NGINX_SBIN		"/usr/sbin/nginx"
+/* What a child that could not exec nginx writes before exiting. */
+#define EXEC_FAILED		"deploy-exec-failed "
+/* The name of the checked config inside the temporary prefix. */
+#define CHECK_NAME		"deploy.conf"
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* In the child: exec nginx with args (argv[0] replaced), or report. */
+static void __attribute__((noreturn))
+child_exec(const char *binary, char **argv)
+{
+	char msg[64];
+	int len;
+
+	if (binary != NULL) {
+		argv[0] = (char *)binary;
+		execvp(binary, argv);
+	} else {
+		argv[0] = "nginx";
+		execvp("nginx", argv);
+		if (errno == ENOENT)
+			execv(NGINX_SBIN, argv);
+	}
+	len = snprintf(msg, sizeof msg, EXEC_FAILED "%d\n", errno);
+	if (write(2, msg, (size_t)len) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Read fd into out until EOF or the deadline; 0, or -1 on timeout. */
+static int
+read_until(int fd, struct strbuf *out, long long deadline)
+{
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || poll(&p, 1, (int)left) == 0)
+			return -1;
+		n = read(fd, buf, sizeof buf);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return 0;
+		strbuf_add(out, buf, (size_t)n);
+	}
+}
+
+/*
+ * Run nginx with argv[1..] (argv[0] is a placeholder), its stdout and
+ * stderr into out. Returns its exit status, or -1 with e filled when
+ * it could not run or did not finish in time.
+ */
+static int
+run_nginx(const char *binary, char **argv, struct strbuf *out,
+	  struct derr *e)
+{
+	int pfd[2], status, err;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return derr_errno(e, "cannot run nginx");
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return derr_errno(e, "cannot run nginx");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 ||
+		    dup2(pfd[1], 2) < 0)
+			_exit(127);
+		child_exec(binary, argv);
+	}
+	close(pfd[1]);
+	out->cap = CHECK_OUTPUT_MAX;
+	err = read_until(pfd[0], out, now_ms() + CHECK_TIMEOUT_MS);
+	close(pfd[0]);
+	if (err < 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return derr_errno(e, "cannot wait for nginx");
+	if (err < 0)
+		return derr_set(e, "nginx -t did not finish in %d s",
+				CHECK_TIMEOUT_MS / 1000);
+	if (strncmp(out->buf, EXEC_FAILED, strlen(EXEC_FAILED)) == 0)
+		return derr_set(e, "cannot run '%s': %s%s",
+				binary ? binary : "nginx",
+				strerror(atoi(out->buf + strlen(EXEC_FAILED))),
+				binary ? "" : " (set nginx.binary in the file)");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* The '[' of a "[level]" between line and end, or NULL. */
+static const char *
+find_level(const char *line, const char *end)
+{
+	size_t n;
+
+	for (const char *p = line; p < end; p++) {
+		if (*p != '[')
+			continue;
+		n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz");
+		if (n > 0 && p + 1 + n < end && p[1 + n] == ']')
+			return p;
+	}
+	return NULL;
+}
+
+/* Past "PID#TID: " at s, or s itself. */
+static const char *
+skip_pid(const char *s)
+{
+	const char *p = s + strspn(s, " ");
+	size_t n = strspn(p, "0123456789");
+
+	if (n == 0 || p[n] != '#')
+		return s;
+	p += n + 1;
+	n = strspn(p, "0123456789");
+	return n > 0 && p[n] == ':' ? p + n + 1 : s;
+}
+
+/*
+ * nginx's own message from its output: the first line with a level,
+ * from the level on ("[emerg] unknown directive ..."), without the pid,
+ * with tmp (when not NULL) replaced by name.
+ */
+static void
+nginx_message(const char *output, const char *tmp, const char *name,
+	      struct derr *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *line, *end = output, *lvl = NULL, *s;
+	size_t tlen = tmp ? strlen(tmp) : 0;
+
+	for (line = output; *line != '\0'; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		if ((lvl = find_level(line, end)) != NULL)
+			break;
+	}
+	if (lvl == NULL) {
+		lvl = output;
+		end = strchrnul(output, '\n');
+	} else {
+		s = strchr(lvl, ']') + 1;
+		strbuf_add(&sb, lvl, (size_t)(s - lvl));
+		lvl = skip_pid(s);
+	}
+	while (lvl < end) {
+		if (tmp != NULL && strncmp(lvl, tmp, tlen) == 0) {
+			strbuf_addstr(&sb, name);
+			lvl += tlen;
+		} else {
+			strbuf_addch(&sb, *lvl++);
+		}
+	}
+	derr_set(e, "nginx -t failed: %s", sb.len ? sb.buf : "no message");
+	strbuf_release(&sb);
+}
+
+/* A directory for the temporary prefix: $TMPDIR when it is safe in a
+ * quoted config string, else /tmp. A new string. */
+static char *
+make_prefix(struct derr *e)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir;
+
+	if (tmpdir == NULL || tmpdir[0] != '/' ||
+	    strpbrk(tmpdir, "\"\\$;{}'\n") != NULL)
+		tmpdir = "/tmp";
+	dir = xasprintf("%s/deploy-nginx.XXXXXX", tmpdir);
+	if (mkdtemp(dir) == NULL) {
+		derr_errno(e, "cannot make a directory in '%s'", tmpdir);
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* nftw callback: remove one entry (children come first). */
+static int
+remove_entry(const char *path, const struct stat *st, int flag,
+	     struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* The main config that includes the checked file, all under dir. */
+static char *
+main_config(const char *dir)
+{
+	return xasprintf(
+		"# written by deploy to check a generated config\n"
+		"pid \"%1$s/nginx.pid\";\n"
+		"error_log stderr;\n"
+		"worker_processes 1;\n"
+		"events {\n"
+		"}\n"
+		"http {\n"
+		"\taccess_log off;\n"
+		"\tclient_body_temp_path \"%1$s/client_body\";\n"
+		"\tproxy_temp_path \"%1$s/proxy\";\n"
+		"\tfastcgi_temp_path \"%1$s/fastcgi\";\n"
+		"\tuwsgi_temp_path \"%1$s/uwsgi\";\n"
+		"\tscgi_temp_path \"%1$s/scgi\";\n"
+		"\tinclude \"%1$s/" CHECK_NAME "\";\n"
+		"}\n", dir);
+}
+
+/* Run nginx -t on text included in the http block of a temp config. */
+int
+nginx_check_text(const char *binary, const char *text, size_t len,
+		 const char *name, struct derr *e)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *dir = make_prefix(e), *conf = NULL, *main_path = NULL;
+	char *file = NULL, *prefix = NULL;
+	int rc = -1, status;
+
+	if (dir == NULL)
+		return -1;
+	conf = main_config(dir);
+	main_path = xasprintf("%s/nginx.conf", dir);
+	file = xasprintf("%s/" CHECK_NAME, dir);
+	prefix = xasprintf("%s/", dir);
+	if (write_file_atomic(main_path, conf, strlen(conf), 0644, true,
+			      e) < 0 ||
+	    write_file_atomic(file, text, len, 0644, true, e) < 0)
+		goto out;
+	{
+		char *argv[] = { NULL, "-t", "-q", "-e", "stderr", "-p",
+				 prefix, "-c", main_path, NULL };
+
+		status = run_nginx(binary, argv, &out, e);
+	}
+	if (status == 0)
+		rc = 0;
+	else if (status > 0)
+		nginx_message(out.buf, file, name, e);
+out:
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	strbuf_release(&out);
+	free(dir);
+	free(conf);
+	free(main_path);
+	free(file);
+	free(prefix);
+	return rc;
+}
+
+/* Run nginx -t on nginx's own main config. */
+int
+nginx_check_main(const char *binary, const char *main_conf,
+		 struct derr *e)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *argv[] = { NULL, "-t", "-q", "-e", "stderr", "-c",
+			 (char *)main_conf, NULL };
+	int status = run_nginx(binary, argv, &out, e);
+
+	if (status > 0)
+		nginx_message(out.buf, NULL, NULL, e);
+	strbuf_release(&out);
+	return status == 0 ? 0 : -1;
+}

@@ -1,0 +1,291 @@
+/* ssh.c: an SSH session: TCP connect with a timeout, handshake, waits */
+#include "ssh_int.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONNECT_TIMEOUT_MS 10000
+#define IO_TIMEOUT_MS 30000
+#define ALIVE_INTERVAL_S 15
+#define ALIVE_COUNT 3
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+long long
+ssh_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The deadline of one I/O step from now. */
+long long
+ssh_io_deadline(const struct ssh *s)
+{
+	return ssh_now_ms() + s->io_timeout_ms;
+}
+
+/* Fill e with what failed and libssh2's reason. */
+int
+ssh_fail(struct ssh *s, struct derr *e, const char *what)
+{
+	char *msg = NULL;
+
+	s->f->session_last_error(s->sess, &msg, NULL, 0);
+	return derr_set(e, "%s: %s", what, msg && *msg ? msg : "failed");
+}
+
+/* Pass a note to the log callback. */
+void
+ssh_note(struct ssh *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (s->log == NULL)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	s->log(s->log_arg, msg);
+	free(msg);
+}
+
+/* Wait for the socket as libssh2 wants; see ssh_int.h. */
+int
+ssh_wait(struct ssh *s, long long deadline, struct derr *e)
+{
+	int dir = s->f->session_block_directions(s->sess), next = 0;
+	struct pollfd p = { .fd = s->fd };
+	long long wait_ms;
+	int n;
+
+	if (s->f->keepalive_send(s->sess, &next) != 0)
+		return ssh_fail(s, e, "connection lost");
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		p.events |= POLLIN;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		p.events |= POLLOUT;
+	if (p.events == 0)
+		p.events = POLLIN;
+	wait_ms = next > 0 ? next * 1000LL : 1000;
+	if (deadline >= 0) {
+		long long left = deadline - ssh_now_ms();
+
+		if (left <= 0)
+			return derr_set(e, "%s: timed out", s->where);
+		if (left < wait_ms)
+			wait_ms = left;
+	}
+	n = poll(&p, 1, (int)wait_ms);
+	if (n < 0 && errno != EINTR)
+		return derr_errno(e, "%s: poll", s->where);
+	return 0;
+}
+
+/* Set keepalives on fd so that a dead peer ends the connection. */
+static void
+tune_socket(int fd, int interval, int count)
+{
+	int one = 1, idle = interval, cnt = count;
+	unsigned int user_ms = (unsigned int)(interval * (count + 1)) * 1000;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	/* Unacknowledged data older than this aborts the connection. */
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms,
+		   sizeof user_ms);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* Connect to one address within timeout_ms; the fd or -1 (errno). */
+static int
+connect_addr(const struct addrinfo *ai, long timeout_ms)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+			SOCK_CLOEXEC, ai->ai_protocol);
+	struct pollfd p;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	if (poll(&p, 1, (int)timeout_ms) == 0) {
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		goto fail;
+	if (err == 0)
+		return fd;
+	errno = err;
+fail:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+/* Resolve host and connect to the first address that answers. */
+static int
+tcp_connect(const char *host, int port, long timeout_ms, struct derr *e)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char service[16];
+	long long deadline = ssh_now_ms() + timeout_ms;
+	int fd = -1, rc, err = 0;
+
+	snprintf(service, sizeof service, "%d", port);
+	rc = getaddrinfo(host, service, &hints, &res);
+	if (rc != 0)
+		return derr_set(e, "cannot resolve '%s': %s", host,
+				gai_strerror(rc));
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		long left = (long)(deadline - ssh_now_ms());
+
+		if (left <= 0) {
+			err = ETIMEDOUT;
+			break;
+		}
+		fd = connect_addr(ai, left);
+		if (fd < 0)
+			err = errno;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		errno = err;
+		return derr_errno(e, "cannot connect to %s port %d", host,
+				  port);
+	}
+	return fd;
+}
+
+/* The local user's name (for a target without "user"). */
+static char *
+local_user(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = getenv("USER");
+
+	if (pw != NULL)
+		return xstrdup(pw->pw_name);
+	return xstrdup(u != NULL ? u : "root");
+}
+
+/* Handshake with the algorithms known_hosts has keys for first. */
+static int
+handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
+	  struct derr *e)
+{
+	char *algs = ssh_known_algorithms(kh, o->host, o->port);
+	long long deadline = ssh_io_deadline(s);
+	int rc;
+
+	/* An algorithm libssh2 lacks is dropped from the list by it. */
+	s->f->session_method_pref(s->sess, LIBSSH2_METHOD_HOSTKEY, algs);
+	free(algs);
+	while ((rc = s->f->session_handshake(s->sess, s->fd)) ==
+	       LIBSSH2_ERROR_EAGAIN)
+		if (ssh_wait(s, deadline, e) < 0)
+			return -1;
+	if (rc != 0)
+		return ssh_fail(s, e, "SSH handshake failed");
+	return 0;
+}
+
+/* Connect, check the host key, authenticate; see ssh.h. */
+struct ssh *
+ssh_connect(const struct ssh_opts *o, struct derr *e)
+{
+	const struct ssh_fns *f = ssh_dl(e);
+	struct ssh_opts opts = *o;
+	struct ssh *s;
+	char *user, *kh;
+
+	if (f == NULL)
+		return NULL;
+	if (opts.port <= 0)
+		opts.port = 22;
+	s = xcalloc(1, sizeof *s);
+	s->f = f;
+	s->fd = -1;
+	s->io_timeout_ms = o->io_timeout_ms > 0 ? o->io_timeout_ms :
+		IO_TIMEOUT_MS;
+	s->log = o->log;
+	s->log_arg = o->log_arg;
+	user = o->user != NULL ? xstrdup(o->user) : local_user();
+	s->where = xasprintf("%s@%s:%d", user, o->host, opts.port);
+	kh = o->known_hosts != NULL ? xstrdup(o->known_hosts) :
+		ssh_expand_home("~/.ssh/known_hosts");
+	s->fd = tcp_connect(o->host, opts.port, o->connect_timeout_ms > 0 ?
+			    o->connect_timeout_ms : CONNECT_TIMEOUT_MS, e);
+	if (s->fd < 0)
+		goto fail;
+	tune_socket(s->fd, o->alive_interval > 0 ? o->alive_interval :
+		    ALIVE_INTERVAL_S, o->alive_count > 0 ? o->alive_count :
+		    ALIVE_COUNT);
+	s->sess = f->session_init_ex(NULL, NULL, NULL, NULL);
+	if (s->sess == NULL) {
+		derr_set(e, "cannot start an SSH session: out of memory");
+		goto fail;
+	}
+	f->session_set_blocking(s->sess, 0);
+	f->keepalive_config(s->sess, 1, (unsigned)(o->alive_interval > 0 ?
+				o->alive_interval : ALIVE_INTERVAL_S));
+	if (handshake(s, &opts, kh, e) < 0 ||
+	    ssh_check_host_key(s, &opts, kh, e) < 0 ||
+	    ssh_authenticate(s, &opts, user, e) < 0)
+		goto fail;
+	free(user);
+	free(kh);
+	return s;
+fail:
+	free(user);
+	free(kh);
+	ssh_free(s);
+	return NULL;
+}
+
+/* Disconnect (without waiting long) and free. */
+void
+ssh_free(struct ssh *s)
+{
+	if (s == NULL)
+		return;
+	if (s->sess != NULL) {
+		long long deadline = ssh_now_ms() + 1000;
+
+		while (s->f->session_disconnect_ex(s->sess,
+				SSH_DISCONNECT_BY_APPLICATION, "bye", "") ==
+		       LIBSSH2_ERROR_EAGAIN && ssh_wait(s, deadline,
+							NULL) == 0)
+			;
+		while (s->f->session_free(s->sess) == LIBSSH2_ERROR_EAGAIN &&
+		       ssh_wait(s, deadline, NULL) == 0)
+			;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->where);
+	free(s);
+}
