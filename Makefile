@@ -63,10 +63,12 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libcore.a $(UI_OBJ)
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/libcore.a \
+		$(UI_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
-		$(UI_OBJ) $(BUILD)/libcore.a $(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+		$(BUILD)/tests/testutil.o $(UI_OBJ) $(BUILD)/libcore.a \
+		$(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

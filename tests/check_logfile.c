@@ -1,7 +1,6 @@
 /* check_logfile.c: log writing, date prefixes, rotation, failing files */
 #include <check.h>
 #include <errno.h>
-#include <ftw.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,21 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/testutil.h"
 #include "core/logfile.h"
 #include "core/strbuf.h"
 
 static char base[64];		/* per test case, made by the parent */
 static char tmp[96];		/* per test, inside base */
-
-/* Remove one entry of a temporary tree. */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* Make the case's directory (in the parent: removed even if a test
  * fails and its own teardown never runs). */
@@ -39,7 +29,7 @@ case_setup(void)
 static void
 case_teardown(void)
 {
-	nftw(base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(base);
 }
 
 /* Make the test's own directory; run in UTC. */
@@ -56,7 +46,7 @@ setup(void)
 static void
 teardown(void)
 {
-	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_rmtree(tmp);
 }
 
 /* A path inside the temporary directory; caller frees. */

@@ -2,7 +2,6 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -18,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/testutil.h"
 #include "core/curl_dl.h"
 #include "core/ready.h"
 
@@ -28,24 +28,12 @@ static size_t n_helpers;
 /* The temporary directory of the running test, removed by cleanup. */
 static char test_dir[PATH_MAX];
 
-/* nftw callback: remove one entry. */
-static int
-remove_entry(const char *path, const struct stat *st, int flag,
-	     struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 /* Remove the test's temporary directory and all in it. */
 static void
 remove_test_dir(void)
 {
 	if (test_dir[0] != '\0')
-		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+		test_rmtree(test_dir);
 	test_dir[0] = '\0';
 }
 

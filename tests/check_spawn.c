@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/testutil.h"
 #include "core/spawn.h"
 
 #define SH	"/bin/sh"
@@ -40,24 +40,12 @@ static int guard_fd = -1;
 /* The temporary directory of the running test (made in setup). */
 static char test_dir[PATH_MAX];
 
-/* nftw callback: remove one entry. */
-static int
-remove_entry(const char *path, const struct stat *st, int flag,
-	     struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 /* Remove the test's temporary directory and all in it. */
 static void
 remove_test_dir(void)
 {
 	if (test_dir[0] != '\0')
-		nftw(test_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+		test_rmtree(test_dir);
 	test_dir[0] = '\0';
 }
 

@@ -87,8 +87,30 @@ wait_for() {
 	return 1
 }
 
+# Stop this test's daemon and fail if a sanitizer reported anything in
+# its log (leaks show only when it exits).
+check_daemon_log() {
+	local log=$DEPLOY_HOME/daemon.log pid
+	[ -f "$log" ] || return 0
+	if [ -f "$DEPLOY_HOME/daemon.pid" ]; then
+		pid=$(cat "$DEPLOY_HOME/daemon.pid")
+		if kill -0 "$pid" 2>/dev/null; then
+			"$DEPLOY" down >/dev/null 2>&1
+			for _ in $(seq 1 200); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.05
+			done
+		fi
+	fi
+	if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$log"; then
+		not_ok "the daemon's log has no sanitizer report" \
+			"$(grep -A12 -E 'Sanitizer|runtime error:' "$log" | head -40)"
+	fi
+}
+
 # Print the closing line the runner reads; fail if any check failed.
 finish() {
+	check_daemon_log
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit $?
