@@ -216,7 +216,8 @@ logs_run(struct cmd_ctx *ctx)
 			n = strtol(optarg, &end, 10);
 			if (*end != '\0' || n < 0)
 				return usage_error(&cmd_logs, "-n: expected "
-						   "a number, got '%s'", optarg);
+						   "a number, got '%s'",
+						   optarg);
 			break;
 		case 'f': follow = true; break;
 		case 'o': kinds = 1; break;

@@ -12,6 +12,7 @@ const struct command cmd_reload = {
 	.name = "reload",
 	.usage = "reload APP|all [--parallel N]",
 	.summary = "rolling zero-downtime reload, one instance at a time",
-	.help = "  -p, --parallel N   replace N instances at a time (default 1)\n",
+	.help = "  -p, --parallel N   replace N instances at a time "
+		"(default 1)\n",
 	.run = reload_run,
 };

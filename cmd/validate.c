@@ -47,9 +47,11 @@ validate_run(struct cmd_ctx *ctx)
 		for (char **w = eco->warnings; w && *w; w++)
 			json_array_append_new(warnings, json_string(*w));
 		out = json_pack("{s:b, s:s, s:I, s:i, s:I, s:o}", "valid", 1,
-				"file", eco->path, "apps", (json_int_t)eco->n_apps,
-				"instances", count_instances(eco), "targets",
-				(json_int_t)eco->n_targets, "warnings", warnings);
+				"file", eco->path,
+				"apps", (json_int_t)eco->n_apps,
+				"instances", count_instances(eco),
+				"targets", (json_int_t)eco->n_targets,
+				"warnings", warnings);
 		rc = print_json(out);
 		json_decref(out);
 		return rc;

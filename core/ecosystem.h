@@ -25,10 +25,10 @@ enum eco_exec_mode { ECO_FORK, ECO_CLUSTER };
 struct eco_app {
 	char *name;
 	char *script;			/* as written */
-	char **args;			/* NULL-terminated, split like a shell */
-	char *interpreter;		/* resolved; NULL: exec script directly */
+	char **args;			/* NULL-terminated, shell-split */
+	char *interpreter;		/* resolved; NULL: exec the script */
 	char **interpreter_args;	/* NULL-terminated (node_args too) */
-	bool shell;			/* script has spaces: run by /bin/sh -c */
+	bool shell;			/* has spaces: run by /bin/sh -c */
 	char *cwd;			/* absolute; default: the file's dir */
 	int instances;			/* resolved, >= 1 */
 	enum eco_exec_mode exec_mode;

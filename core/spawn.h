@@ -26,7 +26,7 @@ struct spawn_req {
 
 struct spawn_result {
 	pid_t pid;		/* also the child's session and group id */
-	int out_fd;		/* read end of its stdout: nonblocking, CLOEXEC */
+	int out_fd;		/* its stdout's read end: O_NONBLOCK, CLOEXEC */
 	int err_fd;		/* read end of its stderr: the same */
 };
 

@@ -39,7 +39,8 @@ struct sup_inst {
 	int exit_status;		/* last wait status, -1: none */
 	char *reason;			/* why it is errored or stopped */
 	bool ready_failed;		/* not ready within listen_timeout */
-	bool retiring;			/* replaced by a reload: drop once down */
+	bool retiring;			/* replaced by a reload: dropped once
+					   down */
 	bool removing;			/* deleted: drop once down */
 	bool mem_restart;		/* stopping for max_memory_restart */
 	bool restart_pending;		/* start again once it has stopped */
@@ -71,7 +72,8 @@ struct sup_app {
 	size_t n_inst, cap_inst;
 	int listen_fd;			/* listen mode socket, -1: none */
 	struct sup_reload *reload;	/* NULL when none under way */
-	char *reload_error;		/* how the last reload failed, or NULL */
+	char *reload_error;		/* why the last reload failed, or
+					   NULL */
 	bool removing;			/* deleted: drop once all down */
 };
 

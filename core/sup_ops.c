@@ -391,10 +391,13 @@ sup_op_ls(struct sup *s, struct conn *c, json_t *req)
 	json_t *list = json_array();
 
 	(void)req;
-	for (size_t a = 0; a < s->n_apps; a++)
-		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
+	for (size_t a = 0; a < s->n_apps; a++) {
+		const struct sup_app *app = s->apps[a];
+
+		for (size_t i = 0; i < app->n_inst; i++)
 			json_array_append_new(list,
-					      inst_to_json(s->apps[a]->inst[i]));
+					      inst_to_json(app->inst[i]));
+	}
 	conn_reply(c, json_pack("{s:b, s:{s:i, s:I, s:s}, s:o}", "ok", 1,
 				"daemon", "pid", (int)getpid(), "started",
 				(json_int_t)s->d->started_ms, "version",
