@@ -119,14 +119,19 @@ finish() {
 # Supervisor helpers -------------------------------------------------------
 HTTP_WORKER=${BUILD:-$ROOT/build}/helpers/http_worker
 
-# A free TCP port on 127.0.0.1 with the next n-1 free too.
+# A free TCP port on 127.0.0.1 with the next n-1 free too, below the
+# kernel's ephemeral range (where client sockets would take it) and not
+# handed out before in this test.
 free_port() {
-	local n=${1:-1} p i used
-	used=$(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://')
-	for ((p = 20000 + RANDOM % 20000; p < 60000; p += n)); do
+	local n=${1:-1} p i lo=10000 hi used
+	read -r hi _ </proc/sys/net/ipv4/ip_local_port_range || hi=32768
+	used=" $(ss -Htan 2>/dev/null | awk '{print $4}' | sed 's/.*://' |
+		tr '\n' ' ') $(cat "$TMP/.ports" 2>/dev/null | tr '\n' ' ') "
+	for ((p = lo + RANDOM % (hi - lo - n - 100); p + n < hi; p += n)); do
 		for ((i = 0; i < n; i++)); do
-			grep -qx "$((p + i))" <<<"$used" && continue 2
+			[[ $used == *" $((p + i)) "* ]] && continue 2
 		done
+		seq "$p" $((p + n - 1)) >>"$TMP/.ports"
 		echo "$p"
 		return 0
 	done
