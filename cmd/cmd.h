@@ -51,6 +51,9 @@ extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
 	cmd_monit, cmd_complete, cmd_nginx;
 /* deploy up: with "nginx": {"auto": true}, rewrite and reload (nginx.c). */
 int nginx_auto_apply(const struct ecosystem *eco);
+extern const struct command cmd_setup, cmd_rollback, cmd_releases, cmd_exec;
+/* deploy up TARGET: a release on every host over SSH (remote_up.c). */
+int remote_up_run(struct cmd_ctx *ctx, const char *target);
 /* The table, in cmd/main.c. */
 extern const struct command *const commands[];
 const struct command *command_find(const char *name);

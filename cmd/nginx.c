@@ -131,7 +131,8 @@ nginx_run(struct cmd_ctx *ctx)
 	if (r.reload && a.output == NULL) {
 		nginx_settings_clear(&s);
 		return usage_error(&cmd_nginx, "--reload needs -o FILE or "
-				   "\"nginx\": {\"output\": FILE} in the file");
+				   "\"nginx\": {\"output\": FILE} in the "
+				   "file");
 	}
 	rc = render(ctx->eco, &s, r.target, r.tmpl, &text);
 	if (rc == EXIT_OK) {
@@ -164,10 +165,11 @@ nginx_auto_apply(const struct ecosystem *eco)
 	struct nginx_apply a = { 0 };
 	struct strbuf text = STRBUF_INIT;
 	struct derr e;
+	json_t *on = json_object_get(eco->nginx, "auto");
 	int rc;
 
-	if (!json_is_true(json_object_get(eco->nginx, "auto")))
-		return EXIT_OK;
+	if (on == NULL || json_is_false(on) || json_is_null(on))
+		return EXIT_OK;	/* else checked below ("auto": "yes") */
 	if (nginx_settings_read(eco, &s, &e) < 0) {
 		nginx_settings_clear(&s);
 		return error_code(EXIT_CONFIG, "nginx: %s", e.msg);
@@ -175,7 +177,8 @@ nginx_auto_apply(const struct ecosystem *eco)
 	if (s.output == NULL) {
 		nginx_settings_clear(&s);
 		return error_code(EXIT_CONFIG, "%s: nginx.auto needs "
-				  "nginx.output, the file to write", eco->path);
+				  "nginx.output, the file to write",
+				  eco->path);
 	}
 	rc = render(eco, &s, NULL, NULL, &text);
 	if (rc == EXIT_OK) {
@@ -203,13 +206,15 @@ const struct command cmd_nginx = {
 		"                   without it the config goes to stdout\n"
 		"  -t, --target T   servers on every host of deploy target T\n"
 		"                   (default: 127.0.0.1)\n"
-		"      --check      run nginx -t on it first (no root needed)\n"
+		"      --check      run nginx -t on it first (no root "
+		"needed)\n"
 		"      --reload     check, write, then reload the running "
 		"nginx; on a\n"
 		"                   failure the previous file is put back\n"
 		"      --template F render F instead of nginx.conf.tmpl\n"
 		"      --pid F      the running nginx's pid file (default:\n"
-		"                   nginx.pid_file, else " NGINX_PID_FILE ")\n",
+		"                   nginx.pid_file, else "
+		NGINX_PID_FILE ")\n",
 	.flags = CMD_CONFIG,
 	.run = nginx_run,
 };

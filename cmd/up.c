@@ -27,10 +27,13 @@ check_names(const struct ecosystem *eco, char **names, int n)
 	for (int i = 0; i < n; i++) {
 		if (ecosystem_app(eco, names[i]) != NULL)
 			continue;
+		if (ecosystem_target(eco, names[i]) != NULL && n == 1)
+			/* Only the deploy happens: exit with its code. */
+			exit(remote_up_run(&(struct cmd_ctx){ .eco =
+				(struct ecosystem *)eco }, names[i]));
 		if (ecosystem_target(eco, names[i]) != NULL)
 			return error_code(EXIT_USAGE, "'%s' is a deploy "
-				"target: remote deploys are not in this "
-				"version yet", names[i]);
+				"target: give it alone", names[i]);
 		return error_code(EXIT_USAGE, "no app '%s' in '%s'", names[i],
 				  eco->path);
 	}
@@ -70,7 +73,7 @@ up_run(struct cmd_ctx *ctx)
 	long timeout_s = DEFAULT_WAIT_S;
 	json_t *reply;
 	char *end;
-	int c, rc;
+	int c, rc, nginx_rc;
 
 	while ((c = cmd_getopt(ctx, "wt:", opts)) != -1) {
 		if (c == '?')
@@ -93,6 +96,7 @@ up_run(struct cmd_ctx *ctx)
 			 &reply);
 	if (rc != EXIT_OK)
 		return rc;
+	nginx_rc = nginx_auto_apply(ctx->eco);
 	if (ctx->json) {
 		json_object_del(reply, "ok");
 		rc = print_json(reply);
@@ -109,7 +113,7 @@ up_run(struct cmd_ctx *ctx)
 			printf("all instances ready\n");
 	}
 	json_decref(reply);
-	return rc;
+	return rc != EXIT_OK ? rc : nginx_rc;
 }
 
 const struct command cmd_up = {

@@ -24,7 +24,7 @@
 struct nginx_settings {
 	bool auto_apply;	/* "auto": deploy up writes and reloads */
 	char *output;		/* "output": the file to write, or NULL */
-	char *template_path;	/* "template", or NULL: the installed one */
+	char *template_path;	/* "template", or NULL: the installed */
 	char *pid_file;		/* "pid_file", or NGINX_PID_FILE */
 	char *main_config;	/* "main_config": nginx's own, or NULL */
 	char *binary;		/* "binary", or NULL: nginx on PATH */
@@ -91,7 +91,7 @@ int nginx_signal_reload(const char *pid_file, int timeout_ms, pid_t *pid,
 enum nginx_step {
 	NGINX_STEP_NONE,
 	NGINX_STEP_CHECK,	/* nginx -t rejected the config */
-	NGINX_STEP_WRITE,	/* the file or its .bak could not be written */
+	NGINX_STEP_WRITE,	/* the file or its .bak was not written */
 	NGINX_STEP_RELOAD,	/* the running nginx was not reloaded */
 };
 
@@ -105,7 +105,7 @@ struct nginx_apply {
 	const char *pid_file;	/* reload: the master's pid file */
 	bool check;		/* run nginx -t first */
 	bool reload;		/* then reload the running nginx */
-	bool skip_same;		/* do nothing when output already holds it */
+	bool skip_same;		/* nothing to do when output holds it */
 	int reload_timeout_ms;	/* 0: 5000 */
 };
 
@@ -115,8 +115,8 @@ struct nginx_outcome {
 	bool unchanged;		/* output already held the text */
 	bool written;		/* output was replaced (or created) */
 	bool backup;		/* the previous file is now output.bak */
-	bool restored;		/* a failure put the previous file back */
-	pid_t reloaded;		/* the master that took the config, or 0 */
+	bool restored;		/* a failure put the old file back */
+	pid_t reloaded;		/* the master that took it, or 0 */
 };
 
 /*

@@ -101,8 +101,11 @@ run_nginx(const char *binary, char **argv, struct strbuf *out,
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
 
-		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 ||
-		    dup2(pfd[1], 2) < 0)
+		if (null < 0)
+			close(0);	/* nginx reads nothing anyway */
+		else if (null != 0)
+			dup2(null, 0);
+		if (dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
 			_exit(127);
 		child_exec(binary, argv);
 	}
@@ -122,7 +125,8 @@ run_nginx(const char *binary, char **argv, struct strbuf *out,
 		return derr_set(e, "cannot run '%s': %s%s",
 				binary ? binary : "nginx",
 				strerror(atoi(out->buf + strlen(EXEC_FAILED))),
-				binary ? "" : " (set nginx.binary in the file)");
+				binary ? "" :
+				" (set nginx.binary in the file)");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
@@ -162,8 +166,8 @@ skip_pid(const char *s)
  * with tmp (when not NULL) replaced by name.
  */
 static void
-nginx_message(const char *output, const char *tmp, const char *name,
-	      struct derr *e)
+nginx_message(const char *output, int status, const char *tmp,
+	      const char *name, struct derr *e)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *line, *end = output, *lvl = NULL, *s;
@@ -190,7 +194,11 @@ nginx_message(const char *output, const char *tmp, const char *name,
 			strbuf_addch(&sb, *lvl++);
 		}
 	}
-	derr_set(e, "nginx -t failed: %s", sb.len ? sb.buf : "no message");
+	if (sb.len > 0)
+		derr_set(e, "nginx -t failed: %s", sb.buf);
+	else
+		derr_set(e, "nginx -t failed with status %d and no message",
+			 status);
 	strbuf_release(&sb);
 }
 
@@ -279,7 +287,7 @@ nginx_check_text(const char *binary, const char *text, size_t len,
 	if (status == 0)
 		rc = 0;
 	else if (status > 0)
-		nginx_message(out.buf, file, name, e);
+		nginx_message(out.buf, status, file, name, e);
 out:
 	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	strbuf_release(&out);
@@ -302,7 +310,7 @@ nginx_check_main(const char *binary, const char *main_conf,
 	int status = run_nginx(binary, argv, &out, e);
 
 	if (status > 0)
-		nginx_message(out.buf, NULL, NULL, e);
+		nginx_message(out.buf, status, NULL, NULL, e);
 	strbuf_release(&out);
 	return status == 0 ? 0 : -1;
 }

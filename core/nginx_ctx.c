@@ -8,224 +8,22 @@
 #include "paths.h"
 #include "template.h"
 
-/* What the whole config is being built for. */
-struct build {
-	const struct ecosystem *eco;
-	const struct eco_target *target;	/* NULL: this host */
-	char **hosts;		/* target: its hosts as nginx writes them */
-	json_t *apps;		/* the "apps" built so far */
-	struct derr *e;
-};
-
-/* One app being built. */
-struct app {
-	size_t i;
-	const struct eco_app *a;
-	int port;		/* of instance 0, or of the listen socket */
-	int per_host;		/* server lines per host */
-	bool listen;		/* one shared socket */
-	char *local;		/* the local host of the servers */
-	json_t *out;
-};
-
-/* The value of key for app i: its own, else the top level's; where
- * tells which. NULL when neither is set (null counts as not set). */
-static json_t *
-pick(const struct ecosystem *eco, size_t i, const char *key,
-     struct ngx_path *where)
-{
-	json_t *v = json_object_get(eco->apps[i].nginx, key);
-	size_t from = i;
-
-	if (v == NULL || json_is_null(v)) {
-		v = json_object_get(eco->nginx, key);
-		from = NGX_TOP;
-	}
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	ngx_path_nginx(where, from);
-	ngx_path_key(where, key);
-	return v;
-}
-
-/* A checked number value as a long long. */
-static long long
-number(json_t *v)
-{
-	return json_is_integer(v) ? json_integer_value(v) :
-	       (long long)json_real_value(v);
-}
-
 /* A checked time or size: a number gets unit (or none). */
 static json_t *
 measure(json_t *v, const char *unit)
 {
 	if (json_is_string(v))
 		return json_string(json_string_value(v));
-	return json_sprintf("%lld%s", number(v), unit);
-}
-
-/* "HOST:PORT" for nginx, with IPv6 hosts in brackets. */
-static char *
-address(const char *host, int port)
-{
-	return xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
-			 port);
-}
-
-/* Check the target's hosts and keep them as nginx will name them. */
-static int
-target_hosts(struct build *b)
-{
-	const struct eco_target *t = b->target;
-	const char *name, *at;
-	struct ngx_path p = { .n = 0 };
-
-	b->hosts = xcalloc(t->n_hosts + 1, sizeof *b->hosts);
-	for (size_t j = 0; j < t->n_hosts; j++) {
-		name = t->hosts[j].name;
-		at = strrchr(name, '@');
-		name = at != NULL ? at + 1 : name;	/* "user@host" */
-		b->hosts[j] = xstrdup(name);
-		if (ngx_is_host(name))
-			continue;
-		ngx_path_key(&p, "deploy");
-		ngx_path_key(&p, t->name);
-		ngx_path_key(&p, "host");
-		if (t->n_hosts > 1)
-			ngx_path_index(&p, j);
-		return ngx_fail(b->eco, &p, b->e, "'%s' is not a host nginx "
-				"can reach", name);
-	}
-	return 0;
-}
-
-/* Where app's workers listen: a port range on the local host, or one
- * socket. 0, or 1 when the app has neither (nothing to proxy). */
-static int
-app_endpoint(struct app *ap)
-{
-	char *host = NULL;
-
-	if (ap->a->listen != NULL &&
-	    eco_split_hostport(ap->a->listen, &host, &ap->port) == 0) {
-		ap->listen = true;
-		ap->per_host = 1;
-		if (host == NULL || strcmp(host, "0.0.0.0") == 0)
-			ap->local = xstrdup("127.0.0.1");
-		else if (strcmp(host, "::") == 0)
-			ap->local = xstrdup("::1");
-		else
-			ap->local = xstrdup(host);
-		free(host);
-		return 0;
-	}
-	free(host);
-	if (ap->a->port <= 0)
-		return 1;
-	ap->per_host = ap->a->instances;
-	ap->local = xstrdup("127.0.0.1");
-	return 0;
-}
-
-/* Whether the marks (backup or down) name host h or instance i. */
-static bool
-marked(json_t *marks, const char *h, int i)
-{
-	size_t n = json_is_array(marks) ? json_array_size(marks) : 1;
-	json_t *m;
-
-	for (size_t k = 0; marks != NULL && k < n; k++) {
-		m = json_is_array(marks) ? json_array_get(marks, k) : marks;
-		if (json_is_string(m) && strcmp(json_string_value(m), h) == 0)
-			return true;
-		if (json_is_number(m) && number(m) == i)
-			return true;
-	}
-	return false;
-}
-
-/* Check that each mark names a host of the target and an instance. */
-static int
-check_marks(struct build *b, struct app *ap, json_t *marks,
-	    struct ngx_path *p)
-{
-	size_t n = json_is_array(marks) ? json_array_size(marks) : 1;
-	bool found;
-	json_t *m;
-
-	for (size_t k = 0; k < n; k++) {
-		m = json_is_array(marks) ? json_array_get(marks, k) : marks;
-		if (json_is_array(marks))
-			ngx_path_index(p, k);
-		if (json_is_number(m) && number(m) >= ap->per_host)
-			return ngx_fail(b->eco, p, b->e, "no instance %lld "
-					"(the app has %d server%s per host)",
-					number(m), ap->per_host,
-					ap->per_host == 1 ? "" : "s");
-		found = b->hosts == NULL || !json_is_string(m);
-		for (size_t j = 0; !found && b->hosts[j] != NULL; j++)
-			found = !strcmp(b->hosts[j], json_string_value(m));
-		if (!found)
-			return ngx_fail(b->eco, p, b->e, "'%s' is not a host "
-					"of target '%s'", json_string_value(m),
-					b->target->name);
-		if (json_is_array(marks))
-			p->n--;
-	}
-	return 0;
-}
-
-/* Add the "servers" of ap: every instance on every host. */
-static int
-add_servers(struct build *b, struct app *ap)
-{
-	struct ngx_path pb, pd;
-	json_t *backup = pick(b->eco, ap->i, "backup", &pb);
-	json_t *down = pick(b->eco, ap->i, "down", &pd);
-	json_t *servers = json_array(), *s;
-	char *one[] = { ap->local, NULL }, **hosts = b->hosts ? b->hosts : one;
-	bool live = false, is_backup, is_down;
-	char *addr;
-
-	if ((backup && check_marks(b, ap, backup, &pb) < 0) ||
-	    (down && check_marks(b, ap, down, &pd) < 0)) {
-		json_decref(servers);
-		return -1;
-	}
-	for (size_t h = 0; hosts[h] != NULL; h++) {
-		for (int i = 0; i < ap->per_host; i++) {
-			addr = address(hosts[h], ap->port + i);
-			s = json_object();
-			json_object_set_new_nocheck(s, "address",
-						    json_string_nocheck(addr));
-			free(addr);
-			is_backup = marked(backup, hosts[h], i);
-			is_down = marked(down, hosts[h], i);
-			if (is_backup)
-				json_object_set_new_nocheck(s, "backup",
-							    json_true());
-			if (is_down)
-				json_object_set_new_nocheck(s, "down",
-							    json_true());
-			live |= !is_backup && !is_down;
-			json_array_append_new(servers, s);
-		}
-	}
-	json_object_set_new_nocheck(ap->out, "servers", servers);
-	if (!live)
-		return ngx_fail(b->eco, backup ? &pb : &pd, b->e, "leaves no "
-				"server that is neither backup nor down");
-	return 0;
+	return json_sprintf("%lld%s", ngx_number(v), unit);
 }
 
 /* "balance": the method, which nginx allows with backup servers only
  * for round robin and least_conn. */
 static int
-add_balance(struct build *b, struct app *ap)
+add_balance(struct ngx_build *b, struct ngx_app *ap)
 {
 	struct ngx_path p, pb;
-	json_t *v = pick(b->eco, ap->i, "balance", &p);
+	json_t *v = ngx_pick(b->eco, ap->i, "balance", &p);
 	enum ngx_balance kind;
 	char *directive;
 
@@ -237,16 +35,43 @@ add_balance(struct build *b, struct app *ap)
 					    json_string(directive));
 	free(directive);
 	if (kind != NGX_ROUND_ROBIN && kind != NGX_LEAST_CONN &&
-	    pick(b->eco, ap->i, "backup", &pb) != NULL)
+	    ngx_pick(b->eco, ap->i, "backup", &pb) != NULL)
 		return ngx_fail(b->eco, &pb, b->e, "nginx allows backup "
 				"servers only with round_robin or least_conn "
 				"balancing, not '%s'", json_string_value(v));
 	return 0;
 }
 
+/*
+ * "params": the parameters every server line of the app shares
+ * (" weight=2 max_fails=0"), so that a template with thousands of
+ * servers need not look each one up per line.
+ */
+static void
+add_params(json_t *app)
+{
+	static const char *const keys[] = {
+		"weight", "max_fails", "fail_timeout", "max_conns",
+	};
+	struct strbuf sb = STRBUF_INIT;
+	json_t *v;
+
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		v = json_object_get(app, keys[k]);
+		if (json_is_integer(v))
+			strbuf_addf(&sb, " %s=%lld", keys[k],
+				    (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			strbuf_addf(&sb, " %s=%s", keys[k],
+				    json_string_value(v));
+	}
+	json_object_set_new_nocheck(app, "params", json_string(sb.buf));
+	strbuf_release(&sb);
+}
+
 /* Copy the plain options of ap into its context, converted. */
 static void
-add_options(struct build *b, struct app *ap)
+add_options(struct ngx_build *b, struct ngx_app *ap)
 {
 	static const char *const ints[] = {
 		"weight", "max_fails", "max_conns", "keepalive",
@@ -257,29 +82,41 @@ add_options(struct build *b, struct app *ap)
 	/* 0 means "off" for all but max_fails, where it turns off the
 	 * marking of failed servers */
 	for (size_t k = 0; k < ARRAY_SIZE(ints); k++) {
-		v = pick(b->eco, ap->i, ints[k], &p);
-		if (v != NULL && (number(v) > 0 ||
+		v = ngx_pick(b->eco, ap->i, ints[k], &p);
+		if (v != NULL && (ngx_number(v) > 0 ||
 				  strcmp(ints[k], "max_fails") == 0))
 			json_object_set_new_nocheck(ap->out, ints[k],
-						    json_integer(number(v)));
+				json_integer(ngx_number(v)));
 	}
-	v = pick(b->eco, ap->i, "next_upstream_tries", &p);
+	/*
+	 * Servers on this host: max_fails 0 unless set. A refused local
+	 * port costs nothing to retry, while nginx's default (a failed
+	 * server is skipped for fail_timeout) marks each instance of a
+	 * rolling reload in turn, until no server is left ("no live
+	 * upstreams", 502) though all are up again.
+	 */
+	if (b->target == NULL && json_object_get(ap->out, "max_fails") ==
+	    NULL)
+		json_object_set_new_nocheck(ap->out, "max_fails",
+					    json_integer(0));
+	v = ngx_pick(b->eco, ap->i, "next_upstream_tries", &p);
 	json_object_set_new_nocheck(ap->out, "next_upstream_tries",
-				    json_integer(v ? number(v) : 3));
-	if ((v = pick(b->eco, ap->i, "fail_timeout", &p)) != NULL)
+				    json_integer(v ? ngx_number(v) : 3));
+	if ((v = ngx_pick(b->eco, ap->i, "fail_timeout", &p)) != NULL)
 		json_object_set_new_nocheck(ap->out, "fail_timeout",
 					    measure(v, "s"));
-	if ((v = pick(b->eco, ap->i, "client_max_body_size", &p)) != NULL)
+	if ((v = ngx_pick(b->eco, ap->i, "client_max_body_size", &p)) != NULL)
 		json_object_set_new_nocheck(ap->out, "client_max_body_size",
 					    measure(v, ""));
+	add_params(ap->out);
 }
 
 /* "listen" and "server_name" of the server block. */
 static void
-add_server_block(struct build *b, struct app *ap)
+add_server_block(struct ngx_build *b, struct ngx_app *ap)
 {
 	struct ngx_path p;
-	json_t *v = pick(b->eco, ap->i, "listen", &p), *item;
+	json_t *v = ngx_pick(b->eco, ap->i, "listen", &p), *item;
 	struct strbuf sb = STRBUF_INIT;
 	char *host = NULL;
 	int port = 80;
@@ -288,16 +125,17 @@ add_server_block(struct build *b, struct app *ap)
 	if (json_is_string(v))
 		eco_split_hostport(json_string_value(v), &host, &port);
 	else if (v != NULL)
-		port = (int)number(v);
-	if (host != NULL)
-		strbuf_addstr(&sb, strchr(host, ':') ? "[" : "");
-	strbuf_addf(&sb, "%s%s%d", host ? host : "",
-		    host ? (strchr(host, ':') ? "]:" : ":") : "", port);
+		port = (int)ngx_number(v);
+	if (host == NULL)
+		strbuf_addf(&sb, "%d", port);
+	else
+		strbuf_addf(&sb, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
+			    host, port);
 	free(host);
 	json_object_set_new_nocheck(ap->out, "listen",
 				    json_string(sb.buf));
 	strbuf_reset(&sb);
-	v = pick(b->eco, ap->i, "server_name", &p);
+	v = ngx_pick(b->eco, ap->i, "server_name", &p);
 	json_array_foreach(v, k, item)
 		strbuf_addf(&sb, "%s%s", k ? " " : "",
 			    json_string_value(item));
@@ -309,17 +147,18 @@ add_server_block(struct build *b, struct app *ap)
 	strbuf_release(&sb);
 }
 
-/* "static": a location served from a directory of the app. */
-static void
-add_static(struct build *b, struct app *ap)
+/* "static": a location served from a directory of the app (whose cwd
+ * is checked here, as it becomes part of the path). */
+static int
+add_static(struct ngx_build *b, struct ngx_app *ap)
 {
 	struct ngx_path p;
-	json_t *v = pick(b->eco, ap->i, "static", &p), *exp;
-	const char *dir;
-	char *abs;
+	json_t *v = ngx_pick(b->eco, ap->i, "static", &p), *exp;
+	const char *dir, *bad;
+	char *abs, buf[48];
 
 	if (v == NULL)
-		return;
+		return 0;
 	dir = json_string_value(json_object_get(v, "dir"));
 	abs = dir[0] == '/' || ap->a->cwd == NULL ? xstrdup(dir) :
 	      xasprintf("%s/%s", ap->a->cwd, dir);
@@ -329,11 +168,20 @@ add_static(struct build *b, struct app *ap)
 		free(abs);
 		abs = slash;
 	}
+	bad = ngx_unsafe(abs, buf, sizeof buf);
+	if (bad != NULL || strchr(abs, '$') != NULL) {
+		ngx_path_key(&p, "dir");
+		ngx_fail(b->eco, &p, b->e, "the directory '%s' %s", abs,
+			 bad ? bad : "contains '$'");
+		free(abs);
+		return -1;
+	}
 	exp = json_object_get(v, "expires");
 	json_object_set_new_nocheck(ap->out, "static", json_pack(
 		"{s:O, s:s, s:o*}", "location", json_object_get(v, "location"),
 		"dir", abs, "expires", exp ? measure(exp, "s") : NULL));
 	free(abs);
+	return 0;
 }
 
 /* Set p to apps[i].key. */
@@ -346,10 +194,10 @@ app_key(struct ngx_path *p, size_t i, const char *key)
 
 /* The upstream name: "upstream", else the app's name if it can be. */
 static int
-add_upstream(struct build *b, struct app *ap)
+add_upstream(struct ngx_build *b, struct ngx_app *ap)
 {
 	struct ngx_path p;
-	json_t *v = pick(b->eco, ap->i, "upstream", &p), *other;
+	json_t *v = ngx_pick(b->eco, ap->i, "upstream", &p), *other;
 	const char *name = v ? json_string_value(v) : ap->a->name;
 	size_t k;
 
@@ -410,7 +258,7 @@ field(json_t *app, const char *key)
  * the same server names (nginx would only warn, and send every request
  * for that name to the first). */
 static int
-check_conflict(struct build *b, struct app *ap)
+check_conflict(struct ngx_build *b, struct ngx_app *ap)
 {
 	struct ngx_path p;
 	char name[256];
@@ -423,9 +271,16 @@ check_conflict(struct build *b, struct app *ap)
 				field(other, "server_name"), name,
 				sizeof name))
 			continue;
-		if (pick(b->eco, ap->i, "server_name", &p) == NULL &&
-		    pick(b->eco, ap->i, "listen", &p) == NULL)
+		if (ngx_pick(b->eco, ap->i, "server_name", &p) == NULL &&
+		    ngx_pick(b->eco, ap->i, "listen", &p) == NULL)
 			ngx_path_nginx(&p, ap->i);
+		if (name[0] == '\0')
+			return ngx_fail(b->eco, &p, b->e, "upstream '%s' has "
+					"listen %s without a server_name too; "
+					"give each app a server_name or "
+					"its own listen",
+					field(other, "upstream"),
+					field(ap->out, "listen"));
 		return ngx_fail(b->eco, &p, b->e, "listen %s with server name "
 				"'%s' is taken by upstream '%s'",
 				field(ap->out, "listen"), name,
@@ -437,16 +292,16 @@ check_conflict(struct build *b, struct app *ap)
 /* Build the context of app i, appending it to b->apps unless the app
  * is left out (no port or listen, or "enabled": false). */
 static int
-add_app(struct build *b, size_t i)
+add_app(struct ngx_build *b, size_t i)
 {
-	struct app ap = { .i = i, .a = &b->eco->apps[i] };
+	struct ngx_app ap = { .i = i, .a = &b->eco->apps[i] };
 	struct ngx_path p;
-	json_t *enabled = pick(b->eco, i, "enabled", &p);
+	json_t *enabled = ngx_pick(b->eco, i, "enabled", &p);
 	int rc;
 
 	if (enabled != NULL && !json_is_true(enabled))
 		return 0;
-	if (app_endpoint(&ap) != 0) {
+	if (ngx_app_endpoint(&ap) != 0) {
 		if (ap.a->nginx == NULL)
 			return 0;
 		ngx_path_nginx(&p, i);
@@ -462,20 +317,22 @@ add_app(struct build *b, size_t i)
 	if (rc == 0)
 		rc = add_balance(b, &ap);
 	if (rc == 0)
-		rc = add_servers(b, &ap);
+		rc = ngx_add_servers(b, &ap);
 	if (rc == 0) {
 		add_options(b, &ap);
-		add_static(b, &ap);
-		json_array_append(b->apps, ap.out);
+		rc = add_static(b, &ap);
 	}
+	if (rc == 0)
+		json_array_append(b->apps, ap.out);
 	json_decref(ap.out);
 	free(ap.local);
 	return rc;
 }
 
-/* The root of the context: source, target, whether a map is needed. */
+/* The root of the context: source, target, whether a map is needed.
+ * The names go into a comment only, and are left out when unsafe. */
 static json_t *
-root(struct build *b)
+root(struct ngx_build *b)
 {
 	const char *base = b->eco->path ? strrchr(b->eco->path, '/') : NULL;
 	char buf[48];
@@ -486,7 +343,8 @@ root(struct build *b)
 	base = base ? base + 1 : b->eco->path;
 	if (base != NULL && ngx_unsafe(base, buf, sizeof buf) == NULL)
 		json_object_set_new_nocheck(r, "source", json_string(base));
-	if (b->target != NULL)
+	if (b->target != NULL &&
+	    ngx_unsafe(b->target->name, buf, sizeof buf) == NULL)
 		json_object_set_new_nocheck(r, "target",
 					    json_string(b->target->name));
 	json_array_foreach(b->apps, k, app)
@@ -502,7 +360,7 @@ json_t *
 nginx_context(const struct ecosystem *eco, const char *target,
 	      struct derr *e)
 {
-	struct build b = { .eco = eco, .e = e };
+	struct ngx_build b = { .eco = eco, .e = e };
 	struct nginx_settings s;
 	json_t *ctx = NULL;
 
@@ -513,7 +371,7 @@ nginx_context(const struct ecosystem *eco, const char *target,
 		derr_set(e, "%s: no deploy target '%s'", eco->path, target);
 		goto out;
 	}
-	if (b.target != NULL && target_hosts(&b) < 0)
+	if (b.target != NULL && ngx_target_hosts(&b) < 0)
 		goto out;
 	b.apps = json_array();
 	for (size_t i = 0; i < eco->n_apps; i++)

@@ -43,10 +43,21 @@ int ngx_fail(const struct ecosystem *eco, const struct ngx_path *p,
 int ngx_check_object(const struct ecosystem *eco, size_t app, json_t *obj,
 		     struct derr *e);
 
+/* Checks of single values (nginx_values.c). */
+
 /* Describe why s cannot go into a config ("contains ';'"), or NULL. */
 const char *ngx_unsafe(const char *s, char *buf, size_t size);
 /* True when s is a host name or an IPv4/IPv6 address nginx can use. */
 bool ngx_is_host(const char *s);
+/* An integer value (integral reals too), or false. */
+bool ngx_int_value(json_t *v, long long *out);
+/* Each returns NULL for a good value, else what was expected. */
+const char *ngx_check_time(json_t *v);	/* seconds, or "1m30s" */
+const char *ngx_check_size(json_t *v);	/* bytes, or "10m" */
+const char *ngx_check_name(json_t *v);	/* an upstream name */
+const char *ngx_check_listen(json_t *v);	/* port, or "host:port" */
+const char *ngx_check_server_name(const char *s);
+const char *ngx_check_balance(json_t *v);
 
 /* The parts of a "balance" value. */
 enum ngx_balance {
@@ -62,5 +73,40 @@ enum ngx_balance {
  * in the upstream (a new string, NULL for round robin).
  */
 enum ngx_balance ngx_balance_parse(const char *s, char **directive);
+
+/* Building the context (nginx_ctx.c, nginx_servers.c). */
+
+/* What the whole config is being built for. */
+struct ngx_build {
+	const struct ecosystem *eco;
+	const struct eco_target *target;	/* NULL: this host */
+	char **hosts;		/* target: hosts as nginx names them */
+	json_t *apps;		/* the "apps" built so far */
+	struct derr *e;
+};
+
+/* One app being built. */
+struct ngx_app {
+	size_t i;
+	const struct eco_app *a;
+	int port;		/* of instance 0, or of the listen socket */
+	int per_host;		/* server lines per host */
+	bool listen;		/* one shared socket */
+	char *local;		/* the local host of the servers */
+	json_t *out;
+};
+
+/* The value of key for app i: its own, else the top level's; where
+ * tells which. NULL when neither is set (null counts as not set). */
+json_t *ngx_pick(const struct ecosystem *eco, size_t i, const char *key,
+		 struct ngx_path *where);
+/* A checked number value as a long long. */
+long long ngx_number(json_t *v);
+/* Check the target's hosts and keep them in b->hosts. */
+int ngx_target_hosts(struct ngx_build *b);
+/* Where ap's workers listen; 0, or 1 when it has no port or listen. */
+int ngx_app_endpoint(struct ngx_app *ap);
+/* Add the "servers" of ap, with their backup and down marks. */
+int ngx_add_servers(struct ngx_build *b, struct ngx_app *ap);
 
 #endif

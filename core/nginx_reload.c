@@ -147,8 +147,8 @@ nginx_signal_reload(const char *pid_file, int timeout_ms, pid_t *pid,
 	}
 	strv_free(before);
 	if (!fresh)
-		return derr_set(e, "nginx (pid %d) did not take the new config "
-				"within %d ms (no new worker); its error log "
-				"says why", (int)*pid, timeout_ms);
+		return derr_set(e, "nginx (pid %d) did not take the new "
+				"config within %d ms (no new worker); its "
+				"error log says why", (int)*pid, timeout_ms);
 	return 0;
 }

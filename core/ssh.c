@@ -1,12 +1,12 @@
 /* ssh.c: an SSH session: TCP connect with a timeout, handshake, waits */
 #include "ssh_int.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +35,13 @@ long long
 ssh_io_deadline(const struct ssh *s)
 {
 	return ssh_now_ms() + s->io_timeout_ms;
+}
+
+/* True when the last call failed only because it would block. */
+bool
+ssh_again(struct ssh *s)
+{
+	return s->f->session_last_errno(s->sess) == LIBSSH2_ERROR_EAGAIN;
 }
 
 /* Fill e with what failed and libssh2's reason. */
@@ -72,7 +79,9 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	long long wait_ms;
 	int n;
 
-	if (s->f->keepalive_send(s->sess, &next) != 0)
+	/* Not before the session is up: a keepalive sent in the middle of
+	 * the key exchange breaks it. */
+	if (s->up && s->f->keepalive_send(s->sess, &next) != 0)
 		return ssh_fail(s, e, "connection lost");
 	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
 		p.events |= POLLIN;
@@ -184,26 +193,65 @@ tcp_connect(const char *host, int port, long timeout_ms, struct derr *e)
 static char *
 local_user(void)
 {
-	struct passwd *pw = getpwuid(getuid());
+	char *name = ssh_passwd_field(false);
 	const char *u = getenv("USER");
 
-	if (pw != NULL)
-		return xstrdup(pw->pw_name);
+	if (name != NULL)
+		return name;
 	return xstrdup(u != NULL ? u : "root");
 }
 
-/* Handshake with the algorithms known_hosts has keys for first. */
+/* True when name is one of the n strings of algs. */
+static bool
+listed(const char **algs, int n, const char *name, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(algs[i]) == len && strncmp(algs[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Prefer the host key algorithms known_hosts has keys for. Only those
+ * this libssh2 supports are passed: its own filtering of the list
+ * copies overlapping memory (libssh2 1.10).
+ */
+static void
+prefer_known(struct ssh *s, const struct ssh_opts *o, const char *kh)
+{
+	char *want = ssh_known_algorithms(kh, o->host, o->port), *p = want;
+	struct strbuf sb = STRBUF_INIT;
+	const char **algs = NULL;
+	int n;
+
+	n = s->f->session_supported_algs(s->sess, LIBSSH2_METHOD_HOSTKEY,
+					 &algs);
+	while (n > 0 && *p != '\0') {
+		size_t len = strcspn(p, ",");
+
+		if (listed(algs, n, p, len))
+			strbuf_addf(&sb, "%s%.*s", sb.len ? "," : "",
+				    (int)len, p);
+		p += len + (p[len] == ',');
+	}
+	if (sb.len > 0)
+		s->f->session_method_pref(s->sess, LIBSSH2_METHOD_HOSTKEY,
+					  sb.buf);
+	if (n > 0)
+		s->f->free(s->sess, (void *)algs);
+	strbuf_release(&sb);
+	free(want);
+}
+
+/* Handshake, offering the host key types known_hosts has first. */
 static int
 handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
 	  struct derr *e)
 {
-	char *algs = ssh_known_algorithms(kh, o->host, o->port);
 	long long deadline = ssh_io_deadline(s);
 	int rc;
 
-	/* An algorithm libssh2 lacks is dropped from the list by it. */
-	s->f->session_method_pref(s->sess, LIBSSH2_METHOD_HOSTKEY, algs);
-	free(algs);
+	prefer_known(s, o, kh);
 	while ((rc = s->f->session_handshake(s->sess, s->fd)) ==
 	       LIBSSH2_ERROR_EAGAIN)
 		if (ssh_wait(s, deadline, e) < 0)
@@ -256,6 +304,7 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 	    ssh_check_host_key(s, &opts, kh, e) < 0 ||
 	    ssh_authenticate(s, &opts, user, e) < 0)
 		goto fail;
+	s->up = true;
 	free(user);
 	free(kh);
 	return s;

@@ -56,7 +56,7 @@ struct ssh_opts {
 	const char *known_hosts;	/* NULL: ~/.ssh/known_hosts */
 	enum ssh_new_host new_host;
 	long connect_timeout_ms;	/* <= 0: 10000 */
-	long io_timeout_ms;		/* handshake, auth, SFTP; <= 0: 30000 */
+	long io_timeout_ms;		/* handshake, auth, SFTP; <= 0: 30 s */
 	int alive_interval;		/* keepalive seconds; <= 0: 15 */
 	int alive_count;		/* <= 0: 3 */
 	ssh_log_fn *log;		/* may be NULL */

@@ -144,7 +144,7 @@ auth_list(struct ssh *s, const char *user, char **list, struct derr *e)
 					    (unsigned)strlen(user))) == NULL) {
 		if (s->f->userauth_authenticated(s->sess))
 			return 0;
-		if (s->f->session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN)
+		if (!ssh_again(s))
 			return ssh_fail(s, e, "cannot list auth methods");
 		if (ssh_wait(s, deadline, e) < 0)
 			return -1;
@@ -189,9 +189,13 @@ ssh_authenticate(struct ssh *s, const struct ssh_opts *o, const char *user,
 		if (rc == 0)
 			goto ok;
 	}
-	derr_set(e, "%s: permission denied (tried %s)%s%s", s->where,
-		 tried.len ? tried.buf : "no key: none found",
-		 why.msg[0] ? "; " : "", why.msg);
+	if (tried.len == 0)
+		derr_set(e, "%s: no key to log in with (no ssh-agent, no "
+			 "\"key\", no ~/.ssh/id_ed25519, id_ecdsa or id_rsa)",
+			 s->where);
+	else
+		derr_set(e, "%s: permission denied (tried %s)%s%s", s->where,
+			 tried.buf, why.msg[0] ? "; " : "", why.msg);
 	strbuf_release(&tried);
 	return -1;
 ok:

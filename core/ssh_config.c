@@ -1,5 +1,5 @@
 /* ssh_config.c: a target's "ssh_options", read as OpenSSH options */
-#include "ssh.h"
+#include "ssh_int.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -9,26 +9,36 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* The home directory: $HOME, else the password entry's. */
-static const char *
-home_dir(void)
+/* The user's name (dir false) or home (dir true) from the password
+ * file, or NULL; thread-safe. Caller frees. */
+char *
+ssh_passwd_field(bool dir)
 {
-	const char *h = getenv("HOME");
-	struct passwd *pw;
+	struct passwd pw, *found = NULL;
+	char buf[4096];
 
-	if (h != NULL && *h != '\0')
-		return h;
-	pw = getpwuid(getuid());
-	return pw != NULL ? pw->pw_dir : "/";
+	if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &found) != 0 ||
+	    found == NULL)
+		return NULL;
+	return xstrdup(dir ? pw.pw_dir : pw.pw_name);
 }
 
-/* path with a leading "~/" (or a lone "~") made absolute; caller frees. */
+/* path with a leading "~/" (or a lone "~") made absolute: $HOME, else
+ * the password file's home. Caller frees. */
 char *
 ssh_expand_home(const char *path)
 {
-	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0'))
-		return xasprintf("%s%s", home_dir(), path + 1);
-	return xstrdup(path);
+	const char *h = getenv("HOME");
+	char *home, *out;
+
+	if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
+		return xstrdup(path);
+	if (h != NULL && *h != '\0')
+		return xasprintf("%s%s", h, path + 1);
+	home = ssh_passwd_field(true);
+	out = xasprintf("%s%s", home ? home : "", path + 1);
+	free(home);
+	return out;
 }
 
 /* Parse a whole number in [lo, hi]; -1 when it is not one. */

@@ -25,6 +25,7 @@ static const struct ssh_sym {
 	SYM(session_block_directions),
 	SYM(session_hostkey),
 	SYM(session_method_pref),
+	SYM(session_supported_algs),
 	SYM(hostkey_hash),
 	SYM(keepalive_config),
 	SYM(keepalive_send),

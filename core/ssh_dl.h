@@ -31,6 +31,8 @@ struct ssh_fns {
 				       int *type);
 	int (*session_method_pref)(LIBSSH2_SESSION *s, int type,
 				   const char *prefs);
+	int (*session_supported_algs)(LIBSSH2_SESSION *s, int type,
+				      const char ***algs);
 	const char *(*hostkey_hash)(LIBSSH2_SESSION *s, int type);
 	void (*keepalive_config)(LIBSSH2_SESSION *s, int want_reply,
 				 unsigned interval);

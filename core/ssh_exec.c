@@ -19,7 +19,7 @@ open_channel(struct ssh *s, struct derr *e)
 					   LIBSSH2_CHANNEL_WINDOW_DEFAULT,
 					   LIBSSH2_CHANNEL_PACKET_DEFAULT,
 					   NULL, 0)) == NULL) {
-		if (s->f->session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN) {
+		if (!ssh_again(s)) {
 			ssh_fail(s, e, "cannot open a channel");
 			return NULL;
 		}
@@ -180,7 +180,7 @@ sftp_create(struct ssh *s, LIBSSH2_SFTP *sftp, const char *path, long mode,
 				       LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
 				       LIBSSH2_FXF_TRUNC, mode,
 				       LIBSSH2_SFTP_OPENFILE)) == NULL) {
-		if (s->f->session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN) {
+		if (!ssh_again(s)) {
 			if (s->f->session_last_errno(s->sess) ==
 			    LIBSSH2_ERROR_SFTP_PROTOCOL)
 				derr_set(e, "cannot create '%s': SFTP error "
@@ -236,7 +236,7 @@ ssh_upload(struct ssh *s, const char *local, const char *remote_path,
 	if (fd < 0)
 		return derr_errno(e, "cannot read '%s'", local);
 	while ((sftp = s->f->sftp_init(s->sess)) == NULL) {
-		if (s->f->session_last_errno(s->sess) != LIBSSH2_ERROR_EAGAIN) {
+		if (!ssh_again(s)) {
 			ssh_fail(s, e, "cannot start SFTP");
 			goto out;
 		}

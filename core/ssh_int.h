@@ -11,9 +11,14 @@ struct ssh {
 	int fd;
 	long io_timeout_ms;
 	char *where;		/* "user@host:port", for messages */
+	bool up;		/* authenticated: keepalives may go */
 	ssh_log_fn *log;
 	void *log_arg;
 };
+
+/* The user's name (dir false) or home directory (dir true) from the
+ * password file, or NULL; thread-safe. Caller frees. */
+char *ssh_passwd_field(bool dir);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long ssh_now_ms(void);
@@ -27,6 +32,9 @@ long long ssh_io_deadline(const struct ssh *s);
  * -1 with e filled when it passes or the socket fails.
  */
 int ssh_wait(struct ssh *s, long long deadline, struct derr *e);
+
+/* True when libssh2's last call would have blocked (EAGAIN). */
+bool ssh_again(struct ssh *s);
 
 /* Fill e with "what: <libssh2's last error>"; returns -1. */
 int ssh_fail(struct ssh *s, struct derr *e, const char *what);

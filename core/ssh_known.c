@@ -120,7 +120,7 @@ known_open(struct known *k, const char *file, struct derr *e)
 	while (getline(&line, &cap, fp) > 0)
 		if (!skip_line(line))
 			k->f->knownhost_readline(k->kh, line, strlen(line),
-						 LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+					LIBSSH2_KNOWNHOST_FILE_OPENSSH);
 	free(line);
 	fclose(fp);
 	return 0;

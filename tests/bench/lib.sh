@@ -3,6 +3,7 @@
 # that do not fork, /proc helpers, sample files with median and range, and
 # a cleanup that runs on exit, Ctrl-C and failure: the hooks the benchmark
 # registered, then SIGKILL for every process it tracked that still runs.
+# shellcheck shell=bash disable=SC2034 # globals for the benchmarks
 set -u
 export LC_ALL=C
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -123,16 +124,19 @@ stop_pid() {
 	kill -KILL "$1" 2>/dev/null
 }
 
-# wait_gone SECONDS PID...: wait until none of the PIDs runs.
-wait_gone() {
-	local limit=$1 i p alive; shift
+# wait_ids_gone SECONDS: read "PID STARTTIME" lines (see proc_ids) and
+# wait until none of those processes runs (a zombie counts as gone).
+wait_ids_gone() {
+	local limit=$1 i p st alive
+	local -a ids=()
+	mapfile -t ids
 	for ((i = 0; i < limit * 50; i++)); do
 		alive=0
-		for p in "$@"; do
-			if kill -0 "$p" 2>/dev/null &&
-			   [ "$(proc_field "$p" 3)" != Z ]; then
-				alive=1
-			fi
+		for p in "${ids[@]}"; do
+			st=${p#* }
+			p=${p%% *}
+			[ "$(proc_field "$p" 22 2>/dev/null)" = "$st" ] &&
+				[ "$(proc_field "$p" 3)" != Z ] && alive=1
 		done
 		[ $alive = 0 ] && return 0
 		sleep 0.02
@@ -140,27 +144,34 @@ wait_gone() {
 	return 1
 }
 
-# The TCP ports something listens on (IPv4 and IPv6), one a line.
-listening_ports() {
-	local f sl local_addr rest
+# The local ports of every TCP socket, in any state (IPv4 and IPv6).
+used_ports() {
+	local f local_addr
 	for f in /proc/net/tcp /proc/net/tcp6; do
 		[ -r "$f" ] || continue
-		while read -r sl local_addr _ st rest; do
-			[ "$st" = 0A ] && echo $((16#${local_addr##*:}))
+		while read -r _ local_addr _; do
+			echo $((16#${local_addr##*:}))
 		done < <(tail -n +2 "$f")
 	done
 }
 
-# free_ports N: print a port P such that P..P+N-1 are all free; ports
-# named in $BENCH_TMP/ports.used (handed out before) are skipped too.
+# free_ports N: print a port P such that P..P+N-1 are free: no socket on
+# them, not handed out before (in $BENCH_TMP/ports.used), and below the
+# kernel's ephemeral range, where client sockets would take them.
 free_ports() {
-	local n=$1 p i
+	local n=$1 p i lo=10000 hi eph_lo eph_hi
 	local -A used=()
-	for p in $(listening_ports) $(cat "$BENCH_TMP/ports.used" \
-	    2>/dev/null); do
+	read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range ||
+		{ eph_lo=32768; eph_hi=60999; }
+	hi=$((eph_lo - 1))
+	if [ $((hi - lo)) -lt $((n * 64)) ]; then
+		lo=$((eph_hi + 1)) hi=65535
+	fi
+	for p in $(used_ports) $(cat "$BENCH_TMP/ports.used" 2>/dev/null)
+	do
 		used[$p]=1
 	done
-	for ((p = 20000 + RANDOM % 20000; p + n < 60000; p += n)); do
+	for ((p = lo + RANDOM % (hi - lo - n); p + n <= hi; p += n)); do
 		for ((i = 0; i < n; i++)); do
 			[ -n "${used[$((p + i))]:-}" ] && continue 2
 		done
@@ -215,6 +226,7 @@ samples_json() {
 
 # jq definitions: `stats` turns an array of numbers into {median, min,
 # max, n} (null when empty).
+# shellcheck disable=SC2016 # jq's $variables
 JQ_STATS='def stats: if length == 0 then null else sort as $s
 	| ($s | length) as $n
 	| {median: (if $n % 2 == 1 then $s[($n - 1) / 2]

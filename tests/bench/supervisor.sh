@@ -11,8 +11,10 @@
 #
 # Environment: BENCH_RUNS (default 5), BENCH_OUT, DEPLOY (the binary,
 # default ./deploy), PM2_VERSION (default latest), PM2_BIN (use this pm2
-# instead of installing one), BENCH_KEEP=1 (keep the temporary dir).
+# instead of installing one), BENCH_HYPERFINE=0 (time ls in bash even if
+# hyperfine is installed), BENCH_KEEP=1 (keep the temporary dir).
 # Every process it starts is stopped at the end, on failure and on Ctrl-C.
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
@@ -24,11 +26,16 @@ HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 LS_CALLS_DEPLOY=30	# ls --json calls timed per run
 LS_CALLS_PM2=10		# pm2 jlist calls timed per run (each ~0.3 s)
 WORKERS=16
+HYPERFINE=${BENCH_HYPERFINE:-1}
+command -v hyperfine >/dev/null || HYPERFINE=0
 START_INSTANCES=4
 
 # Print an error and exit 1 (the cleanup still runs).
 die() { say "supervisor.sh: $*"; exit 1; }
 
+case $RUNS in
+''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;;
+esac
 for t in node curl jq ps timeout; do
 	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
 done
@@ -120,7 +127,8 @@ start_idle() {
 		"$DEPLOY" -c "$WORK/empty.json" up >>"$LOG.$1" 2>&1 ;;
 	pm2) "$PM2" ping >>"$LOG.$1" 2>&1 ;;
 	esac
-	daemon_pid "$1" >/dev/null || die "$1: the daemon did not start"
+	daemon_pid "$1" >/dev/null ||
+		{ fail_round "$1" "the idle daemon did not start"; return 1; }
 	track "$(daemon_pid "$1")"
 }
 
@@ -129,13 +137,13 @@ start_idle() {
 stop_tool() {
 	local d ids
 	d=$(daemon_pid "$1") || return 0
+	# shellcheck disable=SC2046
 	ids=$(proc_ids "$d" $(proc_children "$d"))
 	case $1 in
 	deploy) timeout 20 "$DEPLOY" down >>"$LOG.$1" 2>&1 ;;
 	pm2) timeout 20 "$PM2" kill >>"$LOG.$1" 2>&1 ;;
 	esac
-	# shellcheck disable=SC2046
-	if ! wait_gone 10 $(cut -d' ' -f1 <<<"$ids"); then
+	if ! wait_ids_gone 10 <<<"$ids"; then
 		say "warning: $1 left processes behind; killing them"
 		kill_ids <<<"$ids"
 	fi
@@ -150,6 +158,19 @@ stop_all() {
 	done
 }
 bench_on_exit stop_all
+
+# fail_round TOOL MESSAGE: report a round that failed, with the first
+# error its workers logged, and remember it for the summary; the round's
+# samples are left out, the other rounds go on.
+fail_round() {
+	local home=$DEPLOY_HOME hint
+	[ "$1" = pm2 ] && home=$PM2_HOME
+	hint=$(grep -h -m1 -E 'Error|error' "$home"/logs/*err* 2>/dev/null |
+		head -n 1)
+	say "$1: $2${hint:+ ($hint)}"
+	echo "$1: $2${hint:+ ($hint)}" >>"$BENCH_RES/failures"
+	stop_tool "$1"
+}
 
 # list_cmd TOOL: set LIST to TOOL's listing command.
 list_cmd() {
@@ -208,12 +229,15 @@ write_probe() {
 
 	// One listing run before the kill: warms node's child_process up,
 	// so that the first poll after the kill costs what the next do.
-	if (mode === 'list')
+	const res = { victim: Number(victim), mode };
+	if (mode === 'list') {
+		const w = now();
 		execFileSync(list[0], list.slice(1));
+		res.list_call_ms = Number(now() - w) / 1e6;
+	}
 	tasks = fs.readdirSync(`/proc/${daemon}/task`);
 	const base = read(`/proc/${daemon}/cmdline`);
 	const before = children();
-	const res = { victim: Number(victim), mode };
 	let dead = null, forked = null, execd = null, pid = null, n = 0;
 	const t0 = now();
 	process.kill(Number(victim), 'SIGKILL');
@@ -299,10 +323,16 @@ worker_pid() {
 kill_round() {
 	local tool=$1 d=$2 port=$3 mode=$4 victim line k v t0
 	victim=$(worker_pid "$port")
-	[ -n "$victim" ] || { say "$tool: nobody answers on $port"; return 1; }
+	if [ -z "$victim" ]; then
+		echo "$tool: nobody answers on $port" >>"$BENCH_RES/failures"
+		return 1
+	fi
 	list_cmd "$tool"
 	line=$(timeout 60 node "$PROBE" "$d" "$victim" "$port" "$mode" \
-		"${LIST[@]}") || say "$tool: kill probe failed: $line"
+		"${LIST[@]}") || {
+		say "$tool: kill probe failed: $line"
+		echo "$tool: kill probe failed: $line" >>"$BENCH_RES/failures"
+	}
 	track_children "$d"
 	[ -n "$line" ] || return 1
 	echo "$line" >>"$BENCH_RES/$tool.kills"
@@ -321,7 +351,7 @@ kill_round() {
 ls_latency() {
 	local tool=$1 n=$2 i a b j=$BENCH_TMP/hyperfine.json
 	list_cmd "$tool"
-	if command -v hyperfine >/dev/null; then
+	if [ "$HYPERFINE" = 1 ]; then
 		hyperfine -N --warmup 3 --runs "$n" --export-json "$j" \
 			-- "$(printf '%q ' "${LIST[@]}")" >>"$LOG.hf" 2>&1 ||
 			{ say "$tool: hyperfine failed"; return 1; }
@@ -340,27 +370,30 @@ ls_latency() {
 
 # workers_round TOOL RUN: figures 1-3 with 16 workers.
 workers_round() {
-	local tool=$1 run=$2 port f d t0 k inst uss n mode
+	local tool=$1 run=$2 port f d t0 k inst n mode
 	port=$(free_ports $WORKERS) || die "no free ports"
 	f=$WORK/$tool-$WORKERS-$run.json
 	write_eco "$tool" $WORKERS "$port" "$f"
 	start_apps "$tool" "$f" --wait || say "$tool: start exited $?"
-	d=$(daemon_pid "$tool") || die "$tool: no daemon after start"
+	d=$(daemon_pid "$tool") ||
+		{ fail_round "$tool" "no daemon after start"; return 1; }
 	track "$d"
 	track_children "$d"
 	stamp t0
 	# shellcheck disable=SC2046
-	wait_http "$t0" 60 $(port_range "$port" $WORKERS) >/dev/null ||
-		die "$tool: the $WORKERS workers do not all answer"
+	if ! wait_http "$t0" 60 $(port_range "$port" $WORKERS) >/dev/null
+	then
+		fail_round "$tool" "the $WORKERS workers do not all answer"
+		return 1
+	fi
 	n=$(proc_children "$d" | wc -l)
 	[ "$n" = $WORKERS ] || say "warning: $tool daemon has $n children"
 	sleep 1
 	add_sample "$tool" rss_kb "$(ps -o rss= -p "$d" | tr -d ' ')"
 	smaps_json "$d" >"$BENCH_RES/$tool.smaps.json"
 	smaps_top "$d" >"$BENCH_RES/$tool.smaps_top.json"
-	uss=$(jq '.Private_Clean + .Private_Dirty' \
-		"$BENCH_RES/$tool.smaps.json")
-	add_sample "$tool" uss_kb "$uss"
+	add_sample "$tool" anon_kb \
+		"$(jq '.Anonymous' "$BENCH_RES/$tool.smaps.json")"
 	if [ "$tool" = deploy ]; then
 		ls_latency "$tool" $LS_CALLS_DEPLOY
 	else
@@ -382,7 +415,7 @@ start_round() {
 	port=$(free_ports $START_INSTANCES) || die "no free ports"
 	f=$WORK/$tool-$START_INSTANCES-$run-$mode.json
 	write_eco "$tool" $START_INSTANCES "$port" "$f"
-	[ "$mode" = warm ] && start_idle "$tool"
+	if [ "$mode" = warm ]; then start_idle "$tool" || return 1; fi
 	stamp t0
 	start_apps "$tool" "$f" &
 	cpid=$!
@@ -390,18 +423,20 @@ start_round() {
 	if ms=$(wait_http "$t0" 30 $(port_range "$port" $START_INSTANCES))
 	then
 		add_sample "$tool" "up_${mode}_ms" "$ms"
+		wait "$cpid"
+		stop_tool "$tool"
 	else
-		say "$tool: $START_INSTANCES instances did not answer in 30 s"
+		wait "$cpid"
+		fail_round "$tool" \
+			"$START_INSTANCES did not answer in 30 s ($mode start)"
 	fi
-	wait "$cpid"
-	stop_tool "$tool"
 }
 
 # FIGURES: key|scale|label, one a line; values are divided by scale.
-FIGURES="rss_kb|1024|1. daemon RSS (MiB, ps -o rss=)
-uss_kb|1024|1. daemon private memory (MiB, smaps_rollup Private_*)
+FIGURES="rss_kb|1024|1. daemon RSS, $WORKERS workers (MiB, ps -o rss=)
+anon_kb|1024|1. daemon anonymous memory (MiB, smaps_rollup)
 rss_after_kb|1024|1. daemon RSS after the ls and kill rounds (MiB)
-ls_ms|1|2. \`deploy ls --json\` / \`pm2 jlist\` (ms)
+ls_ms|1|2. \`deploy ls --json\` / \`pm2 jlist\`, $WORKERS workers (ms)
 dead_ms|1|3. kill -9 → victim reapable (all threads gone) (ms)
 react_ms|1|3. victim reapable → replacement exec'd (ms)
 fork_ms|1|3. kill -9 → replacement forked (ms)
@@ -417,9 +452,12 @@ rss_kb
 ps -o rss= of the daemon process only (deploy: daemon.pid, PM2: pm2.pid)
 with $WORKERS hello.js workers, 1 s after all of them answered HTTP.
 
-uss_kb
-Private_Clean + Private_Dirty of /proc/DAEMON/smaps_rollup at the same
-moment: the RSS less the pages shared with other processes (libc, node).
+anon_kb
+Anonymous of /proc/DAEMON/smaps_rollup at the same moment: the memory that
+is the daemon's own (heap, stack, data written). Private_Clean/Dirty are
+not used: they count the binary's pages as private when no other process
+maps them, and as dirty while a fresh build is not yet written back to
+disk, so they swing by the size of the binary. The whole rollup is in raw.
 
 rss_after_kb
 ps -o rss= of the daemon after the ls timings and the two kill rounds.
@@ -438,7 +476,8 @@ a new pid in /proc/DAEMON/task/*/children. exec: that pid's cmdline is no
 longer the daemon's (its execve is done). Then, on one kill per run,
 listed: the first of back-to-back \`ls --json\` / \`jlist\` runs (spawned by
 the probe, one run before the kill to warm it up) whose output holds the
-new pid; on the other, http: the first GET (every 1 ms) that the new pid
+new pid (list_call_ms: how long the warm-up run took, the resolution of
+listed); on the other, http: the first GET (every 1 ms) that the new pid
 answers. Each time is the first poll that saw the event.
 
 up_ms
@@ -513,10 +552,9 @@ goal_line() {
 write_json() {
 	local figs=$1 out=$OUT_DIR/supervisor.json t k
 	mkdir -p "$OUT_DIR"
+	touch "$BENCH_RES/failures"
 	for t in deploy pm2; do
-		for k in kills; do
-			[ -f "$BENCH_RES/$t.$k" ] || : >"$BENCH_RES/$t.$k"
-		done
+		[ -f "$BENCH_RES/$t.kills" ] || : >"$BENCH_RES/$t.kills"
 		for k in smaps smaps_top; do
 			[ -s "$BENCH_RES/$t.$k.json" ] ||
 				echo null >"$BENCH_RES/$t.$k.json"
@@ -536,19 +574,25 @@ write_json() {
 		--arg cpu "$(sed -n 's/^model name\t*: //p' /proc/cpuinfo |
 			head -n 1)" \
 		--arg node "$(node --version)" \
-		--arg deploy "$("$DEPLOY" --version)" \
+		--arg deploy "$("$DEPLOY" --version | head -n 1)" \
+		--arg load0 "$LOAD0" --arg load1 "$LOAD1" \
 		--arg pm2 "${PM2_VERSION_FOUND:-}" \
 		--arg pm2_error "$PM2_ERROR" \
-		--arg hyperfine "$(hyperfine --version 2>/dev/null)" \
+		--rawfile failures "$BENCH_RES/failures" \
+		--arg hyperfine "$([ "$HYPERFINE" = 1 ] &&
+			hyperfine --version)" \
 		--argjson runs "$RUNS" --argjson workers $WORKERS \
 		--argjson start_instances $START_INSTANCES '
 		{meta: {date: $date, kernel: $kernel, cpus: ($cpus | tonumber),
 		  cpu: $cpu, node: $node, deploy: $deploy,
+		  loadavg_1min: {before: ($load0 | tonumber),
+			after: ($load1 | tonumber)},
 		  pm2: (if $pm2 == "" then null else $pm2 end),
 		  pm2_error: (if $pm2_error == "" then null
 			else $pm2_error end),
 		  ls_timer: (if $hyperfine == "" then "bash stamps"
 			else $hyperfine end),
+		  failures: ($failures | split("\n") | map(select(. != ""))),
 		  runs: $runs, workers: $workers,
 		  start_instances: $start_instances,
 		  app: "tests/fixtures/apps/hello.js",
@@ -565,6 +609,7 @@ write_json() {
 
 install_pm2
 write_probe
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 stamp bench_t0
 for ((run = 1; run <= RUNS; run++)); do
 	order=("${TOOLS[@]}")
@@ -579,17 +624,28 @@ for ((run = 1; run <= RUNS; run++)); do
 	done
 done
 stamp bench_t1
+LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+# shellcheck disable=SC2154 # stamp sets them
 say "measured in $(((bench_t1 - bench_t0) / 1000000)) s"
 
 figs=$(summarize) || die "cannot summarize the samples"
 write_json "$figs"
 echo "## deploy vs PM2: supervisor"
 echo
-echo "deploy $("$DEPLOY" --version | sed 's/^deploy //'), PM2" \
-	"${PM2_VERSION_FOUND:-not available}, node $(node --version)," \
-	"$(nproc) CPUs, $RUNS runs; cells: median (min–max, n samples)."
+echo "deploy $("$DEPLOY" --version | head -n 1 | sed 's/^deploy //')," \
+	"PM2 ${PM2_VERSION_FOUND:-not available}, node $(node --version)," \
+	"$(nproc) CPUs, load average $LOAD0 before and $LOAD1 after;" \
+	"$RUNS runs; cells: median (min–max, n samples)."
 [ -n "$PM2_ERROR" ] && echo "PM2 could not be installed: $PM2_ERROR"
 echo
 print_table <<<"$figs"
 echo
 goal_line <<<"$figs"
+if [ -s "$BENCH_RES/failures" ]; then
+	echo
+	echo "Failed rounds (left out of the figures):"
+	sed 's/^/- /' "$BENCH_RES/failures"
+	# PM2's failures are reported; only deploy's fail the benchmark.
+	! grep -q '^deploy:' "$BENCH_RES/failures"
+	exit $?
+fi

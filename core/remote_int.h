@@ -1,0 +1,131 @@
+/* remote_int.h: what the core/remote*.c files share */
+#ifndef DEPLOY_REMOTE_INT_H
+#define DEPLOY_REMOTE_INT_H
+
+#include <pthread.h>
+
+#include "remote.h"
+#include "ssh.h"
+
+/* The file that marks a release complete (holds its revision). */
+#define REMOTE_MARK ".deploy-revision"
+
+/* What every host of one run shares; read-only while threads run. */
+struct remote_plan {
+	const struct remote_opts *o;
+	const struct eco_target *t;
+	struct ssh_config cfg;
+	time_t started;			/* the release time stamp */
+	char *who;			/* "user@machine", for the lock */
+	char *upload_rev;		/* upload mode: the revision */
+	char *upload_file;		/* upload mode: the local .tar.gz */
+	pthread_mutex_t out_lock;	/* serialises o->line */
+};
+
+/* One host's run: the state the steps pass along. */
+struct rhost {
+	const struct remote_plan *plan;
+	const struct eco_host *eh;
+	struct remote_host_report *rep;
+	struct ssh *ssh;
+	struct remote_listing list;
+	char *release;		/* the release to switch to */
+	char *previous;		/* current when we came */
+	char *rev;
+	char *lock_info;
+	bool locked;		/* we hold the lock */
+	bool made;		/* we created release (remove it on failure) */
+	bool switched;		/* current points at release */
+	struct strbuf partial[3];	/* unfinished output lines */
+	char last_err[200];	/* the last stderr line shown */
+	struct derr err;
+};
+
+/* Pass one formatted progress line of host h to the output. */
+void rhost_say(struct rhost *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Pass one line from host (or "local") to the output. */
+void remote_emit(const struct remote_plan *p, const char *host, int stream,
+		 const char *line);
+
+/*
+ * Run script on h's host. With out NULL, its stdout and stderr are
+ * shown line by line; otherwise stdout goes to out and stderr is kept
+ * for the error. 0 when it exits 0; -1 with h->err filled ("exit 3",
+ * the last line of stderr, or the lost connection). *status (if not
+ * NULL) gets the exit status, 128+N for signal N, -1 if it never ran.
+ */
+int rhost_exec(struct rhost *h, const char *script, struct strbuf *out,
+	       int *status);
+
+/* Run one host through op's steps (in its own thread). */
+void rhost_run(struct rhost *h);
+
+/* Steps (remote_host.c, remote_steps.c): 0, or -1 with h->err filled. */
+int rstep_connect(struct rhost *h);
+int rstep_force_unlock(struct rhost *h);
+int rstep_lock(struct rhost *h);
+int rstep_inspect(struct rhost *h);	/* h->list, h->previous */
+int rstep_code(struct rhost *h);	/* fetch or upload, extract */
+int rstep_link(struct rhost *h);
+int rstep_pre_deploy(struct rhost *h);
+int rstep_mark(struct rhost *h);
+int rstep_switch(struct rhost *h);
+int rstep_post_deploy(struct rhost *h);
+int rstep_health(struct rhost *h);
+int rstep_prune(struct rhost *h);	/* only warns */
+
+/* Run hook cmd (skipped when NULL or empty) in dir (NULL: home) in a
+ * login shell with the target's env; what names it in messages. */
+int rhost_hook(struct rhost *h, const char *what, const char *cmd,
+	       const char *dir, int *status);
+/* Run a built script (freed here), stdout kept in out (may be NULL). */
+int rhost_script(struct rhost *h, char *script, struct strbuf *out);
+/* P/releases/name; caller frees. */
+char *rhost_release_dir(const struct rhost *h, const char *name);
+/* Point current at release name (from release from, may be NULL);
+ * what ("deploy") goes to revisions.log. */
+int rhost_switch(struct rhost *h, const char *name, const char *from,
+		 const char *what);
+/* The post-deploy hook (or the default) in release name. */
+int rhost_post_deploy(struct rhost *h, const char *name);
+
+/* Local side ------------------------------------------------------------ */
+
+/* Run cmd with /bin/sh in dir, its output lines to "local". 0 when it
+ * exits 0. */
+int remote_local_hook(const struct remote_plan *p, const char *cmd,
+		      const char *dir, struct derr *e);
+/* Resolve ref in the git repository at dir and write `git archive` of
+ * it (tar.gz) to a new temporary file. */
+int remote_local_archive(const char *dir, const char *ref, char **rev,
+			 char **file, struct derr *e);
+
+/*
+ * GET url every half second until a 2xx answer, for up to timeout_ms.
+ * libcurl must be loaded already (curl_dl). 0, or -1 with e filled
+ * with the last failure.
+ */
+int remote_health_wait(const char *url, long timeout_ms, struct derr *e);
+
+/* Shell scripts (remote_script.c); each a new string --------------------- */
+
+char *rscript_lock(const char *path, const char *info);
+char *rscript_unlock(const char *path, const char *info);
+char *rscript_force_unlock(const char *path);
+char *rscript_list(const char *path);
+char *rscript_setup(const struct eco_target *t);
+char *rscript_fetch(const struct eco_target *t);
+char *rscript_extract_git(const char *path, const char *name,
+			  const char *rev);
+char *rscript_upload_path(const char *path, const char *name);
+char *rscript_extract_upload(const char *path, const char *name);
+char *rscript_link(const struct eco_target *t, const char *name);
+char *rscript_mark(const char *path, const char *name, const char *rev);
+char *rscript_switch(const char *path, const char *name,
+		     const char *log_line);
+char *rscript_remove(const char *path, char *const *names);
+char *rscript_hook(const struct eco_env *vars, const char *dir,
+		   const char *cmd);
+
+#endif

@@ -1,0 +1,254 @@
+/* remote_run.c: every host of a target, in parallel batches of threads */
+#include "remote_int.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "curl_dl.h"
+#include "ssh_dl.h"
+
+/* Refuse values that quoting alone cannot make safe or sensible. */
+static int
+check_values(const struct eco_target *t, struct derr *e)
+{
+	for (size_t i = 0; i < t->env.n; i++)
+		if (!remote_env_name_ok(t->env.vars[i].name))
+			return derr_set(e, "deploy.%s.env: '%s' is not a "
+					"valid variable name", t->name,
+					t->env.vars[i].name);
+	for (char **d = t->shared_dirs; *d != NULL; d++)
+		if (!remote_shared_ok(*d))
+			return derr_set(e, "deploy.%s.shared_dirs: '%s' must "
+					"be a relative path without '..'",
+					t->name, *d);
+	for (char **f = t->shared_files; *f != NULL; f++)
+		if (!remote_shared_ok(*f))
+			return derr_set(e, "deploy.%s.shared_files: '%s' must "
+					"be a relative path without '..'",
+					t->name, *f);
+	/* A leading '-' would make git read the value as an option. */
+	if (t->ref[0] == '-')
+		return derr_set(e, "deploy.%s.ref: '%s' must not start with "
+				"'-'", t->name, t->ref);
+	if (t->repo != NULL && t->repo[0] == '-')
+		return derr_set(e, "deploy.%s.repo: '%s' must not start with "
+				"'-'", t->name, t->repo);
+	return 0;
+}
+
+/* Check the target's values before anything runs; see remote.h. */
+int
+remote_check_target(const struct eco_target *t, struct derr *e)
+{
+	struct ssh_config cfg;
+
+	if (check_values(t, e) < 0 || ssh_config_parse(t->ssh_options, &cfg,
+						       e) < 0)
+		return -1;
+	ssh_config_clear(&cfg);
+	return 0;
+}
+
+/* "user@machine" for locks and revisions.log; caller frees. */
+static char *
+who_am_i(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char host[256] = "localhost";
+
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
+}
+
+/* How a host is named in output: "name", or "name:port" off 22. */
+static char *
+host_label(const struct eco_host *h)
+{
+	if (h->port == 22)
+		return xstrdup(h->name);
+	if (strchr(h->name, ':') != NULL)
+		return xasprintf("[%s]:%d", h->name, h->port);
+	return xasprintf("%s:%d", h->name, h->port);
+}
+
+/* Free what h holds (not the report). */
+static void
+rhost_clear(struct rhost *h)
+{
+	free(h->release);
+	free(h->previous);
+	free(h->rev);
+	free(h->lock_info);
+	remote_listing_clear(&h->list);
+	for (size_t i = 0; i < ARRAY_SIZE(h->partial); i++)
+		strbuf_release(&h->partial[i]);
+}
+
+/* pthread entry: one host. */
+static void *
+host_thread(void *arg)
+{
+	rhost_run(arg);
+	return NULL;
+}
+
+/* Run hosts [from, to) at once; true when all of them succeeded. */
+static bool
+run_batch(struct rhost *hosts, size_t from, size_t to)
+{
+	pthread_t *tids = xcalloc(to - from, sizeof *tids);
+	bool *started = xcalloc(to - from, sizeof *started), ok = true;
+
+	for (size_t i = from; i < to; i++)
+		started[i - from] = pthread_create(&tids[i - from], NULL,
+						   host_thread,
+						   &hosts[i]) == 0;
+	for (size_t i = from; i < to; i++) {
+		if (started[i - from])
+			pthread_join(tids[i - from], NULL);
+		else
+			rhost_run(&hosts[i]);
+		if (hosts[i].rep->status != REMOTE_OK)
+			ok = false;
+	}
+	free(tids);
+	free(started);
+	return ok;
+}
+
+/* Load the libraries and do the local work before any host. */
+static int
+prepare(struct remote_plan *p, struct derr *e)
+{
+	const struct remote_opts *o = p->o;
+	const struct eco_target *t = o->target;
+	bool gate = o->op == REMOTE_DEPLOY || o->op == REMOTE_ROLLBACK;
+
+	if (check_values(t, e) < 0 ||
+	    ssh_config_parse(t->ssh_options, &p->cfg, e) < 0)
+		return -1;
+	/* Both loaded here, before any thread: their global set-up is
+	 * not thread-safe. */
+	if (ssh_dl(e) == NULL || (gate && t->health && curl_dl(e) == NULL))
+		return -1;
+	p->started = time(NULL);
+	p->who = who_am_i();
+	if (o->op != REMOTE_DEPLOY)
+		return 0;
+	if (t->pre_deploy_local != NULL && *t->pre_deploy_local != '\0' &&
+	    remote_local_hook(p, t->pre_deploy_local, o->dir, e) < 0)
+		return -1;
+	if (t->upload && remote_local_archive(o->dir, t->ref, &p->upload_rev,
+					      &p->upload_file, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Free what the plan holds. */
+static void
+plan_clear(struct remote_plan *p)
+{
+	ssh_config_clear(&p->cfg);
+	free(p->who);
+	free(p->upload_rev);
+	if (p->upload_file != NULL)
+		unlink(p->upload_file);
+	free(p->upload_file);
+	pthread_mutex_destroy(&p->out_lock);
+}
+
+/* Run op on every host; see remote.h. */
+int
+remote_run(const struct remote_opts *o, struct remote_report *rep,
+	   struct derr *e)
+{
+	const struct eco_target *t = o->target;
+	struct remote_plan plan = { .o = o, .t = t };
+	struct rhost *hosts;
+	size_t n = t->n_hosts, batch = n;
+
+	memset(rep, 0, sizeof *rep);
+	rep->warnings = xcalloc(1, sizeof *rep->warnings);
+	pthread_mutex_init(&plan.out_lock, NULL);
+	if (prepare(&plan, e) < 0) {
+		plan_clear(&plan);
+		return -1;
+	}
+	for (char **w = plan.cfg.warnings; *w != NULL; w++)
+		rep->warnings = strv_push(rep->warnings, *w);
+	rep->hosts = xcalloc(n, sizeof *rep->hosts);
+	rep->n_hosts = n;
+	hosts = xcalloc(n, sizeof *hosts);
+	for (size_t i = 0; i < n; i++) {
+		hosts[i] = (struct rhost){ .plan = &plan, .eh = &t->hosts[i],
+					   .rep = &rep->hosts[i] };
+		for (size_t k = 0; k < ARRAY_SIZE(hosts[i].partial); k++)
+			strbuf_init(&hosts[i].partial[k], 0);
+		rep->hosts[i].host = host_label(&t->hosts[i]);
+		rep->hosts[i].status = REMOTE_SKIPPED;
+		rep->hosts[i].exit_status = -1;
+	}
+	if (t->parallel > 0 && o->op != REMOTE_EXEC &&
+	    o->op != REMOTE_RELEASES)
+		batch = (size_t)t->parallel;
+	for (size_t from = 0; from < n; from += batch) {
+		size_t to = from + batch < n ? from + batch : n;
+
+		if (!run_batch(hosts, from, to))
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		rhost_clear(&hosts[i]);
+	free(hosts);
+	plan_clear(&plan);
+	return 0;
+}
+
+/* Free a report. */
+void
+remote_report_free(struct remote_report *rep)
+{
+	for (size_t i = 0; i < rep->n_hosts; i++) {
+		struct remote_host_report *h = &rep->hosts[i];
+
+		free(h->host);
+		free(h->release);
+		free(h->previous);
+		free(h->current);
+		free(h->rev);
+		free(h->step);
+		free(h->error);
+		strv_free(h->releases);
+	}
+	free(rep->hosts);
+	strv_free(rep->warnings);
+	memset(rep, 0, sizeof *rep);
+}
+
+/* True when every host succeeded. */
+bool
+remote_report_ok(const struct remote_report *rep)
+{
+	for (size_t i = 0; i < rep->n_hosts; i++)
+		if (rep->hosts[i].status != REMOTE_OK)
+			return false;
+	return true;
+}
+
+/* The word for a status. */
+const char *
+remote_status_name(enum remote_status s)
+{
+	static const char *const names[] = {
+		[REMOTE_OK] = "ok",
+		[REMOTE_FAILED] = "failed",
+		[REMOTE_ROLLED_BACK] = "rolled back",
+		[REMOTE_SKIPPED] = "skipped",
+	};
+
+	return names[s];
+}

@@ -1,0 +1,407 @@
+/* remote_script.c: the shell commands run on a host, values quoted */
+#include "remote_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit statuses our scripts use to say what went wrong. */
+#define RS_NOT_SET_UP 78	/* EX_CONFIG: path/releases is missing */
+#define RS_LOCKED 75		/* EX_TEMPFAIL: another deploy holds it */
+
+/* Append P/rel: the target path quoted, then a quoted suffix. */
+static void
+add_path(struct strbuf *sb, const char *path, const char *rel)
+{
+	remote_quote_path(sb, path);
+	if (rel != NULL && *rel != '\0') {
+		strbuf_addch(sb, '/');
+		remote_quote(sb, rel);
+	}
+}
+
+/* Append P/releases/name. */
+static void
+add_release(struct strbuf *sb, const char *path, const char *name)
+{
+	add_path(sb, path, "releases");
+	strbuf_addch(sb, '/');
+	remote_quote(sb, name);
+}
+
+/* Append a check that P was set up, failing with RS_NOT_SET_UP. */
+static void
+add_set_up_check(struct strbuf *sb, const char *path)
+{
+	strbuf_addstr(sb, "[ -d ");
+	add_path(sb, path, "releases");
+	strbuf_addf(sb, " ] || { echo 'not set up: run deploy setup first' "
+		    ">&2; exit %d; }; ", RS_NOT_SET_UP);
+}
+
+/* Take the lock: mkdir is atomic; the holder is written inside. */
+char *
+rscript_lock(const char *path, const char *info)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	add_set_up_check(&sb, path);
+	strbuf_addstr(&sb, "if mkdir ");
+	add_path(&sb, path, ".deploy-lock");
+	strbuf_addstr(&sb, " 2>/dev/null; then printf '%s\\n' ");
+	remote_quote(&sb, info);
+	strbuf_addstr(&sb, " >");
+	add_path(&sb, path, ".deploy-lock/info");
+	strbuf_addstr(&sb, "; else printf 'locked by: %s\\n' \"$(cat ");
+	add_path(&sb, path, ".deploy-lock/info");
+	strbuf_addf(&sb, " 2>/dev/null)\" >&2; exit %d; fi", RS_LOCKED);
+	return strbuf_detach(&sb);
+}
+
+/* Release the lock when it is still ours (info matches). */
+char *
+rscript_unlock(const char *path, const char *info)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "if [ \"$(cat ");
+	add_path(&sb, path, ".deploy-lock/info");
+	strbuf_addstr(&sb, " 2>/dev/null)\" = ");
+	remote_quote(&sb, info);
+	strbuf_addstr(&sb, " ]; then rm -rf ");
+	add_path(&sb, path, ".deploy-lock");
+	strbuf_addstr(&sb, "; fi");
+	return strbuf_detach(&sb);
+}
+
+/* Remove whatever lock there is, printing who held it. */
+char *
+rscript_force_unlock(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "cat ");
+	add_path(&sb, path, ".deploy-lock/info");
+	strbuf_addstr(&sb, " 2>/dev/null; rm -rf ");
+	add_path(&sb, path, ".deploy-lock");
+	return strbuf_detach(&sb);
+}
+
+/* List releases (complete or partial) and what current points at. */
+char *
+rscript_list(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	add_set_up_check(&sb, path);
+	strbuf_addstr(&sb, "cd ");
+	add_path(&sb, path, "releases");
+	strbuf_addstr(&sb, " && for d in *; do [ -d \"$d\" ] || continue; "
+		      "if [ -f \"$d/" REMOTE_MARK "\" ]; then "
+		      "echo \"release $d complete\"; "
+		      "else echo \"release $d partial\"; fi; done; "
+		      "c=$(readlink ../current 2>/dev/null) && "
+		      "echo \"current ${c##*/}\"; exit 0");
+	return strbuf_detach(&sb);
+}
+
+/* Point P/repo's origin at the repository, creating the mirror. */
+static void
+add_repo(struct strbuf *sb, const struct eco_target *t)
+{
+	strbuf_addstr(sb, "if [ ! -d ");
+	add_path(sb, t->path, "repo");
+	strbuf_addstr(sb, " ]; then git init -q --bare ");
+	add_path(sb, t->path, "repo");
+	strbuf_addstr(sb, " && git -C ");
+	add_path(sb, t->path, "repo");
+	strbuf_addstr(sb, " remote add origin ");
+	remote_quote(sb, t->repo);
+	strbuf_addstr(sb, "; else git -C ");
+	add_path(sb, t->path, "repo");
+	strbuf_addstr(sb, " remote set-url origin ");
+	remote_quote(sb, t->repo);
+	strbuf_addstr(sb, "; fi");
+}
+
+/* Append "mkdir -p P/shared/<dir of rel>" (for rel's parent only when
+ * parent_only). */
+static void
+add_shared_mkdir(struct strbuf *sb, const char *path, const char *rel,
+		 bool parent_only)
+{
+	const char *slash = strrchr(rel, '/');
+	char *dir;
+
+	if (parent_only && slash == NULL)
+		return;
+	dir = parent_only ? xstrndup(rel, (size_t)(slash - rel)) :
+		xstrdup(rel);
+	strbuf_addstr(sb, " && mkdir -p ");
+	add_path(sb, path, "shared");
+	strbuf_addch(sb, '/');
+	remote_quote(sb, dir);
+	free(dir);
+}
+
+/* Create the layout; idempotent. */
+char *
+rscript_setup(const struct eco_target *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "mkdir -p ");
+	add_path(&sb, t->path, "releases");
+	strbuf_addch(&sb, ' ');
+	add_path(&sb, t->path, "shared");
+	for (char **d = t->shared_dirs; *d != NULL; d++)
+		add_shared_mkdir(&sb, t->path, *d, false);
+	for (char **f = t->shared_files; *f != NULL; f++)
+		add_shared_mkdir(&sb, t->path, *f, true);
+	if (!t->upload && t->repo != NULL) {
+		strbuf_addstr(&sb, " && { ");
+		add_repo(&sb, t);
+		strbuf_addstr(&sb, "; }");
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Fetch the repository and print the commit ref names. */
+char *
+rscript_fetch(const struct eco_target *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *ref_commit = xasprintf("%s^{commit}", t->ref);
+	char *origin_commit = xasprintf("origin/%s^{commit}", t->ref);
+
+	add_repo(&sb, t);
+	strbuf_addstr(&sb, " && git -C ");
+	add_path(&sb, t->path, "repo");
+	strbuf_addstr(&sb, " fetch -q --prune --tags origin "
+		      "'+refs/heads/*:refs/remotes/origin/*' && "
+		      "{ git -C ");
+	add_path(&sb, t->path, "repo");
+	strbuf_addstr(&sb, " rev-parse -q --verify ");
+	remote_quote(&sb, ref_commit);
+	strbuf_addstr(&sb, " || git -C ");
+	add_path(&sb, t->path, "repo");
+	strbuf_addstr(&sb, " rev-parse -q --verify ");
+	remote_quote(&sb, origin_commit);
+	strbuf_addstr(&sb, " || { echo 'no such ref: '");
+	remote_quote(&sb, t->ref);
+	strbuf_addstr(&sb, " >&2; exit 1; }; }");
+	free(ref_commit);
+	free(origin_commit);
+	return strbuf_detach(&sb);
+}
+
+/* Make P/releases/name from rev of the mirror (via a tar file, so
+ * that a failed git archive is seen). */
+char *
+rscript_extract_git(const char *path, const char *name, const char *rev)
+{
+	struct strbuf sb = STRBUF_INIT, tar = STRBUF_INIT;
+
+	add_path(&tar, path, "releases");
+	strbuf_addstr(&tar, "/.");
+	remote_quote(&tar, name);
+	strbuf_addstr(&tar, ".tar");
+	strbuf_addstr(&sb, "mkdir ");
+	add_release(&sb, path, name);
+	strbuf_addstr(&sb, " && git -C ");
+	add_path(&sb, path, "repo");
+	strbuf_addf(&sb, " archive --format=tar -o %s ", tar.buf);
+	remote_quote(&sb, rev);
+	strbuf_addf(&sb, " && tar -xf %s -C ", tar.buf);
+	add_release(&sb, path, name);
+	strbuf_addf(&sb, " && rm -f %s", tar.buf);
+	strbuf_release(&tar);
+	return strbuf_detach(&sb);
+}
+
+/* Where the upload goes, as SFTP sees it (relative: from home). */
+char *
+rscript_upload_path(const char *path, const char *name)
+{
+	const char *p = strncmp(path, "~/", 2) == 0 ? path + 2 : path;
+
+	return xasprintf("%s/releases/.%s.tar.gz", p, name);
+}
+
+/* Make P/releases/name from the uploaded archive. */
+char *
+rscript_extract_upload(const char *path, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT, tgz = STRBUF_INIT;
+
+	add_path(&tgz, path, "releases");
+	strbuf_addstr(&tgz, "/.");
+	remote_quote(&tgz, name);
+	strbuf_addstr(&tgz, ".tar.gz");
+	strbuf_addstr(&sb, "mkdir ");
+	add_release(&sb, path, name);
+	strbuf_addf(&sb, " && tar -xzf %s -C ", tgz.buf);
+	add_release(&sb, path, name);
+	strbuf_addf(&sb, " && rm -f %s", tgz.buf);
+	strbuf_release(&tgz);
+	return strbuf_detach(&sb);
+}
+
+/* Append the link of R/rel to P/shared/rel (relative, so that the
+ * tree can move). */
+static void
+add_link(struct strbuf *sb, const char *path, const char *name,
+	 const char *rel)
+{
+	struct strbuf target = STRBUF_INIT;
+	const char *slash = strrchr(rel, '/');
+	char *full = xasprintf("%s/%s", name, rel);
+
+	strbuf_addstr(&target, "../../");
+	for (const char *p = rel; *p != '\0'; p++)
+		if (*p == '/')
+			strbuf_addstr(&target, "../");
+	strbuf_addf(&target, "shared/%s", rel);
+	strbuf_addstr(sb, " && rm -rf ");
+	add_release(sb, path, full);
+	if (slash != NULL) {
+		char *parent = xasprintf("%s/%.*s", name, (int)(slash - rel),
+					 rel);
+
+		strbuf_addstr(sb, " && mkdir -p ");
+		add_release(sb, path, parent);
+		free(parent);
+	}
+	strbuf_addstr(sb, " && ln -s ");
+	remote_quote(sb, target.buf);
+	strbuf_addch(sb, ' ');
+	add_release(sb, path, full);
+	strbuf_release(&target);
+	free(full);
+}
+
+/* Link the shared dirs and files into the release. */
+char *
+rscript_link(const struct eco_target *t, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "true");
+	for (char **d = t->shared_dirs; *d != NULL; d++) {
+		add_shared_mkdir(&sb, t->path, *d, false);
+		add_link(&sb, t->path, name, *d);
+	}
+	for (char **f = t->shared_files; *f != NULL; f++) {
+		strbuf_addstr(&sb, " && { [ -e ");
+		add_path(&sb, t->path, "shared");
+		strbuf_addch(&sb, '/');
+		remote_quote(&sb, *f);
+		strbuf_addstr(&sb, " ] || { echo 'missing shared file: '");
+		remote_quote(&sb, *f);
+		strbuf_addstr(&sb, " >&2; exit 1; }; }");
+		add_link(&sb, t->path, name, *f);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Mark the release complete: its revision in REMOTE_MARK. */
+char *
+rscript_mark(const char *path, const char *name, const char *rev)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "printf '%s\\n' ");
+	remote_quote(&sb, rev);
+	strbuf_addstr(&sb, " >");
+	add_release(&sb, path, name);
+	strbuf_addstr(&sb, "/" REMOTE_MARK);
+	return strbuf_detach(&sb);
+}
+
+/*
+ * Point current at the release: a new symlink beside it, renamed over
+ * it (rename is atomic, so current is always one release or the
+ * other), then a line in revisions.log.
+ */
+char *
+rscript_switch(const char *path, const char *name, const char *log_line)
+{
+	struct strbuf sb = STRBUF_INIT, tmp = STRBUF_INIT;
+	char *target = xasprintf("releases/%s", name);
+	char *tmp_name = xasprintf(".current-%s", name);
+
+	add_path(&tmp, path, tmp_name);
+	strbuf_addstr(&sb, "[ -f ");
+	add_release(&sb, path, name);
+	strbuf_addstr(&sb, "/" REMOTE_MARK " ] || { echo 'not a complete "
+		      "release: '");
+	remote_quote(&sb, name);
+	strbuf_addstr(&sb, " >&2; exit 1; }; ln -sfn ");
+	remote_quote(&sb, target);
+	strbuf_addf(&sb, " %s && mv -Tf %s ", tmp.buf, tmp.buf);
+	add_path(&sb, path, "current");
+	strbuf_addstr(&sb, " && printf '%s\\n' ");
+	remote_quote(&sb, log_line);
+	strbuf_addstr(&sb, " >>");
+	add_path(&sb, path, "revisions.log");
+	strbuf_release(&tmp);
+	free(target);
+	free(tmp_name);
+	return strbuf_detach(&sb);
+}
+
+/* Remove releases (and an upload left beside one). */
+char *
+rscript_remove(const char *path, char *const *names)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "rm -rf --");
+	for (size_t i = 0; names[i] != NULL; i++) {
+		char *upload = xasprintf(".%s.tar.gz", names[i]);
+		char *tar = xasprintf(".%s.tar", names[i]);
+
+		strbuf_addch(&sb, ' ');
+		add_release(&sb, path, names[i]);
+		strbuf_addch(&sb, ' ');
+		add_release(&sb, path, upload);
+		strbuf_addch(&sb, ' ');
+		add_release(&sb, path, tar);
+		free(upload);
+		free(tar);
+	}
+	return strbuf_detach(&sb);
+}
+
+/*
+ * Run a command from the file (a hook, or exec's) in a login shell, so
+ * that the profile sets PATH (nvm, rbenv...), with vars exported after
+ * the profile ran, in dir (NULL: home).
+ */
+char *
+rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd)
+{
+	struct strbuf inner = STRBUF_INIT, sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < vars->n; i++) {
+		/* remote_run refuses bad names first; never emit one. */
+		if (!remote_env_name_ok(vars->vars[i].name))
+			continue;
+		strbuf_addf(&inner, "export %s=", vars->vars[i].name);
+		remote_quote(&inner, vars->vars[i].value);
+		strbuf_addch(&inner, '\n');
+	}
+	if (dir != NULL) {
+		strbuf_addstr(&inner, "cd ");
+		remote_quote_path(&inner, dir);
+		strbuf_addstr(&inner, " || exit 1\n");
+	}
+	strbuf_addstr(&inner, cmd);
+	strbuf_addstr(&sb, "if command -v bash >/dev/null 2>&1; then "
+		      "exec bash -lc ");
+	remote_quote(&sb, inner.buf);
+	strbuf_addstr(&sb, "; else exec sh -lc ");
+	remote_quote(&sb, inner.buf);
+	strbuf_addstr(&sb, "; fi");
+	strbuf_release(&inner);
+	return strbuf_detach(&sb);
+}

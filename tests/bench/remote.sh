@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# tests/bench/remote.sh: `deploy up TARGET` to 1 host, to 4 hosts at once
+# and to 4 hosts one after another ("parallel": 1), against real sshd
+# hosts on 127.0.0.2-5 (tests/remote/harness.sh: one mount and pid
+# namespace each). Each deploy is the full thing: SSH, lock, git fetch on
+# the host, release, pre-deploy, switch, post-deploy (`deploy up --wait`
+# of a Node app on the host), the health gate, prune. Goal: 4 hosts in
+# parallel within 1.3x of one host.
+#
+# All the "hosts" share this machine's CPUs, so their own work (sshd
+# key exchanges, Node starting, the daemons) competes, which real hosts
+# would not: a second set of rows runs a light post-deploy (`sleep 1`,
+# no health gate) that measures deploy's side of the parallelism.
+# Prints a Markdown table on stdout (progress on stderr); the samples go
+# to ${BENCH_OUT:-build/bench}/remote.json.
+#
+# Environment: BENCH_RUNS (default 5), BENCH_OUT, DEPLOY (the binary,
+# default ./deploy), BENCH_KEEP=1 (keep the temporary dir). Needs root.
+. "$(dirname "$0")/lib.sh"
+
+RUNS=${BENCH_RUNS:-5}
+OUT_DIR=${BENCH_OUT:-build/bench}
+case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
+DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
+case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
+
+bench_init
+TMP=$BENCH_TMP
+# What the harness needs from its host script.
+track_pid() { track "$1"; }
+free_port() { free_ports 1; }
+. "$BENCH_ROOT/tests/remote/harness.sh"
+remote_init >/dev/null || { say "remote.sh: $(remote_missing)"; exit 1; }
+ROOTS=""
+
+# Stop the apps on the hosts, then the hosts.
+stop_all() {
+	local n
+	REMOTE_HOSTS="1 2 3 4" write_eco stop
+	(cd "$SRC" && "$DEPLOY" exec production -- deploy down) \
+		>/dev/null 2>&1
+	for n in 1 2 3 4; do host_kill "$n"; done
+}
+bench_on_exit stop_all
+
+make_repo
+version=0
+# deploy_once HOSTS PARALLEL: commit a new app version (so the hosts
+# restart it) and time one deploy to HOSTS; print the seconds.
+deploy_once() {
+	local t0 t1
+	version=$((version + 1))
+	REMOTE_HOSTS=$1 write_eco "$version" "$2"
+	commit "v$version"
+	sleep 1			# release names have one-second resolution
+	stamp t0
+	(cd "$SRC" && "$DEPLOY" up production) >"$BENCH_TMP/last.out" 2>&1 ||
+		{ cat "$BENCH_TMP/last.out" >&2; die "deploy failed"; }
+	stamp t1
+	us_to_ms $((t1 - t0))
+}
+
+# Print an error and exit 1 (the cleanup still runs).
+die() { say "remote.sh: $*"; exit 1; }
+
+# The median of the numbers on stdin.
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+for n in 1 2 3 4; do host_start "$n" || die "host $n did not start"; done
+REMOTE_HOSTS="1 2 3 4" write_eco 0
+commit v0
+(cd "$SRC" && "$DEPLOY" setup production --accept-new) >/dev/null ||
+	die "setup failed"
+say "warm-up deploy"
+deploy_once "1 2 3 4" 0 >/dev/null
+
+declare -A samples
+for ((r = 1; r <= RUNS; r++)); do
+	for mode in full light; do
+		say "run $r/$RUNS, $mode post-deploy"
+		[ $mode = light ] && export POST_DEPLOY="sleep 1"
+		samples[$mode.one]+="$(deploy_once "1" 0) "
+		samples[$mode.parallel]+="$(deploy_once "1 2 3 4" 0) "
+		samples[$mode.serial]+="$(deploy_once "1 2 3 4" 1) "
+		unset POST_DEPLOY
+	done
+done
+
+# The median of the samples of one key.
+med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+echo "| deploy up production, median of $RUNS | post-deploy | ms |" \
+	"vs 1 host |"
+echo "|---|---|---:|---:|"
+for mode in full light; do
+	one=$(med $mode.one) par=$(med $mode.parallel) ser=$(med $mode.serial)
+	label="\`deploy up --wait\` + health"
+	[ $mode = light ] && label="\`sleep 1\`"
+	echo "| 1 host | $label | $one | 1.00 |"
+	echo "| 4 hosts in parallel | $label | $par | $(ratio "$par" "$one") |"
+	echo "| 4 hosts, \"parallel\": 1 | $label | $ser |" \
+		"$(ratio "$ser" "$one") |"
+done
+echo
+echo "($(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+
+mkdir -p "$OUT_DIR"
+for k in "${!samples[@]}"; do
+	printf '%s %s\n' "$k" "${samples[$k]}"
+done | jq -Rn --argjson runs "$RUNS" '
+	[inputs | split(" ") | select(.[0] != "")
+	 | {key: .[0], value: (.[1:] | map(select(. != "") | tonumber))}]
+	| {runs: $runs, unit: "ms", samples: from_entries}' \
+	>"$OUT_DIR/remote.json"
+say "samples: $OUT_DIR/remote.json"

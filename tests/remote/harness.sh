@@ -1,0 +1,244 @@
+# tests/remote/harness.sh: real sshd "hosts" for the remote deploy tests.
+# Source it after tests/cli/lib.sh (or define TMP, DEPLOY, track_pid PID
+# and free_port as tests/bench/remote.sh does). Each host is an sshd on its own
+# loopback address (127.0.0.2, 127.0.0.3, ...) in its own mount and pid
+# namespace, with a private directory bind-mounted over $REMOTE_ROOT, so
+# the hosts share no files under it; the directory stays readable from
+# here as $TMP/hosts/<n>/root. Killing a host (host_kill) ends every
+# process it runs, as a machine going down would.
+#
+#   remote_init || exit 0      keys, config; prints a skip line if it can't
+#   host_start N               start host N (1: 127.0.0.2, 2: 127.0.0.3...)
+#   host_kill N                SIGKILL it (its files stay)
+#   host_root N                where its $REMOTE_ROOT is, seen from here
+#   make_repo                  $SRC (work tree) and $REPO (bare) with app.js
+#   commit MSG                 commit $SRC and push it to $REPO
+REMOTE_ROOT=/srv/deploy-test
+SSHD=/usr/sbin/sshd
+NODE=$(command -v node || true)
+SSH_DIR=$TMP/ssh
+KNOWN=$SSH_DIR/known_hosts
+SRC=$TMP/src
+REPO=$TMP/repo.git
+# Local defaults must not come from the user running the tests.
+export HOME=$TMP/localhome
+unset SSH_AUTH_SOCK
+
+# Print the reason the remote tests cannot run here, or nothing.
+remote_missing() {
+	[ "$(id -u)" = 0 ] || { echo "not root"; return; }
+	[ -x "$SSHD" ] || { echo "no $SSHD (make deps)"; return; }
+	local t
+	for t in unshare ssh-keygen git ss jq curl; do
+		command -v "$t" >/dev/null || { echo "no $t"; return; }
+	done
+	[ -n "$NODE" ] || { echo "no node"; return; }
+	unshare -m -p -f --mount-proc true 2>/dev/null ||
+		echo "unshare -m -p not permitted"
+}
+
+# Make the user key, the sshd port and directories; skip when we can't.
+remote_init() {
+	local why
+	why=$(remote_missing)
+	if [ -n "$why" ]; then
+		echo "# skipped: $why"
+		echo "0 passed, 0 failed"
+		return 1
+	fi
+	mkdir -p "$SSH_DIR" "$HOME" "$REMOTE_ROOT" /run/sshd
+	chmod 700 "$SSH_DIR"
+	ssh-keygen -q -t ed25519 -N '' -C deploy-test -f "$SSH_DIR/user_key"
+	cp "$SSH_DIR/user_key.pub" "$SSH_DIR/authorized_keys"
+	: >"$KNOWN"
+	SSH_PORT=$(free_port)
+	APP_PORT=$SSH_PORT APP_PORT2=$SSH_PORT
+	while [ "$APP_PORT" = "$SSH_PORT" ]; do APP_PORT=$(free_port); done
+	while [ "$APP_PORT2" = "$SSH_PORT" ] || [ "$APP_PORT2" = "$APP_PORT" ]
+	do APP_PORT2=$(free_port); done
+	return 0
+}
+
+# The address of host N.
+host_addr() { echo "127.0.0.$(($1 + 1))"; }
+
+# Host N's $REMOTE_ROOT as seen from here.
+host_root() { echo "$TMP/hosts/$1/root"; }
+
+# Write host N's sshd_config (and its host key when it has none).
+host_config() {
+	local d=$TMP/hosts/$1
+	mkdir -p "$d/root"
+	[ -f "$d/host_key" ] ||
+		ssh-keygen -q -t ed25519 -N '' -C "host$1" -f "$d/host_key"
+	cat >"$d/sshd_config" <<EOF
+ListenAddress $(host_addr "$1"):$SSH_PORT
+HostKey $d/host_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+Subsystem sftp internal-sftp
+SetEnv DEPLOY_TEST_ADDR=$(host_addr "$1")
+MaxStartups 100
+LogLevel ERROR
+EOF
+}
+
+# True once host N accepts TCP connections.
+host_listening() {
+	ss -Htln "src $(host_addr "$1"):$SSH_PORT" 2>/dev/null | grep -q .
+}
+
+# Start host N: sshd -D as pid 1 of new mount and pid namespaces, its
+# private root bound over $REMOTE_ROOT.
+host_start() {
+	local d=$TMP/hosts/$1 pid
+	host_config "$1"
+	unshare -m -p -f --mount-proc --kill-child sh -c \
+		'mount --bind "$1" "$2" && exec "$3" -D -e -f "$4"' sh \
+		"$d/root" "$REMOTE_ROOT" "$SSHD" "$d/sshd_config" \
+		>>"$d/sshd.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$d/unshare.pid"
+	track_pid "$pid"
+	harness_wait 10 host_listening "$1" || {
+		echo "# host $1 did not start:"; sed 's/^/# /' "$d/sshd.log"
+		return 1
+	}
+}
+
+# Kill host N and everything it runs.
+host_kill() {
+	local pid
+	pid=$(cat "$TMP/hosts/$1/unshare.pid" 2>/dev/null) || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	harness_wait 5 eval '! host_listening '"$1"
+}
+
+# harness_wait SECONDS CMD...: poll CMD every 20 ms until it succeeds.
+harness_wait() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# A new host key for host N (its next start offers a changed key).
+host_rekey() {
+	rm -f "$TMP/hosts/$1/host_key" "$TMP/hosts/$1/host_key.pub"
+	host_config "$1"
+}
+
+# The release current points at on host N ("" when none).
+current_of() {
+	local l
+	l=$(readlink "$(host_root "$1")/$2/current" 2>/dev/null) || return 0
+	echo "${l##*/}"
+}
+
+# The app of the test repository: answers with its release and address;
+# /health says 503 while $REMOTE_ROOT/fail-health exists on its host.
+write_app() {
+	cat >"$SRC/app.js" <<'EOF'
+'use strict';
+const http = require('http'), fs = require('fs'), path = require('path');
+const addr = process.env.DEPLOY_TEST_ADDR || '127.0.0.1';
+const release = path.basename(process.cwd());
+http.createServer((req, res) => {
+  if (req.url === '/health' && fs.existsSync('/srv/deploy-test/fail-health')) {
+    res.statusCode = 503;
+    res.end('sick\n');
+    return;
+  }
+  res.end(`release=${release} addr=${addr} v=${process.env.APP_VERSION}\n`);
+}).listen(Number(process.env.PORT), addr);
+process.on('SIGINT', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+EOF
+}
+
+# $SRC: a work tree with app.js; $REPO: a bare clone it pushes to.
+make_repo() {
+	mkdir -p "$SRC"
+	git -C "$SRC" init -q -b main
+	git -C "$SRC" config user.email test@example.com
+	git -C "$SRC" config user.name test
+	write_app
+	git init -q --bare "$REPO"
+	git -C "$SRC" remote add origin "$REPO"
+}
+
+# Commit everything in $SRC and push it.
+commit() {
+	git -C "$SRC" add -A
+	git -C "$SRC" commit -q -m "$1"
+	git -C "$SRC" push -q origin main 2>/dev/null
+}
+
+# The pre-deploy hook of the test targets: markers in a host's root make
+# that host slow (for the lock and kill tests) or fail the hook.
+PRE_DEPLOY='if [ -e /srv/deploy-test/slow ]; then'
+PRE_DEPLOY+=' touch /srv/deploy-test/reached; sleep 3; fi;'
+PRE_DEPLOY+=' if [ -e /srv/deploy-test/fail-hook ]; then'
+PRE_DEPLOY+=' echo "hook says: npm ci failed" >&2; exit 3; fi; test -f app.js'
+
+# write_eco VERSION [PARALLEL]: $SRC/ecosystem.json. The app's
+# APP_VERSION is VERSION, so each version is a new config. Targets:
+# "production" (git mode, from $REPO) and "staging" (upload mode, from
+# $SRC), both on hosts $REMOTE_HOSTS (default 1 2), each app on its own
+# port. With $POST_DEPLOY set, production runs that instead of the
+# default post-deploy and has no health gate; with $NO_KEY set, the
+# targets name no key file (the agent or ~/.ssh/id_* must do).
+write_eco() {
+	local v=$1 par=${2:-0} hosts="" common path_env n
+	for n in ${REMOTE_HOSTS:-1 2}; do
+		hosts+="${hosts:+, }\"$(host_addr "$n"):$SSH_PORT\""
+	done
+	hosts="[$hosts]"
+	path_env="$(dirname "$DEPLOY"):/usr/local/bin:/usr/bin:/bin"
+	common="\"user\": \"root\", \"host\": $hosts,
+      $([ -n "${NO_KEY:-}" ] || echo "\"key\": \"$SSH_DIR/user_key\",")
+      \"ssh_options\": [\"UserKnownHostsFile=$KNOWN\"],
+      \"health_timeout\": \"4s\", \"keep_releases\": 3,
+      \"parallel\": $par, \"shared_dirs\": [\"logs\"],
+      \"pre-deploy\": $(jq -Rn --arg s "$PRE_DEPLOY" '$s')"
+	cat >"$SRC/ecosystem.json" <<JSON
+{
+  "apps": [{"name": "web", "script": "app.js",
+            "env": {"APP_VERSION": "$v"},
+            "env_production": {"PORT": "$APP_PORT"},
+            "env_staging": {"PORT": "$APP_PORT2"}}],
+  "deploy": {
+    "production": {
+      $common,
+      "repo": "$REPO", "ref": "origin/main", "path": "$REMOTE_ROOT/app",
+      "env": {"DEPLOY_HOME": "$REMOTE_ROOT/home", "PATH": "$path_env",
+              "EVIL": "\$(touch $REMOTE_ROOT/pwned)'; touch $REMOTE_ROOT/pwned #"},
+      $(if [ -n "${POST_DEPLOY:-}" ]; then
+		echo "\"post-deploy\": $(jq -Rn --arg s "$POST_DEPLOY" '$s')"
+	else
+		echo "\"health\": \"http://{host}:$APP_PORT/health\""
+	fi)
+    },
+    "staging": {
+      $common,
+      "upload": true, "ref": "main", "path": "$REMOTE_ROOT/staging",
+      "env": {"DEPLOY_HOME": "$REMOTE_ROOT/home-staging",
+              "PATH": "$path_env"},
+      "health": "http://{host}:$APP_PORT2/health"
+    }
+  }
+}
+JSON
+}
+
+# GET http://ADDR:PORT/PATH and print the body.
+app_get() { curl -s --max-time 5 "http://$1:$2${3:-/}"; }
