@@ -125,6 +125,13 @@ deps:
 demo: $(BIN)
 	@tests/demo.sh $(abspath $(BIN))
 
+# Benchmarks side by side with PM2 (installed from npm into a temp dir):
+# Markdown tables on stdout, raw JSON in build/bench/.
+bench: $(BIN) $(TEST_HELPER_BIN)
+	tests/bench/supervisor.sh
+	tests/bench/monit.sh
+	tests/bench/nginx.sh
+
 demo-stop: $(BIN)
 	@DEPLOY_HOME=$(abspath build/demo-home) ./$(BIN) down
 

@@ -101,8 +101,12 @@ struct sup {
 	char *notify_path;
 	struct procstat *proc;
 	long long next_sample;
+	long long watched_until;	/* sample every second until then */
 	struct sup_logs *logs;		/* open log files, shared by path */
 };
+
+/* Someone asked for the stats: sample /proc every second for a while. */
+void sup_watched(struct sup *s);
 
 /* Log a line to the daemon's log (stderr), with the time. */
 void sup_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -391,6 +391,7 @@ sup_op_ls(struct sup *s, struct conn *c, json_t *req)
 	json_t *list = json_array();
 
 	(void)req;
+	sup_watched(s);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		const struct sup_app *app = s->apps[a];
 

@@ -252,3 +252,40 @@ smaps_top() {
 		| capture("^(?<kb>[0-9]+) (?<map>.*)$")
 		| {map, rss_kb: (.kb | tonumber)})'
 }
+
+# pm2_install: install PM2 into $BENCH_TMP/pm2 unless $PM2_BIN names one
+# (PM2_VERSION picks the version, default latest). Sets PM2 (the
+# executable) and PM2_VERSION_FOUND; on failure sets PM2_ERROR, says why
+# and returns 1, so the benchmark can still measure deploy's side.
+pm2_install() {
+	local prefix=$BENCH_TMP/pm2 v=${PM2_VERSION:-latest}
+	PM2=${PM2_BIN:-}
+	PM2_ERROR=
+	if [ -z "$PM2" ]; then
+		say "installing pm2@$v from npm into $prefix"
+		if ! command -v npm >/dev/null; then
+			PM2_ERROR="npm is not installed"
+		elif ! timeout 300 npm install --prefix "$prefix" \
+		    "pm2@$v" --no-audit --no-fund >"$BENCH_TMP/npm.log" 2>&1
+		then
+			PM2_ERROR="npm install pm2@$v failed: $(grep -m1 -i \
+				'err' "$BENCH_TMP/npm.log")"
+		fi
+		PM2=$prefix/node_modules/.bin/pm2
+	fi
+	if [ -z "$PM2_ERROR" ] && [ ! -x "$PM2" ]; then
+		PM2_ERROR="no pm2 executable at '$PM2'"
+	fi
+	if [ -n "$PM2_ERROR" ]; then
+		say "PM2 could not be installed: $PM2_ERROR"
+		say "measuring deploy's side only"
+		return 1
+	fi
+	PM2_VERSION_FOUND=$("$PM2" --version 2>/dev/null | tail -n 1)
+}
+
+# cpu_ticks PID: utime + stime of PID in clock ticks.
+cpu_ticks() { echo $(($(proc_field "$1" 14) + $(proc_field "$1" 15))); }
+
+# rss_kb PID: the resident set of PID in kB, as ps shows it.
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }

@@ -45,19 +45,22 @@ bench_on_exit stop_all
 
 make_repo
 version=0
-# deploy_once HOSTS PARALLEL: commit a new app version (so the hosts
-# restart it) and time one deploy to HOSTS; print the seconds.
+declare -A samples
+# deploy_once KEY HOSTS PARALLEL: commit a new app version (so the hosts
+# restart it), time one deploy to HOSTS, add the ms to samples[KEY].
 deploy_once() {
 	local t0 t1
 	version=$((version + 1))
-	REMOTE_HOSTS=$1 write_eco "$version" "$2"
+	REMOTE_HOSTS=$2 write_eco "$version" "$3"
 	commit "v$version"
 	sleep 1			# release names have one-second resolution
 	stamp t0
 	(cd "$SRC" && "$DEPLOY" up production) >"$BENCH_TMP/last.out" 2>&1 ||
 		{ cat "$BENCH_TMP/last.out" >&2; die "deploy failed"; }
 	stamp t1
-	us_to_ms $((t1 - t0))
+	grep -q "reloading with the new config\|started\|sleep 1" \
+		"$BENCH_TMP/last.out" || die "the app was not restarted"
+	samples[$1]+="$(us_to_ms $((t1 - t0))) "
 }
 
 # Print an error and exit 1 (the cleanup still runs).
@@ -72,16 +75,16 @@ commit v0
 (cd "$SRC" && "$DEPLOY" setup production --accept-new) >/dev/null ||
 	die "setup failed"
 say "warm-up deploy"
-deploy_once "1 2 3 4" 0 >/dev/null
+deploy_once warmup "1 2 3 4" 0
+unset "samples[warmup]"
 
-declare -A samples
 for ((r = 1; r <= RUNS; r++)); do
 	for mode in full light; do
 		say "run $r/$RUNS, $mode post-deploy"
 		[ $mode = light ] && export POST_DEPLOY="sleep 1"
-		samples[$mode.one]+="$(deploy_once "1" 0) "
-		samples[$mode.parallel]+="$(deploy_once "1 2 3 4" 0) "
-		samples[$mode.serial]+="$(deploy_once "1 2 3 4" 1) "
+		deploy_once $mode.one "1" 0
+		deploy_once $mode.parallel "1 2 3 4" 0
+		deploy_once $mode.serial "1 2 3 4" 1
 		unset POST_DEPLOY
 	done
 done

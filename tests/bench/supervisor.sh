@@ -51,34 +51,11 @@ export DEPLOY_HOME=$BENCH_TMP/deploy-home PM2_HOME=$BENCH_TMP/pm2-home
 export NO_COLOR=1
 cd "$WORK" || exit 1
 
-PM2=${PM2_BIN:-}
-PM2_ERROR=
 TOOLS=(deploy)
 
-# Install PM2 into $BENCH_TMP/pm2 unless PM2_BIN names one; on failure
-# keep the reason in PM2_ERROR and run deploy's side alone.
+# Install PM2 (lib.sh); on failure measure deploy's side alone.
 install_pm2() {
-	local prefix=$BENCH_TMP/pm2 v=${PM2_VERSION:-latest}
-	if [ -z "$PM2" ]; then
-		say "installing pm2@$v from npm into $prefix"
-		if ! command -v npm >/dev/null; then
-			PM2_ERROR="npm is not installed"
-		elif ! timeout 300 npm install --prefix "$prefix" \
-		    "pm2@$v" --no-audit --no-fund >"$LOG.npm" 2>&1; then
-			PM2_ERROR="npm install pm2@$v failed: $(grep -m1 -i \
-				'err' "$LOG.npm")"
-		fi
-		PM2=$prefix/node_modules/.bin/pm2
-	fi
-	if [ -z "$PM2_ERROR" ] && [ ! -x "$PM2" ]; then
-		PM2_ERROR="no pm2 executable at '$PM2'"
-	fi
-	if [ -n "$PM2_ERROR" ]; then
-		say "PM2 could not be installed: $PM2_ERROR"
-		say "measuring deploy's side only"
-		return 1
-	fi
-	PM2_VERSION_FOUND=$("$PM2" --version 2>/dev/null | tail -n 1)
+	pm2_install || return 1
 	TOOLS+=(pm2)
 }
 
