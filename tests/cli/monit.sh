@@ -70,6 +70,26 @@ tm send-keys -t mon j j
 check_true "selecting an instance shows its details" \
 	wait_for 3 on_screen "^command  $HTTP_WORKER"
 
+# 's' on a running instance asks first; 'y' stops it.
+tm send-keys -t mon s
+check_true "s asks before stopping" wait_for 3 on_screen 'stop [a-z]+:[0-9]\? \(y/n\)'
+tm send-keys -t mon y
+sel_stopped() { [ "$(count_status web stopped)" = 1 ] ||
+	[ "$(count_status api stopped)" = 1 ]; }
+check_true "y stops the selected instance" wait_for 5 sel_stopped
+tm send-keys -t mon s
+restarted_sel() { [ "$(count_status web stopped)" = 0 ] &&
+	[ "$(count_status api stopped)" = 0 ]; }
+check_true "s on a stopped instance starts it, no question" \
+	wait_for 10 restarted_sel
+
+"$DEPLOY" down >/dev/null
+check_true "the screen says when the daemon is gone" \
+	wait_for 5 on_screen 'daemon not reachable'
+run "$DEPLOY" up --wait --timeout 20
+check_true "and shows the apps again once it is back" \
+	wait_for 5 on_screen '^- web'
+
 tm resize-window -t mon -x 40 -y 10
 small() { [ "$(screen | wc -L)" -le 40 ] && on_screen 'online'; }
 check_true "a 40x10 terminal still shows the table" wait_for 3 small
