@@ -131,6 +131,7 @@ bench: $(BIN) $(TEST_HELPER_BIN)
 	tests/bench/supervisor.sh
 	tests/bench/monit.sh
 	tests/bench/nginx.sh
+	tests/bench/remote.sh
 
 demo-stop: $(BIN)
 	@DEPLOY_HOME=$(abspath build/demo-home) ./$(BIN) down

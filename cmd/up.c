@@ -27,10 +27,6 @@ check_names(const struct ecosystem *eco, char **names, int n)
 	for (int i = 0; i < n; i++) {
 		if (ecosystem_app(eco, names[i]) != NULL)
 			continue;
-		if (ecosystem_target(eco, names[i]) != NULL && n == 1)
-			/* Only the deploy happens: exit with its code. */
-			exit(remote_up_run(&(struct cmd_ctx){ .eco =
-				(struct ecosystem *)eco }, names[i]));
 		if (ecosystem_target(eco, names[i]) != NULL)
 			return error_code(EXIT_USAGE, "'%s' is a deploy "
 				"target: give it alone", names[i]);
@@ -75,6 +71,16 @@ up_run(struct cmd_ctx *ctx)
 	char *end;
 	int c, rc, nginx_rc;
 
+	/* deploy up TARGET: the first name is a deploy target. */
+	for (int i = 1; i < ctx->argc; i++) {
+		if (ctx->argv[i][0] == '-')
+			continue;
+		if (ecosystem_app(ctx->eco, ctx->argv[i]) == NULL &&
+		    ecosystem_target(ctx->eco, ctx->argv[i]) != NULL)
+			return remote_up_run(ctx, ctx->argv[i]);
+		break;
+	}
+
 	while ((c = cmd_getopt(ctx, "wt:", opts)) != -1) {
 		if (c == '?')
 			return EXIT_USAGE;
@@ -83,7 +89,8 @@ up_run(struct cmd_ctx *ctx)
 			continue;
 		}
 		timeout_s = strtol(optarg, &end, 10);
-		if (*end != '\0' || timeout_s <= 0 || timeout_s > INT_MAX / 1000)
+		if (*end != '\0' || timeout_s <= 0 ||
+		    timeout_s > INT_MAX / 1000)
 			return usage_error(&cmd_up, "--timeout: expected "
 					   "seconds, got '%s'", optarg);
 	}

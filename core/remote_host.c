@@ -1,7 +1,6 @@
 /* remote_host.c: the steps of a deploy on one host */
 #include "remote_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,58 +124,73 @@ post_deploy_cmd(const struct rhost *h)
 	return strbuf_detach(&sb);
 }
 
-/* Clear a stale lock when asked to. */
+/* Take in the list script's output: the releases, and "unlocked INFO"
+ * lines of a lock --force-unlock removed. */
+static void
+take_listing(struct rhost *h, const char *out)
+{
+	const char *p = out;
+
+	remote_listing_clear(&h->list);
+	remote_listing_parse(out, &h->list);
+	free(h->previous);
+	h->previous = h->list.current ? xstrdup(h->list.current) : NULL;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n");
+
+		if (strncmp(p, "unlocked ", 9) == 0)
+			rhost_say(h, "removed the lock of %.*s", (int)n - 9,
+				  p + 9);
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* Read the releases and where current points, without the lock. */
 int
-rstep_force_unlock(struct rhost *h)
+rstep_inspect(struct rhost *h)
 {
 	struct strbuf out = STRBUF_INIT;
-	int rc;
+	int rc = rhost_script(h, rscript_list(h->plan->t->path), &out);
 
-	if (!h->plan->o->force_unlock)
-		return 0;
-	rc = rhost_script(h, rscript_force_unlock(h->plan->t->path), &out);
-	while (out.len > 0 && isspace((unsigned char)out.buf[out.len - 1]))
-		out.buf[--out.len] = '\0';
-	if (rc == 0 && out.len > 0)
-		rhost_say(h, "removed the lock of %s", out.buf);
+	if (rc == 0)
+		take_listing(h, out.buf);
 	strbuf_release(&out);
 	return rc;
 }
 
-/* Take the lock, naming who, when and what. */
+/*
+ * Take the lock, naming who, when and what (after removing a stale one
+ * with --force-unlock), then read the releases: one round trip.
+ */
 int
 rstep_lock(struct rhost *h)
 {
 	const struct remote_plan *p = h->plan;
-	char now[32];
+	struct strbuf out = STRBUF_INIT;
+	char now[32], *force, *lock, *list, *script;
+	int rc, st;
 
 	utc_now(now, sizeof now);
 	h->lock_info = xasprintf("%s pid=%ld since=%s op=%s ref=%s", p->who,
 				 (long)getpid(), now,
 				 p->o->op == REMOTE_DEPLOY ? "deploy" :
 				 "rollback", p->t->ref);
-	if (rhost_script(h, rscript_lock(p->t->path, h->lock_info), NULL) < 0)
-		return -1;
-	h->locked = true;
-	return 0;
-}
-
-/* Read the releases and where current points. */
-int
-rstep_inspect(struct rhost *h)
-{
-	struct strbuf out = STRBUF_INIT;
-
-	if (rhost_script(h, rscript_list(h->plan->t->path), &out) < 0) {
-		strbuf_release(&out);
-		return -1;
-	}
-	remote_listing_clear(&h->list);
-	remote_listing_parse(out.buf, &h->list);
+	force = p->o->force_unlock ? rscript_force_unlock(p->t->path) :
+		xstrdup("true");
+	lock = rscript_lock(p->t->path, h->lock_info);
+	list = rscript_list(p->t->path);
+	script = xasprintf("%s; %s && { %s; }", force, lock, list);
+	rc = rhost_exec(h, script, &out, &st);
+	/* 75: held by another; 78: not set up; -1: unknown. */
+	h->locked = st >= 0 && st != RSCRIPT_LOCKED && st != RSCRIPT_NOT_SET_UP;
+	if (rc == 0)
+		take_listing(h, out.buf);
 	strbuf_release(&out);
-	free(h->previous);
-	h->previous = h->list.current ? xstrdup(h->list.current) : NULL;
-	return 0;
+	free(force);
+	free(lock);
+	free(list);
+	free(script);
+	return rc;
 }
 
 /* True when name is already a release on the host. */
@@ -223,7 +237,7 @@ rstep_code(struct rhost *h)
 {
 	const struct remote_plan *p = h->plan;
 	const char *path = p->t->path;
-	char *dest;
+	char *dest, *extract, *link;
 	int rc;
 
 	if (p->upload_rev != NULL)
@@ -235,27 +249,23 @@ rstep_code(struct rhost *h)
 		return derr_set(&h->err, "release '%s' already exists",
 				h->release);
 	h->made = true;
-	if (p->upload_rev == NULL)
-		return rhost_script(h, rscript_extract_git(path, h->release,
-							 h->rev), NULL);
-	dest = rscript_upload_path(path, h->release);
-	rhost_say(h, "uploading %s", dest);
-	rc = ssh_upload(h->ssh, p->upload_file, dest, 0600, &h->err);
-	free(dest);
-	if (rc < 0)
-		return -1;
-	return rhost_script(h, rscript_extract_upload(path, h->release), NULL);
-}
-
-/* Link the shared dirs and files into the release. */
-int
-rstep_link(struct rhost *h)
-{
-	const struct eco_target *t = h->plan->t;
-
-	if (t->shared_dirs[0] == NULL && t->shared_files[0] == NULL)
-		return 0;
-	return rhost_script(h, rscript_link(t, h->release), NULL);
+	if (p->upload_rev != NULL) {
+		dest = rscript_upload_path(path, h->release);
+		rhost_say(h, "uploading %s", dest);
+		rc = ssh_upload(h->ssh, p->upload_file, dest, 0600, &h->err);
+		free(dest);
+		if (rc < 0)
+			return -1;
+		extract = rscript_extract_upload(path, h->release);
+	} else {
+		extract = rscript_extract_git(path, h->release, h->rev);
+	}
+	/* The shared links in the same round trip. */
+	link = rscript_link(p->t, h->release);
+	rc = rhost_script(h, xasprintf("%s && %s", extract, link), NULL);
+	free(extract);
+	free(link);
+	return rc;
 }
 
 /* The pre-deploy hook, in the new release. */
@@ -270,41 +280,40 @@ rstep_pre_deploy(struct rhost *h)
 	return rc;
 }
 
-/* Mark the release complete. */
-int
-rstep_mark(struct rhost *h)
-{
-	rhost_say(h, "release %s ready (%.12s)", h->release, h->rev);
-	return rhost_script(h, rscript_mark(h->plan->t->path, h->release,
-					  h->rev), NULL);
-}
-
-/* Point current at name (from release from), logging what. */
+/* Point current at name (from release from), logging what; with mark,
+ * mark name complete first (in the same round trip). */
 int
 rhost_switch(struct rhost *h, const char *name, const char *from,
-	     const char *what)
+	     const char *what, bool mark)
 {
-	char now[32], *line;
+	const char *path = h->plan->t->path;
+	char now[32], *line, *sw, *mk;
 	int rc;
 
 	utc_now(now, sizeof now);
 	line = xasprintf("%s %s %s from=%s by=%s", now, what, name,
 			 from ? from : "-", h->plan->who);
-	rc = rhost_script(h, rscript_switch(h->plan->t->path, name, line),
-			NULL);
+	sw = rscript_switch(path, name, line);
+	mk = mark ? rscript_mark(path, name, h->rev) : xstrdup("true");
+	rc = rhost_script(h, xasprintf("%s && %s", mk, sw), NULL);
 	free(line);
+	free(sw);
+	free(mk);
 	if (rc == 0)
 		rhost_say(h, "current -> %s", name);
 	return rc;
 }
 
-/* Switch current to the release. */
+/* Switch current to the release; a new one is marked complete first. */
 int
 rstep_switch(struct rhost *h)
 {
+	bool deploy = h->plan->o->op == REMOTE_DEPLOY;
+
+	if (deploy)
+		rhost_say(h, "release %s ready (%.12s)", h->release, h->rev);
 	return rhost_switch(h, h->release, h->previous,
-			    h->plan->o->op == REMOTE_DEPLOY ? "deploy" :
-			    "rollback");
+			    deploy ? "deploy" : "rollback", deploy);
 }
 
 /* The post-deploy hook in the release current now points at. */
@@ -345,28 +354,36 @@ rstep_health(struct rhost *h)
 	return rc;
 }
 
-/* Remove releases beyond keep_releases and leftovers; never fatal. */
+/*
+ * Remove releases beyond keep_releases and leftovers, and unlock, in
+ * one round trip. The listing read under the lock still holds (plus
+ * the new release, now the newest). Never fatal.
+ */
 int
 rstep_prune(struct rhost *h)
 {
-	char **plan;
+	const char *path = h->plan->t->path;
+	struct remote_listing l = h->list;
+	char **plan, *rm, *unlock;
+	size_t n;
 
-	if (rstep_inspect(h) < 0) {
+	l.complete = strv_push(strv_dup(h->list.complete), h->release);
+	l.current = h->release;
+	plan = remote_prune_plan(&l, h->plan->t->keep_releases, NULL);
+	strv_free(l.complete);
+	n = strv_len(plan);
+	rm = n ? rscript_remove(path, plan) : xstrdup("true");
+	unlock = rscript_unlock(path, h->lock_info);
+	if (rhost_script(h, xasprintf("%s; %s", rm, unlock), NULL) < 0) {
 		rhost_say(h, "warning: cannot prune: %s", h->err.msg);
-		return 0;
-	}
-	plan = remote_prune_plan(&h->list, h->plan->t->keep_releases,
-				 h->release);
-	if (plan[0] != NULL) {
-		size_t n = strv_len(plan);
-
-		if (rhost_script(h, rscript_remove(h->plan->t->path, plan),
-			       NULL) < 0)
-			rhost_say(h, "warning: cannot prune: %s", h->err.msg);
-		else
+	} else {
+		h->locked = false;
+		if (n > 0)
 			rhost_say(h, "removed %zu old release%s", n,
 				  n == 1 ? "" : "s");
 	}
+	free(rm);
+	free(unlock);
 	strv_free(plan);
 	return 0;
 }

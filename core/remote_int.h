@@ -63,17 +63,14 @@ void rhost_run(struct rhost *h);
 
 /* Steps (remote_host.c, remote_steps.c): 0, or -1 with h->err filled. */
 int rstep_connect(struct rhost *h);
-int rstep_force_unlock(struct rhost *h);
-int rstep_lock(struct rhost *h);
 int rstep_inspect(struct rhost *h);	/* h->list, h->previous */
-int rstep_code(struct rhost *h);	/* fetch or upload, extract */
-int rstep_link(struct rhost *h);
+int rstep_lock(struct rhost *h);	/* (force-unlock,) lock, inspect */
+int rstep_code(struct rhost *h);	/* fetch or upload, extract, link */
 int rstep_pre_deploy(struct rhost *h);
-int rstep_mark(struct rhost *h);
-int rstep_switch(struct rhost *h);
+int rstep_switch(struct rhost *h);	/* (mark,) switch */
 int rstep_post_deploy(struct rhost *h);
 int rstep_health(struct rhost *h);
-int rstep_prune(struct rhost *h);	/* only warns */
+int rstep_prune(struct rhost *h);	/* prune, unlock; only warns */
 
 /* Run hook cmd (skipped when NULL or empty) in dir (NULL: home) in a
  * login shell with the target's env; what names it in messages. */
@@ -84,9 +81,10 @@ int rhost_script(struct rhost *h, char *script, struct strbuf *out);
 /* P/releases/name; caller frees. */
 char *rhost_release_dir(const struct rhost *h, const char *name);
 /* Point current at release name (from release from, may be NULL);
- * what ("deploy") goes to revisions.log. */
+ * what ("deploy") goes to revisions.log; with mark, name is marked
+ * complete first (with h->rev). */
 int rhost_switch(struct rhost *h, const char *name, const char *from,
-		 const char *what);
+		 const char *what, bool mark);
 /* The post-deploy hook (or the default) in release name. */
 int rhost_post_deploy(struct rhost *h, const char *name);
 
@@ -109,6 +107,10 @@ int remote_local_archive(const char *dir, const char *ref, char **rev,
 int remote_health_wait(const char *url, long timeout_ms, struct derr *e);
 
 /* Shell scripts (remote_script.c); each a new string --------------------- */
+
+/* Exit statuses the scripts use to say what went wrong. */
+#define RSCRIPT_NOT_SET_UP 78	/* EX_CONFIG: path/releases is missing */
+#define RSCRIPT_LOCKED 75	/* EX_TEMPFAIL: another deploy holds it */
 
 char *rscript_lock(const char *path, const char *info);
 char *rscript_unlock(const char *path, const char *info);

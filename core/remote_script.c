@@ -4,10 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Exit statuses our scripts use to say what went wrong. */
-#define RS_NOT_SET_UP 78	/* EX_CONFIG: path/releases is missing */
-#define RS_LOCKED 75		/* EX_TEMPFAIL: another deploy holds it */
-
 /* Append P/rel: the target path quoted, then a quoted suffix. */
 static void
 add_path(struct strbuf *sb, const char *path, const char *rel)
@@ -28,14 +24,14 @@ add_release(struct strbuf *sb, const char *path, const char *name)
 	remote_quote(sb, name);
 }
 
-/* Append a check that P was set up, failing with RS_NOT_SET_UP. */
+/* Append a check that P was set up, failing with RSCRIPT_NOT_SET_UP. */
 static void
 add_set_up_check(struct strbuf *sb, const char *path)
 {
 	strbuf_addstr(sb, "[ -d ");
 	add_path(sb, path, "releases");
 	strbuf_addf(sb, " ] || { echo 'not set up: run deploy setup first' "
-		    ">&2; exit %d; }; ", RS_NOT_SET_UP);
+		    ">&2; exit %d; }; ", RSCRIPT_NOT_SET_UP);
 }
 
 /* Take the lock: mkdir is atomic; the holder is written inside. */
@@ -53,7 +49,7 @@ rscript_lock(const char *path, const char *info)
 	add_path(&sb, path, ".deploy-lock/info");
 	strbuf_addstr(&sb, "; else printf 'locked by: %s\\n' \"$(cat ");
 	add_path(&sb, path, ".deploy-lock/info");
-	strbuf_addf(&sb, " 2>/dev/null)\" >&2; exit %d; fi", RS_LOCKED);
+	strbuf_addf(&sb, " 2>/dev/null)\" >&2; exit %d; fi", RSCRIPT_LOCKED);
 	return strbuf_detach(&sb);
 }
 
@@ -73,16 +69,19 @@ rscript_unlock(const char *path, const char *info)
 	return strbuf_detach(&sb);
 }
 
-/* Remove whatever lock there is, printing who held it. */
+/* Remove whatever lock there is, printing "unlocked <who held it>". */
 char *
 rscript_force_unlock(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_addstr(&sb, "cat ");
-	add_path(&sb, path, ".deploy-lock/info");
-	strbuf_addstr(&sb, " 2>/dev/null; rm -rf ");
+	strbuf_addstr(&sb, "if [ -d ");
 	add_path(&sb, path, ".deploy-lock");
+	strbuf_addstr(&sb, " ]; then printf 'unlocked %s\\n' \"$(cat ");
+	add_path(&sb, path, ".deploy-lock/info");
+	strbuf_addstr(&sb, " 2>/dev/null)\"; rm -rf ");
+	add_path(&sb, path, ".deploy-lock");
+	strbuf_addstr(&sb, "; fi");
 	return strbuf_detach(&sb);
 }
 

@@ -69,15 +69,13 @@ static const struct step setup_steps[] = {
 	{ NULL, NULL, false },
 };
 
+/* Each step is one round trip (code: two in git mode, fetch and
+ * extract; upload mode: SFTP and extract). */
 static const struct step deploy_steps[] = {
 	{ "connect", rstep_connect, false },
-	{ "unlock", rstep_force_unlock, false },
 	{ "lock", rstep_lock, false },
-	{ "inspect", rstep_inspect, false },
 	{ "code", rstep_code, false },
-	{ "link", rstep_link, false },
 	{ "pre-deploy", rstep_pre_deploy, false },
-	{ "mark", rstep_mark, false },
 	{ "switch", rstep_switch, true },
 	{ "post-deploy", rstep_post_deploy, true },
 	{ "health", rstep_health, true },
@@ -87,9 +85,7 @@ static const struct step deploy_steps[] = {
 
 static const struct step rollback_steps[] = {
 	{ "connect", rstep_connect, false },
-	{ "unlock", rstep_force_unlock, false },
 	{ "lock", rstep_lock, false },
-	{ "inspect", rstep_inspect, false },
 	{ "pick", step_pick, false },
 	{ "switch", rstep_switch, true },
 	{ "post-deploy", rstep_post_deploy, true },
@@ -143,7 +139,7 @@ switch_back(struct rhost *h)
 		return;
 	}
 	rhost_say(h, "going back to %s", h->previous);
-	if (rhost_switch(h, h->previous, h->release, "revert") < 0) {
+	if (rhost_switch(h, h->previous, h->release, "revert", false) < 0) {
 		note = xasprintf("going back failed: %s", h->err.msg);
 		add_to_error(h, note);
 		free(note);
@@ -227,8 +223,7 @@ rhost_run(struct rhost *h)
 	cur = final_current(h);
 	rep->current = cur ? xstrdup(cur) : NULL;
 	rep->rev = h->rev ? xstrdup(h->rev) : NULL;
-	rep->releases = strv_dup(h->list.complete ? h->list.complete :
-				 (char *[]){ NULL });
+	rep->releases = strv_dup(h->list.complete);
 	ssh_free(h->ssh);
 	h->ssh = NULL;
 	rep->seconds = now_s() - t0;

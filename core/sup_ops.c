@@ -117,11 +117,13 @@ differs_beyond_instances(json_t *a, json_t *b)
 /* Swap in a new config for a running app; returns what was done. */
 static const char *
 app_update(struct sup_app *app, struct ecosystem *eco, json_t *raw,
-	   const char *env, struct derr *e)
+	   const char *file, const char *env, struct derr *e)
 {
 	bool same_env = (env == NULL && app->env_name == NULL) ||
 		(env && app->env_name && strcmp(env, app->env_name) == 0);
-	bool reload = !same_env || differs_beyond_instances(app->raw, raw);
+	/* Another file (a new release's) may mean other code. */
+	bool reload = !same_env || strcmp(app->file, file) != 0 ||
+		differs_beyond_instances(app->raw, raw);
 	bool relisten = reload && (app->cfg->listen == NULL) !=
 		(eco->apps[0].listen == NULL || (app->cfg->listen &&
 		 strcmp(app->cfg->listen, eco->apps[0].listen) != 0));
@@ -138,6 +140,8 @@ app_update(struct sup_app *app, struct ecosystem *eco, json_t *raw,
 	app->raw = json_incref(raw);
 	free(app->env_name);
 	app->env_name = xstrdup(env);
+	free(app->file);
+	app->file = xstrdup(file);
 	if (relisten || (app->cfg->listen != NULL && app->listen_fd < 0)) {
 		int old_fd = app->listen_fd;
 
@@ -184,7 +188,7 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 		start_idle(app);
 		action = "started";
 	} else {
-		action = app_update(app, eco, raw, env, e);
+		action = app_update(app, eco, raw, file, env, e);
 		if (action == NULL)
 			return NULL;
 	}

@@ -176,9 +176,13 @@ START_TEST(test_setup_lock)
 	ok(rscript_lock(path, "stale"));
 	out = run(rscript_force_unlock(path), &st);
 	ck_assert_int_eq(st, 0);
-	ck_assert_str_eq(out, "stale\n");
+	ck_assert_str_eq(out, "unlocked stale\n");
 	free(out);
 	ck_assert(!exists(".deploy-lock"));
+	out = run(rscript_force_unlock(path), &st);	/* none: quiet */
+	ck_assert_int_eq(st, 0);
+	ck_assert_str_eq(out, "");
+	free(out);
 }
 END_TEST
 

@@ -1,8 +1,11 @@
 /* check_ssh.c: SHA-256, base64, fingerprints, ssh_options, known_hosts */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/ssh.h"
@@ -432,6 +435,28 @@ START_TEST(test_connect_refused)
 }
 END_TEST
 
+START_TEST(test_handshake_timeout)
+{
+	/* A listener that never answers: connect works, the banner never
+	 * comes. */
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct ssh_opts o = { .host = "127.0.0.1", .known_hosts = "/dev/null",
+			      .io_timeout_ms = 300 };
+	struct derr e = { "" };
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	o.port = ntohs(sa.sin_port);
+	ck_assert_ptr_null(ssh_connect(&o, &e));
+	ck_assert_msg(strstr(e.msg, "timed out") != NULL, "%s", e.msg);
+	close(fd);
+}
+END_TEST
+
 /* The ssh suite. */
 static Suite *
 ssh_suite(void)
@@ -454,6 +479,7 @@ ssh_suite(void)
 			    ARRAY_SIZE(alg_rows));
 	tcase_add_test(tc, test_dl_missing);
 	tcase_add_test(tc, test_connect_refused);
+	tcase_add_test(tc, test_handshake_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }

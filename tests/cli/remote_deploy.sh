@@ -172,6 +172,10 @@ check_out "values reach the shell verbatim" \
 check_true "and never run" test ! -e "$R1/pwned" -a ! -e "$R2/pwned"
 check_out "the table gives each exit status" "^127\.0\.0\.3:$SSH_PORT +exit 4"
 
+run "$DEPLOY" exec production -- 'kill -TERM $$'
+check_rc "a command killed by a signal counts as 128+N" 143
+check_err "the signal is named" "$H1: exec: killed by SIGTERM"
+
 run "$DEPLOY" exec production --json -- true
 check_rc "exec true exits 0" 0
 check_true "exec --json has exit_status" \

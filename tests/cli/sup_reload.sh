@@ -61,4 +61,15 @@ run "$DEPLOY" up
 check_rc "up with nothing changed exits 0" 0
 check_out "up says unchanged" 'ports: unchanged'
 
+# The same app from another file (a new release): its code may differ.
+mkdir -p "$TMP/release2" && cp ecosystem.json "$TMP/release2/"
+before=$(app_pids ports)
+run "$DEPLOY" -c "$TMP/release2/ecosystem.json" up --wait --timeout 30
+check_out "the same config from another file reloads" \
+	'ports: reloading'
+check_true "with new processes" test "$(app_pids ports)" != "$before"
+check_true "which run in the new file's directory" \
+	test "$(jls '.[] | select(.app == "ports" and .instance == 0)
+		| .cwd')" = "$TMP/release2"
+
 finish

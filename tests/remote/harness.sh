@@ -4,7 +4,9 @@
 # loopback address (127.0.0.2, 127.0.0.3, ...) in its own mount and pid
 # namespace, with a private directory bind-mounted over $REMOTE_ROOT, so
 # the hosts share no files under it; the directory stays readable from
-# here as $TMP/hosts/<n>/root. Killing a host (host_kill) ends every
+# here as $TMP/hosts/<n>/root. Each also gets an empty home directory
+# over root's, as on a fresh server: the dotfiles of the machine running
+# the tests (which a non-interactive ssh bash reads) do not leak in. Killing a host (host_kill) ends every
 # process it runs, as a machine going down would.
 #
 #   remote_init || exit 0      keys, config; prints a skip line if it can't
@@ -98,9 +100,12 @@ host_listening() {
 host_start() {
 	local d=$TMP/hosts/$1 pid
 	host_config "$1"
+	mkdir -p "$d/home"
 	unshare -m -p -f --mount-proc --kill-child sh -c \
-		'mount --bind "$1" "$2" && exec "$3" -D -e -f "$4"' sh \
+		'mount --bind "$1" "$2" && mount --bind "$5" "$6" &&
+		exec "$3" -D -e -f "$4"' sh \
 		"$d/root" "$REMOTE_ROOT" "$SSHD" "$d/sshd_config" \
+		"$d/home" "$(getent passwd root | cut -d: -f6)" \
 		>>"$d/sshd.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$d/unshare.pid"
@@ -191,7 +196,10 @@ PRE_DEPLOY+=' if [ -e /srv/deploy-test/fail-hook ]; then'
 PRE_DEPLOY+=' echo "hook says: npm ci failed" >&2; exit 3; fi; test -f app.js'
 
 # write_eco VERSION [PARALLEL]: $SRC/ecosystem.json. The app's
-# APP_VERSION is VERSION, so each version is a new config. Targets:
+# APP_VERSION is VERSION, so each version is a new config (the daemon
+# leaves an app whose config did not change running, even when its file
+# is now in another release: so without it the app would not restart
+# into new code). Targets:
 # "production" (git mode, from $REPO) and "staging" (upload mode, from
 # $SRC), both on hosts $REMOTE_HOSTS (default 1 2), each app on its own
 # port. With $POST_DEPLOY set, production runs that instead of the
