@@ -121,7 +121,8 @@ deps:
 		exit 1; \
 	fi
 
-# The built-in demo: a 4-instance Node cluster under the daemon.
+# The built-in demo: a 4-instance Node cluster under the daemon, behind a
+# real nginx on 127.0.0.1:8080.
 demo: $(BIN)
 	@tests/demo.sh $(abspath $(BIN))
 
@@ -134,7 +135,7 @@ bench: $(BIN) $(TEST_HELPER_BIN)
 	tests/bench/remote.sh
 
 demo-stop: $(BIN)
-	@DEPLOY_HOME=$(abspath build/demo-home) ./$(BIN) down
+	@tests/demo.sh $(abspath $(BIN)) --stop
 
 clean:
 	rm -rf build deploy

@@ -39,15 +39,19 @@ print_row(json_t *in, bool color)
 	snprintf(pid, sizeof pid, p > 0 ? "%lld" : "-", (long long)p);
 	snprintf(cpu, sizeof cpu, "%.1f%%",
 		 json_number_value(json_object_get(in, "cpu")));
-	fmt_bytes(json_integer_value(json_object_get(in, "memory")), mem,
-		  sizeof mem);
+	/* Memory 0: not sampled yet (the daemon samples every second). */
+	if (p > 0 && json_integer_value(json_object_get(in, "memory")) > 0)
+		fmt_bytes(json_integer_value(json_object_get(in, "memory")),
+			  mem, sizeof mem);
+	else
+		snprintf(mem, sizeof mem, "-");
 	fmt_duration(json_integer_value(json_object_get(in, "uptime_ms")),
 		     up, sizeof up);
 	printf("%-20s %3lld %8s  %s%-15s%s %6s %9s %8lld %7s\n", app,
 	       (long long)json_integer_value(json_object_get(in, "instance")),
 	       pid, status_color(status, color), status,
 	       color ? COLOR_RESET : "", p > 0 ? cpu : "-",
-	       p > 0 ? mem : "-",
+	       mem,
 	       (long long)json_integer_value(json_object_get(in,
 							     "restarts")),
 	       p > 0 ? up : "-");

@@ -100,7 +100,7 @@ inst_cells(const struct ui_inst *in, char cells[COL_COUNT][48])
 	snprintf(cells[COL_PID], 48, in->pid > 0 ? "%d" : "-", in->pid);
 	snprintf(cells[COL_STATUS], 48, "%s", in->status ? in->status : "?");
 	snprintf(cells[COL_CPU], 48, in->pid > 0 ? "%.1f" : "-", in->cpu);
-	if (in->pid > 0)
+	if (in->pid > 0 && in->mem > 0)	/* 0: not sampled yet */
 		fmt_bytes(in->mem, cells[COL_MEM], 48);
 	else
 		snprintf(cells[COL_MEM], 48, "-");
