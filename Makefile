@@ -90,7 +90,7 @@ check-cli: $(BIN) $(TEST_HELPER_BIN)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-asan:
-	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' \
 		check
 
@@ -109,7 +109,8 @@ install: $(BIN)
 # Debian packages for the build and for the real parts the tests start.
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libncurses-dev \
 	libcurl4-openssl-dev libssh2-1-dev check nginx openssh-server tmux \
-	nodejs procps iproute2 curl jq socat wrk man-db util-linux
+	openssh-client git nodejs procps iproute2 curl jq socat wrk man-db \
+	util-linux
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		export DEBIAN_FRONTEND=noninteractive; \
