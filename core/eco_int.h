@@ -93,7 +93,6 @@ int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
 /* Whether key is in object o and not null. */
 bool eco_has(json_t *o, const char *key);
 /* An integer value (integral reals too). */
-bool eco_json_ll(json_t *v, long long *out);
 
 /* Join rel to base (unless absolute) and tidy "." and ".."; caller frees. */
 char *eco_path_join(const char *base, const char *rel);

@@ -1,5 +1,6 @@
 /* ecosystem.c: load an ecosystem file; messages, key tables, values */
 #include "eco_int.h"
+#include "fileio.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -585,15 +586,8 @@ eco_path_join(const char *base, const char *rel)
 static char *
 abs_dir(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir, *cwd, *out;
+	char *dir = path_dirname(path), *cwd, *out;
 
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
 	cwd = dir[0] == '/' ? NULL : getcwd(NULL, 0);
 	out = eco_path_join(cwd, dir);
 	free(cwd);

@@ -137,6 +137,9 @@ void eco_env_set(struct eco_env *env, const char *name, const char *value);
 const char *eco_env_get(const struct eco_env *env, const char *name);
 void eco_env_free(struct eco_env *env);
 
+/* An integer JSON value (integral reals too); false for anything else. */
+bool eco_json_ll(json_t *v, long long *out);
+
 /* Parsers shared with other modules; 0 or -1. */
 int eco_parse_bytes(const char *s, long long *out);	/* "300M" */
 int eco_parse_duration(const char *s, long *out_ms);	/* "2s", "1500" */

@@ -1,5 +1,6 @@
 /* logread.c: reading log files: the last N lines, and following */
 #include "logread.h"
+#include "fileio.h"
 #include "logfile.h"
 #include "strbuf.h"
 #include "util.h"
@@ -224,18 +225,12 @@ logread_tail(const char *path, int max_files, size_t n,
 static int
 lr_watch(const char *path)
 {
-	const char *slash = strrchr(path, '/');
 	char *dir;
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
+	dir = path_dirname(path);
 	if (inotify_add_watch(fd, dir, IN_MODIFY | IN_CREATE | IN_DELETE |
 			      IN_MOVED_FROM | IN_MOVED_TO) < 0) {
 		close(fd);

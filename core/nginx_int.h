@@ -49,8 +49,6 @@ int ngx_check_object(const struct ecosystem *eco, size_t app, json_t *obj,
 const char *ngx_unsafe(const char *s, char *buf, size_t size);
 /* True when s is a host name or an IPv4/IPv6 address nginx can use. */
 bool ngx_is_host(const char *s);
-/* An integer value (integral reals too), or false. */
-bool ngx_int_value(json_t *v, long long *out);
 /* Each returns NULL for a good value, else what was expected. */
 const char *ngx_check_time(json_t *v);	/* seconds, or "1m30s" */
 const char *ngx_check_size(json_t *v);	/* bytes, or "10m" */

@@ -182,7 +182,7 @@ check_marks(const struct ecosystem *eco, struct ngx_path *p, json_t *v,
 				return ngx_fail(eco, p, e, "'%s' is not "
 						"a host",
 						json_string_value(item));
-		} else if (!ngx_int_value(item, &n) || n < 0) {
+		} else if (!eco_json_ll(item, &n) || n < 0) {
 			return ngx_fail(eco, p, e, "%s", msg);
 		}
 		if (array)
@@ -253,7 +253,7 @@ check_value(const struct ecosystem *eco, struct ngx_path *p,
 			bad = "expected true or false";
 		break;
 	case NT_INT:
-		if (!ngx_int_value(v, &n) || n < k->min || n > k->max)
+		if (!eco_json_ll(v, &n) || n < k->min || n > k->max)
 			return ngx_fail(eco, p, e, "expected an integer from "
 					"%lld to %lld", k->min, k->max);
 		break;

@@ -41,25 +41,6 @@ ngx_is_host(const char *s)
 		      "0123456789.-_") == n;
 }
 
-/* An integer value (integral reals too), or false. */
-bool
-ngx_int_value(json_t *v, long long *out)
-{
-	double d;
-
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return true;
-	}
-	if (!json_is_real(v))
-		return false;
-	d = json_real_value(v);
-	if (d != (double)(long long)d)
-		return false;
-	*out = (long long)d;
-	return true;
-}
-
 /* True when s is digits, each run followed by one of units (the last
  * unit may be left out): nginx's times ("1m30s") and sizes ("10m"). */
 static bool
@@ -102,7 +83,7 @@ ngx_check_time(json_t *v)
 {
 	long long n;
 
-	if (ngx_int_value(v, &n))
+	if (eco_json_ll(v, &n))
 		return n >= 0 && n <= 100000000 ? NULL :
 		       "expected seconds from 0 to 100000000";
 	if (json_is_string(v) && is_measure(json_string_value(v), time_units,
@@ -117,7 +98,7 @@ ngx_check_size(json_t *v)
 {
 	long long n;
 
-	if (ngx_int_value(v, &n))
+	if (eco_json_ll(v, &n))
 		return n >= 0 ? NULL : "expected bytes, 0 or more";
 	if (json_is_string(v) && is_measure(json_string_value(v), size_units,
 					    ARRAY_SIZE(size_units), false))
@@ -147,7 +128,7 @@ ngx_check_listen(json_t *v)
 	char *host;
 	int port;
 
-	if (ngx_int_value(v, &n))
+	if (eco_json_ll(v, &n))
 		return n >= 1 && n <= 65535 ? NULL : "expected a port from 1 "
 		       "to 65535";
 	if (!json_is_string(v) ||
