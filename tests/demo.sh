@@ -50,21 +50,8 @@ step "deploy nginx: the upstream for them, checked with nginx -t"
 mkdir -p "$NGX"
 "$DEPLOY" -c "$ECO" nginx --check -o "$NGX/deploy.conf"
 sed -n '/^upstream/,/^}/p' "$NGX/deploy.conf"
-cat >"$NGX/nginx.conf" <<CONF
-pid $NGX/nginx.pid;
-error_log $NGX/error.log;
-worker_processes 2;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $NGX/client_body;
-	proxy_temp_path $NGX/proxy;
-	fastcgi_temp_path $NGX/fastcgi;
-	uwsgi_temp_path $NGX/uwsgi;
-	scgi_temp_path $NGX/scgi;
-	include $NGX/deploy.conf;
-}
-CONF
+"$ROOT/tests/helpers/nginx-main.sh" "$NGX" "$NGX/deploy.conf" \
+	>"$NGX/nginx.conf"
 if [ -s "$NGX/nginx.pid" ] && kill -0 "$(cat "$NGX/nginx.pid")" 2>/dev/null
 then
 	kill -HUP "$(cat "$NGX/nginx.pid")"

@@ -257,11 +257,15 @@ smaps_top() {
 # (PM2_VERSION picks the version, default latest). Sets PM2 (the
 # executable) and PM2_VERSION_FOUND; on failure sets PM2_ERROR, says why
 # and returns 1, so the benchmark can still measure deploy's side.
+# PM2_UNAVAILABLE=REASON (set by all.sh when its one install failed)
+# skips the install and fails with that reason.
 pm2_install() {
 	local prefix=$BENCH_TMP/pm2 v=${PM2_VERSION:-latest}
 	PM2=${PM2_BIN:-}
-	PM2_ERROR=
-	if [ -z "$PM2" ]; then
+	PM2_ERROR=${PM2_UNAVAILABLE:-}
+	if [ -n "$PM2_ERROR" ]; then
+		PM2=
+	elif [ -z "$PM2" ]; then
 		say "installing pm2@$v from npm into $prefix"
 		if ! command -v npm >/dev/null; then
 			PM2_ERROR="npm is not installed"
@@ -281,7 +285,42 @@ pm2_install() {
 		say "measuring deploy's side only"
 		return 1
 	fi
-	PM2_VERSION_FOUND=$("$PM2" --version 2>/dev/null | tail -n 1)
+	PM2_VERSION_FOUND=$(pm2_version "$PM2")
+}
+
+# pm2_version PM2: print the version of the pm2 executable PM2, read
+# from its package.json: `pm2 --version` would spawn a God daemon in
+# $PM2_HOME, which would make the first "cold" start of a benchmark warm.
+pm2_version() {
+	local bin pkg
+	bin=$(readlink -f "$1") || return 1
+	pkg=${bin%/bin/*}/package.json
+	if [ -f "$pkg" ]; then
+		jq -r '.version // empty' "$pkg"
+		return
+	fi
+	# Not an npm layout: ask it, with a home of its own, and stop the
+	# daemon that this starts.
+	PM2_HOME=$BENCH_TMP/pm2-version-home "$1" --version 2>/dev/null |
+		tail -n 1
+	PM2_HOME=$BENCH_TMP/pm2-version-home "$1" kill >/dev/null 2>&1
+}
+
+# cpu_ns PID: print "TIDS NS": the thread ids of PID (sorted, joined by
+# commas) and the CPU time its threads have run so far in nanoseconds
+# (field 1 of /proc/PID/task/*/schedstat). Two readings with the same
+# TIDS give an exact difference; threads that exit in between take
+# their time with them, so then use cpu_ticks (whole process, 10 ms).
+cpu_ns() {
+	local t ns sum=0 tids=()
+	for t in /proc/"$1"/task/*; do
+		read -r ns _ <"$t/schedstat" 2>/dev/null || continue
+		sum=$((sum + ns))
+		tids+=("${t##*/}")
+	done
+	[ ${#tids[@]} -gt 0 ] || return 1
+	printf '%s %s\n' "$(printf '%s\n' "${tids[@]}" | sort -n |
+		paste -sd,)" "$sum"
 }
 
 # cpu_ticks PID: utime + stime of PID in clock ticks.
@@ -289,3 +328,123 @@ cpu_ticks() { echo $(($(proc_field "$1" 14) + $(proc_field "$1" 15))); }
 
 # rss_kb PID: the resident set of PID in kB, as ps shows it.
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+
+# Both tools on the same app --------------------------------------------
+# The helpers below need DEPLOY (the binary), PM2 (from pm2_install),
+# DEPLOY_HOME, PM2_HOME and HELLO (tests/fixtures/apps/hello.js) set.
+
+# tool_daemon_pid TOOL: print the pid of TOOL's daemon (deploy or pm2)
+# if it runs.
+tool_daemon_pid() {
+	local f p s
+	case $1 in
+	deploy) f=$DEPLOY_HOME/daemon.pid ;;
+	pm2) f=$PM2_HOME/pm2.pid ;;
+	esac
+	p=$(cat "$f" 2>/dev/null) && [ -n "$p" ] || return 1
+	s=$(proc_field "$p" 3 2>/dev/null) && [ "$s" != Z ] || return 1
+	echo "$p"
+}
+
+# hello_eco TOOL N PORT FILE [DEPLOY_KEYS]: write an ecosystem file of N
+# hello.js instances on PORT, PORT+1, ... in the form each tool documents
+# (PM2: fork mode, increment_var PORT); DEPLOY_KEYS (JSON members, e.g.
+# "nginx": {...}) are added to deploy's app. With PORT "listen:ADDR"
+# deploy's instances share one socket on ADDR instead ("listen").
+hello_eco() {
+	local app
+	case $1:$3 in
+	deploy:listen:*) app="\"listen\": \"${3#listen:}\"" ;;
+	deploy:*) app="\"port\": $3" ;;
+	pm2:*) app="\"exec_mode\": \"fork\", \"increment_var\": \"PORT\",
+	  \"env\": {\"PORT\": $3}" ;;
+	esac
+	[ -n "${5:-}" ] && app="$app, $5"
+	cat >"$4" <<-JSON
+	{"apps": [{"name": "hello", "script": "$HELLO", "instances": $2,
+	  $app}]}
+	JSON
+}
+
+# tool_start TOOL FILE: start the apps of FILE, and the daemon if it is
+# not running (`deploy up --wait`, `pm2 start`); output to $BENCH_TMP/log.
+tool_start() {
+	case $1 in
+	deploy) "$DEPLOY" -c "$2" up --wait --timeout 120 ;;
+	pm2) "$PM2" start "$2" ;;
+	esac >>"$BENCH_TMP/log.$1" 2>&1
+}
+
+# tool_stop TOOL: stop TOOL's apps and daemon (`deploy down`, `pm2
+# kill`); SIGKILL whatever of them is left after 20 s.
+tool_stop() {
+	local d ids
+	d=$(tool_daemon_pid "$1") || return 0
+	# shellcheck disable=SC2046
+	ids=$(proc_ids "$d" $(proc_children "$d"))
+	case $1 in
+	deploy) timeout 30 "$DEPLOY" down ;;
+	pm2) timeout 30 "$PM2" kill ;;
+	esac >>"$BENCH_TMP/log.$1" 2>&1
+	if ! wait_ids_gone 20 <<<"$ids"; then
+		say "warning: $1 left processes behind; killing them"
+		kill_ids <<<"$ids"
+	fi
+}
+
+# port_list PORT N: print PORT .. PORT+N-1, one a line.
+port_list() { seq "$1" $(($1 + $2 - 1)); }
+
+# figures_json FIGURES: the samples of both tools ($BENCH_RES/deploy,
+# $BENCH_RES/pm2) summarized for each line "key|scale|label" of FIGURES
+# (values divided by scale) as [{key, figure, deploy: stats, pm2: stats,
+# ratio}], stats as JQ_STATS gives them; ratio = deploy / PM2 medians.
+figures_json() {
+	jq -n --argjson d "$(samples_json deploy)" \
+		--argjson p "$(samples_json pm2)" --arg figs "$1" \
+		"$JQ_STATS"'
+		[$figs | split("\n")[] | select(length > 0) | split("|")
+		 | {key: .[0], scale: (.[1] | tonumber), figure: .[2]}
+		 | . as $f
+		 | (($d[$f.key] // []) | map(. / $f.scale) | stats) as $ds
+		 | (($p[$f.key] // []) | map(. / $f.scale) | stats) as $ps
+		 | {key, figure, deploy: $ds, pm2: $ps,
+		    ratio: (if $ds and $ps and $ps.median > 0
+			then $ds.median / $ps.median else null end)}]'
+}
+
+# figures_table [--brief]: print the figures JSON on stdin (figures_json)
+# as a Markdown table: figure | deploy | PM2 | ratio. Cells are "median
+# (min–max, n=N)", or "median (min–max)" with --brief; "n/a" when a
+# side has no samples.
+figures_table() {
+	local brief=0
+	[ "${1:-}" = --brief ] && brief=1
+	jq -r '.[] | [.figure,
+		(.deploy // {} | .median, .min, .max, .n),
+		(.pm2 // {} | .median, .min, .max, .n), .ratio]
+		| map(if . == null then "" else tostring end) | join("\t")' |
+	awk -F'\t' -v brief=$brief '
+	function f(v,  a) {
+		a = v < 0 ? -v : v
+		if (a >= 100) return sprintf("%.0f", v)
+		if (a >= 10) return sprintf("%.1f", v)
+		if (a >= 1) return sprintf("%.2f", v)
+		if (a >= 0.1) return sprintf("%.3f", v)
+		if (a == 0) return "0"
+		return sprintf("%.2g", v)
+	}
+	function cell(m, lo, hi, n) {
+		if (m == "") return "n/a"
+		if (n == 1) return f(m) (brief ? "" : " (n=1)")
+		return f(m) " (" f(lo) "–" f(hi) (brief ? "" : ", n=" n) ")"
+	}
+	BEGIN {
+		print "| figure | deploy | PM2 | ratio deploy/PM2 |"
+		print "|---|---|---|---|"
+	}
+	{
+		printf "| %s | %s | %s | %s |\n", $1, cell($2, $3, $4, $5),
+			cell($6, $7, $8, $9), ($10 == "" ? "n/a" : f($10))
+	}'
+}

@@ -108,23 +108,9 @@ proxy_eco() {
 JSON
 }
 
-cat >"$NGX/nginx.conf" <<CONF
-pid $NGX/nginx.pid;
-error_log $NGX/error.log;
-worker_processes auto;
-events {
-	worker_connections 4096;
-}
-http {
-	access_log off;
-	client_body_temp_path $NGX/client_body;
-	proxy_temp_path $NGX/proxy;
-	fastcgi_temp_path $NGX/fastcgi;
-	uwsgi_temp_path $NGX/uwsgi;
-	scgi_temp_path $NGX/scgi;
-	include $NGX/deploy.conf;
-}
-CONF
+NGINX_WORKERS=auto NGINX_CONNECTIONS=4096 \
+	"$BENCH_ROOT/tests/helpers/nginx-main.sh" "$NGX" "$NGX/deploy.conf" \
+	>"$NGX/nginx.conf"
 
 NGINX_PID=
 # Stop nginx and the apps (a cleanup hook; runs on every exit).

@@ -44,23 +44,8 @@ write_eco() {
 JSON
 }
 
-cat >"$NGX/nginx.conf" <<CONF
-pid $NGX/nginx.pid;
-error_log $NGX/error.log;
-worker_processes 2;
-events {
-}
-http {
-	access_log off;
-	client_body_temp_path $NGX/client_body;
-	proxy_temp_path $NGX/proxy;
-	fastcgi_temp_path $NGX/fastcgi;
-	uwsgi_temp_path $NGX/uwsgi;
-	scgi_temp_path $NGX/scgi;
-	include $NGX/other.conf;
-	include $CONF;
-}
-CONF
+"$ROOT/tests/helpers/nginx-main.sh" "$NGX" "$NGX/other.conf" "$CONF" \
+	>"$NGX/nginx.conf"
 echo 'upstream clash { server 127.0.0.1:1; }' >"$NGX/other.conf"
 
 # GET / through nginx; print the body.

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# tests/bench/footprint.sh: what each supervisor costs while nothing
+# happens. deploy and PM2 (installed from npm into a temporary prefix,
+# fork mode, one port per instance) run the same hello.js with 4, 16 and
+# 100 instances, one tool and one count at a time, a fresh daemon each:
+#   1. daemon RSS (ps -o rss=) and anonymous memory (smaps_rollup);
+#   2. daemon idle CPU: after all instances answer HTTP and a settle
+#      period, the CPU the daemon process uses over a window in which
+#      nobody talks to it (no ls, no jlist: deploy samples /proc every
+#      10 s then, every 1 s for 10 s after an ls);
+#   3. the mean RSS of one worker (PM2 wraps each app in its own
+#      container script; deploy execs the app as it is).
+# Prints a Markdown table on stdout (progress on stderr); the raw samples
+# go to ${BENCH_OUT:-build/bench}/footprint.json.
+#
+# Environment: BENCH_RUNS (default 3), BENCH_COUNTS (default "4 16 100"),
+# FOOTPRINT_SETTLE (seconds, default 5), FOOTPRINT_WINDOW (seconds,
+# default 20), BENCH_OUT, DEPLOY (default ./deploy), PM2_BIN, PM2_VERSION,
+# BENCH_KEEP=1 (keep the temporary dir). Loopback only; every process it
+# starts is stopped at the end, on failure and on Ctrl-C.
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+RUNS=${BENCH_RUNS:-3}
+COUNTS=${BENCH_COUNTS:-4 16 100}
+SETTLE=${FOOTPRINT_SETTLE:-5}
+WINDOW=${FOOTPRINT_WINDOW:-20}
+OUT_DIR=${BENCH_OUT:-build/bench}
+case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
+DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
+case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
+HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
+HZ=$(getconf CLK_TCK)
+
+# Print an error and exit 1 (the cleanup still runs).
+die() { say "footprint.sh: $*"; exit 1; }
+
+for v in RUNS SETTLE WINDOW; do
+	case ${!v} in
+	''|*[!0-9]*|0) die "$v must be a positive number, not '${!v}'" ;;
+	esac
+done
+for n in $COUNTS; do
+	case $n in
+	*[!0-9]*|0) die "BENCH_COUNTS: '$n' is not a positive number" ;;
+	esac
+done
+for t in node curl jq ps timeout; do
+	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
+done
+[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
+[ -f "$HELLO" ] || die "no '$HELLO'"
+
+bench_init
+WORK=$BENCH_TMP/work
+mkdir -p "$WORK"
+export DEPLOY_HOME=$BENCH_TMP/deploy-home PM2_HOME=$BENCH_TMP/pm2-home
+export NO_COLOR=1
+cd "$WORK" || exit 1
+: >"$BENCH_RES/windows.jsonl"
+: >"$BENCH_RES/failures"
+
+TOOLS=(deploy)
+pm2_install && TOOLS+=(pm2)
+
+# Cleanup hook: stop both tools, whatever state they are in.
+stop_all() {
+	tool_stop deploy
+	[ -n "${PM2:-}" ] && tool_stop pm2
+}
+bench_on_exit stop_all
+
+# fail TOOL MESSAGE: report a measurement that failed, with the first
+# error its workers logged; its samples are left out, the others go on.
+fail() {
+	local home=$DEPLOY_HOME hint
+	[ "$1" = pm2 ] && home=$PM2_HOME
+	hint=$(grep -h -m1 -E 'Error|error' "$home"/logs/*err* 2>/dev/null |
+		head -n 1)
+	say "$1: $2${hint:+ ($hint)}"
+	echo "$1: $2${hint:+ ($hint)}" >>"$BENCH_RES/failures"
+	tool_stop "$1"
+	return 1
+}
+
+# nprocs: the number of processes on the machine (deploy's /proc sweep
+# reads every one of them, so its idle cost depends on this).
+nprocs() {
+	local p n=0
+	for p in /proc/[0-9]*; do n=$((n + 1)); done
+	echo "$n"
+}
+
+# workers_of PID: the children of PID, sorted, one a line.
+workers_of() { proc_children "$1" | sort -n; }
+
+# idle_cpu PID: sleep WINDOW seconds and print "PCT METHOD": the CPU
+# PID used meanwhile, in % of one core. METHOD is schedstat (exact, ns)
+# when PID had the same threads at both ends, else ticks (utime + stime,
+# 1/HZ s resolution, counts threads that exited too).
+idle_cpu() {
+	local a b k0 k1 t0 t1
+	a=$(cpu_ns "$1") && k0=$(cpu_ticks "$1") || return 1
+	stamp t0
+	sleep "$WINDOW"
+	b=$(cpu_ns "$1") && k1=$(cpu_ticks "$1") || return 1
+	stamp t1
+	if [ "${a% *}" = "${b% *}" ]; then
+		jq -n --argjson ns $((${b#* } - ${a#* })) \
+			--argjson us $((t1 - t0)) \
+			'"\($ns / ($us * 1000) * 100) schedstat"' -r
+	else
+		jq -n --argjson k $((k1 - k0)) --argjson us $((t1 - t0)) \
+			--argjson hz "$HZ" \
+			'"\($k / $hz / ($us / 1e6) * 100) ticks"' -r
+	fi
+}
+
+# measure TOOL N RUN: start N instances with a fresh daemon, wait until
+# all answer, settle, measure, stop.
+measure() {
+	local tool=$1 n=$2 run=$3 port f d t0 up w0 w1 cpu procs rss anon
+	local wsum=0 wk v
+	port=$(free_ports "$n") || die "no $n free ports"
+	f=$WORK/$tool-$n-$run.json
+	hello_eco "$tool" "$n" "$port" "$f"
+	stamp t0
+	tool_start "$tool" "$f" ||
+		{ fail "$tool" "start of $n instances exited $?"; return 1; }
+	d=$(tool_daemon_pid "$tool") ||
+		{ fail "$tool" "no daemon after start"; return 1; }
+	track "$d"
+	track_children "$d"
+	# shellcheck disable=SC2046
+	up=$(wait_http "$t0" 180 $(port_list "$port" "$n")) ||
+		{ fail "$tool" "$n instances do not all answer"; return 1; }
+	track_children "$d"
+	sleep "$SETTLE"
+	w0=$(workers_of "$d")
+	procs=$(nprocs)
+	cpu=$(idle_cpu "$d") ||
+		{ fail "$tool" "the daemon went away"; return 1; }
+	w1=$(workers_of "$d")
+	rss=$(rss_kb "$d")
+	anon=$(smaps_json "$d" | jq '.Anonymous')
+	[ "$w0" = "$w1" ] ||
+		say "warning: $tool's workers changed during the window"
+	[ "$(wc -l <<<"$w1")" = "$n" ] ||
+		say "warning: $tool's daemon has $(wc -l <<<"$w1") children"
+	for wk in $w1; do
+		v=$(rss_kb "$wk")
+		wsum=$((wsum + ${v:-0}))
+	done
+	add_sample "$tool" "rss_kb_$n" "$rss"
+	add_sample "$tool" "anon_kb_$n" "$anon"
+	add_sample "$tool" "idle_cpu_pct_$n" "${cpu% *}"
+	add_sample "$tool" "worker_rss_kb_$n" $((wsum / n))
+	add_sample "$tool" "up_ms_$n" "$up"
+	jq -nc --arg tool "$tool" --argjson n "$n" --argjson run "$run" \
+		--arg cpu "$cpu" --argjson procs "$procs" \
+		--argjson rss "$rss" --argjson anon "$anon" \
+		--argjson workers "$(wc -l <<<"$w1")" \
+		--argjson same "$([ "$w0" = "$w1" ] && echo true || echo false)" \
+		--argjson up "$up" --argjson wsum "$wsum" \
+		'{tool: $tool, instances: $n, run: $run,
+		  idle_cpu_pct: ($cpu | split(" ")[0] | tonumber),
+		  cpu_method: ($cpu | split(" ")[1]),
+		  processes_on_machine: $procs, daemon_rss_kb: $rss,
+		  daemon_anon_kb: $anon, workers: $workers,
+		  workers_unchanged: $same, workers_rss_kb: $wsum,
+		  up_ms: $up}' >>"$BENCH_RES/windows.jsonl"
+	say "$tool, $n instances: idle CPU ${cpu% *}% (${cpu#* })," \
+		"RSS $rss kB"
+	tool_stop "$tool"
+}
+
+# FIGURES: key|scale|label, one a line (see figures_json in lib.sh).
+FIGURES=$(for n in $COUNTS; do
+	echo "rss_kb_$n|1024|daemon RSS, $n instances (MiB)"
+done
+for n in $COUNTS; do
+	echo "anon_kb_$n|1024|daemon anonymous memory, $n instances (MiB)"
+done
+for n in $COUNTS; do
+	echo "idle_cpu_pct_$n|1|daemon idle CPU, $n instances (% of a core)"
+done
+for n in $COUNTS; do
+	echo "worker_rss_kb_$n|1024|RSS of one hello.js worker, $n instances (MiB)"
+done
+for n in $COUNTS; do
+	echo "up_ms_$n|1|start → $n instances answer HTTP (ms, curl sweep)"
+done)
+
+LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+stamp bench_t0
+for ((run = 1; run <= RUNS; run++)); do
+	order=("${TOOLS[@]}")
+	if ((run % 2 == 0)) && [ ${#TOOLS[@]} = 2 ]; then
+		order=(pm2 deploy)
+	fi
+	for n in $COUNTS; do
+		for tool in "${order[@]}"; do
+			say "run $run/$RUNS: $tool, $n instances" \
+				"(settle ${SETTLE}s, window ${WINDOW}s)"
+			measure "$tool" "$n" "$run"
+		done
+	done
+done
+stamp bench_t1
+LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+# shellcheck disable=SC2154 # stamp sets them
+say "measured in $(((bench_t1 - bench_t0) / 1000000)) s"
+
+figs=$(figures_json "$FIGURES") || die "cannot summarize the samples"
+mkdir -p "$OUT_DIR"
+jq -n --argjson figures "$figs" \
+	--argjson dr "$(samples_json deploy)" \
+	--argjson pr "$(samples_json pm2)" \
+	--slurpfile windows "$BENCH_RES/windows.jsonl" \
+	--rawfile failures "$BENCH_RES/failures" \
+	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+	--arg pm2 "${PM2_VERSION_FOUND:-}" --arg pm2_error "$PM2_ERROR" \
+	--arg load0 "$LOAD0" --arg load1 "$LOAD1" \
+	--argjson runs "$RUNS" --argjson settle "$SETTLE" \
+	--argjson window "$WINDOW" '
+	{meta: {date: $date, runs: $runs, settle_s: $settle,
+	  window_s: $window, app: "tests/fixtures/apps/hello.js",
+	  loadavg_1min: {before: ($load0 | tonumber),
+		after: ($load1 | tonumber)},
+	  pm2: (if $pm2 == "" then null else $pm2 end),
+	  pm2_error: (if $pm2_error == "" then null else $pm2_error end),
+	  failures: ($failures | split("\n") | map(select(. != ""))),
+	  notes: ("One tool and one instance count at a time, a fresh " +
+	    "daemon each. After every instance answered HTTP and " +
+	    "\($settle) s more, the daemon pid alone (deploy: " +
+	    "daemon.pid, PM2: pm2.pid) is measured over \($window) s " +
+	    "in which nothing talks to it: CPU from the sum of its " +
+	    "threads schedstat run times (exact) when its threads " +
+	    "stayed the same, else from utime+stime ticks; RSS from " +
+	    "ps -o rss= and Anonymous from smaps_rollup at the end. " +
+	    "deploy samples all of /proc every 10 s when nobody lists, " +
+	    "so its idle CPU grows with processes_on_machine. up_ms: " +
+	    "from the start command to the last port answering a curl " +
+	    "sweep over every port (the sweep itself costs CPU).")},
+	 figures: $figures, windows: $windows,
+	 raw: {deploy: $dr, pm2: $pr}}' >"$OUT_DIR/footprint.json" ||
+	die "cannot write $OUT_DIR/footprint.json"
+say "raw results: $OUT_DIR/footprint.json"
+
+echo "## deploy vs PM2: footprint at rest"
+echo
+echo "PM2 ${PM2_VERSION_FOUND:-not available}, hello.js, $RUNS runs," \
+	"${WINDOW} s idle windows after ${SETTLE} s; load average $LOAD0" \
+	"before and $LOAD1 after; cells: median (min–max, n samples)."
+[ -n "$PM2_ERROR" ] && echo "PM2 could not be installed: $PM2_ERROR"
+echo
+figures_table <<<"$figs"
+if [ -s "$BENCH_RES/failures" ]; then
+	echo
+	echo "Failed measurements (left out of the figures):"
+	sed 's/^/- /' "$BENCH_RES/failures"
+	! grep -q '^deploy:' "$BENCH_RES/failures"
+	exit $?
+fi
+exit 0
