@@ -125,13 +125,20 @@ up_run(struct cmd_ctx *ctx)
 
 const struct command cmd_up = {
 	.name = "up",
-	.usage = "up [APP...] [--env NAME] [--wait] [--timeout SECONDS]",
-	.summary = "start the daemon if needed; make running apps match "
-		   "the file",
+	.usage = "up [APP...] [--env NAME] [--wait] [--timeout SECONDS]\n"
+		 "       deploy up TARGET [--accept-new] [--force-unlock] "
+		 "[--json]",
+	.summary = "make running apps match the file, or ship to a "
+		   "target's hosts",
 	.help = "  -w, --wait         return when every instance is ready "
 		"(exit 5 if one\n"
 		"                     is not, naming it)\n"
-		"  -t, --timeout S    how long --wait waits (default 60)\n",
+		"  -t, --timeout S    how long --wait waits (default 60)\n"
+		"with TARGET (a key of \"deploy\"): ship a release to its "
+		"hosts over SSH\n"
+		"  --accept-new       record the key of a host not yet in "
+		"known_hosts\n"
+		"  --force-unlock     remove a lock a failed deploy left\n",
 	.flags = CMD_CONFIG | CMD_JSON,
 	.run = up_run,
 };

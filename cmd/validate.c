@@ -1,6 +1,8 @@
 /* validate.c: deploy validate [--print]: check the ecosystem file */
 #include "cmd/cmd.h"
 
+#include "core/nginx.h"
+
 #include <getopt.h>
 
 /* Count every instance of every app. */
@@ -12,6 +14,20 @@ count_instances(const struct ecosystem *eco)
 	for (size_t i = 0; i < eco->n_apps; i++)
 		n += eco->apps[i].instances;
 	return n;
+}
+
+/* The "nginx" objects are read by `deploy nginx`: check them here too. */
+static int
+check_nginx_keys(const struct ecosystem *eco)
+{
+	struct nginx_settings ns = { 0 };
+	struct derr e;
+	int rc = EXIT_OK;
+
+	if (nginx_settings_read(eco, &ns, &e) < 0)
+		rc = error_code(EXIT_CONFIG, "%s", e.msg);
+	nginx_settings_clear(&ns);
+	return rc;
 }
 
 /* Say the file is valid, or print it fully resolved with --print. */
@@ -35,6 +51,8 @@ validate_run(struct cmd_ctx *ctx)
 	if (optind < ctx->argc)
 		return usage_error(&cmd_validate, "unexpected argument '%s'",
 				   ctx->argv[optind]);
+	if (check_nginx_keys(eco) != EXIT_OK)
+		return EXIT_CONFIG;
 	if (print) {
 		out = ecosystem_to_json(eco);
 		rc = print_json(out);

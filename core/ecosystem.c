@@ -654,8 +654,8 @@ check_target_names(struct eco_ctx *c)
 			continue;
 		eco_push_key(c, "deploy");
 		eco_push_key(c, name);
-		eco_warn(c, "an app has this name too; 'deploy up %s' deploys "
-			 "this target", name);
+		eco_warn(c, "an app has this name too: 'deploy up %s' starts "
+			 "the app, so rename the target to deploy it", name);
 		c->depth -= 2;
 	}
 }

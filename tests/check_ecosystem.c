@@ -428,7 +428,8 @@ static const struct bad_case warn_texts[] = {
 	{ "{\"apps\":[{\"name\":\"web\",\"script\":\"w.js\"}],\n"
 	  "\"deploy\":{\"web\":{\"host\":\"h\",\"path\":\"/p\",\"upload\":"
 	  "true}}}", NULL, "eco.json:2:11: deploy.web: an app has this name "
-	  "too; 'deploy up web' deploys this target" },
+	  "too: 'deploy up web' starts the app, so rename the target to "
+	  "deploy it" },
 	{ "{\"deploy\":{\"p\":{\"host\":\"h\",\"path\":\"/p\",\"repo\":\"r\","
 	  "\"forward-agent\":\"yes\"}}}", NULL, "eco.json:1:51: "
 	  "deploy.p.forward-agent: not used by deploy, ignored" },

@@ -57,6 +57,12 @@ check_rc "validate --json exits 0" 0
 check_true "validate --json says valid" \
 	test "$(jq -r .valid <<<"$out")" = true
 
+printf '{"apps": [{"name": "w", "script": "w.js", "port": 3000,\n  "nginx": {"wieght": 2}}]}\n' >"$TMP/ngx.json"
+run "$DEPLOY" -c "$TMP/ngx.json" validate
+check_rc "a bad nginx key fails validate too" 3
+check_err "naming the key with a suggestion" \
+	'ngx.json:2:[0-9]+: apps\[0\].nginx.wieght: .*"weight"'
+
 run "$DEPLOY" -c /nonexistent/eco.json validate
 check_rc "a missing file exits 3" 3
 check_err "and names it with the errno" \
