@@ -119,10 +119,14 @@ rm -f "$R2/fail-health"
 # Pruning ----------------------------------------------------------------
 sleep 1
 write_eco 4 && commit v4
-run "$DEPLOY" up production
+run "$DEPLOY" up production --json
 check_rc "deploy v4 succeeds" 0
 rel4=$(current_of 1 app)
-check_out "host 1 pruned one release" "^\[$H1\] removed 1 old release$"
+check_true "up TARGET --json reports ok for both hosts" \
+	test "$(jq -r '[.ok, (.hosts | length)] | join(" ")' <<<"$out")" \
+	= "true 2"
+check_err "host 1 pruned one release (progress on stderr)" \
+	"^\[$H1\] removed 1 old release$"
 check_true "host 1 keeps keep_releases (3): v2, v3, v4" \
 	test "$(ls "$R1/app/releases" | tr '\n' ' ')" = "$rel2 $rel3 $rel4 "
 check_true "host 2 keeps its three: v1, v2, v4" \
