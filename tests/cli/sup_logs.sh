@@ -61,6 +61,32 @@ check_true "--err shows only stderr" \
 	test "$(grep -c ' err | ' <<<"$out")" = 5 -a \
 	"$(grep -c ' out | ' <<<"$out")" = 0
 
+cat >merged.json <<JSON
+{"apps": [
+  {"name": "merged", "script": "$HTTP_WORKER", "instances": 2,
+   "merge_logs": true, "env": {"LINES": "3"}},
+  {"name": "own", "script": "$HTTP_WORKER", "instances": 2,
+   "out_file": "custom/own.log", "error_file": "/dev/null",
+   "env": {"LINES": "2"}}
+]}
+JSON
+mkdir -p custom
+run "$DEPLOY" -c merged.json up --wait --timeout 20
+check_rc "apps with merge_logs and out_file start" 0
+merged=$DEPLOY_HOME/logs/merged-out.log
+both_in_one() { [ "$(grep -c '^listening pid=' "$merged" 2>/dev/null)" = 2 ]; }
+check_true "merge_logs: both instances write one file" wait_for 10 both_in_one
+check_true "with every line of each (2 x 3 numbered lines)" \
+	test "$(grep -c '^line [123]$' "$merged")" = 6
+own_files() { [ -s custom/own-0.log ] && [ -s custom/own-1.log ]; }
+check_true "out_file with 2 instances: one file each, -0 and -1" \
+	wait_for 10 own_files
+check_true "out_file is relative to the app's cwd" \
+	grep -q '^line 2$' custom/own-1.log
+check_true "ls --json names the custom log path" \
+	test "$(jls '.[] | select(.app == "own" and .instance == 0)
+		| .out_log')" = "$PWD/custom/own-0.log"
+
 run "$DEPLOY" logs nosuch
 check_rc "logs of an unknown app fails" 1
 check_err "and says so" "no logs for 'nosuch'"
