@@ -128,12 +128,9 @@ demo: $(BIN)
 	@tests/demo.sh $(abspath $(BIN))
 
 # Benchmarks side by side with PM2 (installed from npm into a temp dir):
-# Markdown tables on stdout, raw JSON in build/bench/.
+# one Markdown table on stdout, raw JSON in build/bench/all.json.
 bench: $(BIN) $(TEST_HELPER_BIN)
-	tests/bench/supervisor.sh
-	tests/bench/monit.sh
-	tests/bench/nginx.sh
-	tests/bench/remote.sh
+	tests/bench/all.sh
 
 demo-stop: $(BIN)
 	@tests/demo.sh $(abspath $(BIN)) --stop

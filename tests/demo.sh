@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ECO=$ROOT/tests/fixtures/apps/ecosystem.json
 DEMO=$ROOT/build/demo
 NGX=$DEMO/nginx
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 export DEPLOY_HOME=${DEPLOY_HOME:-$DEMO/home}
 port=$(jq -r '.apps[0].port' "$ECO")
 front=8080
@@ -56,7 +56,7 @@ if [ -s "$NGX/nginx.pid" ] && kill -0 "$(cat "$NGX/nginx.pid")" 2>/dev/null
 then
 	kill -HUP "$(cat "$NGX/nginx.pid")"
 else
-	"$NGINX" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf"
+	"$NGINX_BIN" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf"
 fi
 for _ in $(seq 1 100); do
 	curl -sf -o /dev/null "http://127.0.0.1:$front/" && break

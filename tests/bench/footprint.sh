@@ -30,7 +30,6 @@ case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
 DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
 case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
-HZ=$(getconf CLK_TCK)
 
 # Print an error and exit 1 (the cleanup still runs).
 die() { say "footprint.sh: $*"; exit 1; }
@@ -94,28 +93,6 @@ nprocs() {
 # workers_of PID: the children of PID, sorted, one a line.
 workers_of() { proc_children "$1" | sort -n; }
 
-# idle_cpu PID: sleep WINDOW seconds and print "PCT METHOD": the CPU
-# PID used meanwhile, in % of one core. METHOD is schedstat (exact, ns)
-# when PID had the same threads at both ends, else ticks (utime + stime,
-# 1/HZ s resolution, counts threads that exited too).
-idle_cpu() {
-	local a b k0 k1 t0 t1
-	a=$(cpu_ns "$1") && k0=$(cpu_ticks "$1") || return 1
-	stamp t0
-	sleep "$WINDOW"
-	b=$(cpu_ns "$1") && k1=$(cpu_ticks "$1") || return 1
-	stamp t1
-	if [ "${a% *}" = "${b% *}" ]; then
-		jq -n --argjson ns $((${b#* } - ${a#* })) \
-			--argjson us $((t1 - t0)) \
-			'"\($ns / ($us * 1000) * 100) schedstat"' -r
-	else
-		jq -n --argjson k $((k1 - k0)) --argjson us $((t1 - t0)) \
-			--argjson hz "$HZ" \
-			'"\($k / $hz / ($us / 1e6) * 100) ticks"' -r
-	fi
-}
-
 # measure TOOL N RUN: start N instances with a fresh daemon, wait until
 # all answer, settle, measure, stop.
 measure() {
@@ -123,7 +100,10 @@ measure() {
 	local wsum=0 wk v
 	port=$(free_ports "$n") || die "no $n free ports"
 	f=$WORK/$tool-$n-$run.json
-	hello_eco "$tool" "$n" "$port" "$f"
+	# 100 node processes starting at once on a few CPUs take longer
+	# than the default listen_timeout (3 s) to listen, and deploy up
+	# --wait would give up on them (PM2 ignores it without wait_ready).
+	hello_eco "$tool" "$n" "$port" "$f" '"listen_timeout": 60000'
 	stamp t0
 	tool_start "$tool" "$f" ||
 		{ fail "$tool" "start of $n instances exited $?"; return 1; }
@@ -138,7 +118,8 @@ measure() {
 	sleep "$SETTLE"
 	w0=$(workers_of "$d")
 	procs=$(nprocs)
-	cpu=$(idle_cpu "$d") ||
+	cpu=$(cpu_pct_over "$WINDOW" "$d")
+	[ "${cpu% *}" != null ] ||
 		{ fail "$tool" "the daemon went away"; return 1; }
 	w1=$(workers_of "$d")
 	rss=$(rss_kb "$d")
@@ -160,7 +141,8 @@ measure() {
 		--arg cpu "$cpu" --argjson procs "$procs" \
 		--argjson rss "$rss" --argjson anon "$anon" \
 		--argjson workers "$(wc -l <<<"$w1")" \
-		--argjson same "$([ "$w0" = "$w1" ] && echo true || echo false)" \
+		--argjson same "$([ "$w0" = "$w1" ] && echo true ||
+			echo false)" \
 		--argjson up "$up" --argjson wsum "$wsum" \
 		'{tool: $tool, instances: $n, run: $run,
 		  idle_cpu_pct: ($cpu | split(" ")[0] | tonumber),
@@ -185,7 +167,7 @@ for n in $COUNTS; do
 	echo "idle_cpu_pct_$n|1|daemon idle CPU, $n instances (% of a core)"
 done
 for n in $COUNTS; do
-	echo "worker_rss_kb_$n|1024|RSS of one hello.js worker, $n instances (MiB)"
+	echo "worker_rss_kb_$n|1024|RSS of one worker, $n instances (MiB)"
 done
 for n in $COUNTS; do
 	echo "up_ms_$n|1|start → $n instances answer HTTP (ms, curl sweep)"

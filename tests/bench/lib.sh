@@ -314,13 +314,52 @@ pm2_version() {
 cpu_ns() {
 	local t ns sum=0 tids=()
 	for t in /proc/"$1"/task/*; do
-		read -r ns _ <"$t/schedstat" 2>/dev/null || continue
+		read -r ns _ 2>/dev/null <"$t/schedstat" || continue
 		sum=$((sum + ns))
 		tids+=("${t##*/}")
 	done
 	[ ${#tids[@]} -gt 0 ] || return 1
 	printf '%s %s\n' "$(printf '%s\n' "${tids[@]}" | sort -n |
 		paste -sd,)" "$sum"
+}
+
+# cpu_pct_over SECONDS PID...: sleep SECONDS and print, one line per PID,
+# "PCT METHOD": the CPU that PID used meanwhile in % of one core. METHOD
+# is schedstat (exact) when PID had the same threads at both ends, else
+# ticks (utime + stime: 1/HZ s resolution, but it keeps the time of
+# threads that exited). A PID that is gone prints "null gone".
+cpu_pct_over() {
+	local secs=$1 i t0 t1 hz
+	shift
+	local -a ns0=() ns1=() k0=() k1=()
+	hz=$(getconf CLK_TCK)
+	for i in "$@"; do
+		ns0+=("$(cpu_ns "$i")")
+		k0+=("$(cpu_ticks "$i" 2>/dev/null)")
+	done
+	stamp t0
+	sleep "$secs"
+	for i in "$@"; do
+		ns1+=("$(cpu_ns "$i")")
+		k1+=("$(cpu_ticks "$i" 2>/dev/null)")
+	done
+	stamp t1
+	for i in "${!ns0[@]}"; do
+		if [ -z "${ns0[i]}" ] || [ -z "${ns1[i]}" ] ||
+		    [ -z "${k0[i]}" ] || [ -z "${k1[i]}" ]; then
+			echo "null gone"
+		elif [ "${ns0[i]% *}" = "${ns1[i]% *}" ]; then
+			# ns / (us * 1000) * 100
+			awk -v ns=$((${ns1[i]#* } - ${ns0[i]#* })) \
+				-v us=$((t1 - t0)) 'BEGIN {
+				printf "%.4f schedstat\n", ns / us / 10 }'
+		else
+			# ticks / hz / (us / 1e6) * 100
+			awk -v k=$((k1[i] - k0[i])) -v hz="$hz" \
+				-v us=$((t1 - t0)) 'BEGIN {
+				printf "%.4f ticks\n", k / hz / us * 1e8 }'
+		fi
+	done
 }
 
 # cpu_ticks PID: utime + stime of PID in clock ticks.

@@ -8,19 +8,20 @@
 # ${BENCH_OUT:-build/bench}/monit.json.
 #
 # Environment: BENCH_RUNS (default 3), BENCH_SECONDS (per measurement,
-# default 20), BENCH_INSTANCES (default 100), BENCH_OUT, DEPLOY, PM2_BIN,
-# PM2_VERSION, BENCH_KEEP=1.
+# default 20), BENCH_SETTLE (seconds between the start and the idle
+# window, default 5), BENCH_INSTANCES (default 100), BENCH_OUT, DEPLOY,
+# PM2_BIN, PM2_VERSION, BENCH_KEEP=1.
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECONDS:-20}
+SETTLE=${BENCH_SETTLE:-5}
 N=${BENCH_INSTANCES:-100}
 OUT_DIR=${BENCH_OUT:-build/bench}
 case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
 DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
 case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
-HZ=$(getconf CLK_TCK)
 
 die() { say "monit.sh: $*"; exit 1; }
 for t in tmux jq ps; do
@@ -88,28 +89,21 @@ stop_apps() {
 	esac
 }
 
-# ticks_over PID...: CPU ticks each PID uses during SECS seconds.
-ticks_over() {
-	local -a before=() after=()
-	local p i
-	for p in "$@"; do before+=("$(cpu_ticks "$p")"); done
-	sleep "$SECS"
-	for p in "$@"; do after+=("$(cpu_ticks "$p")"); done
-	for i in "${!before[@]}"; do
-		echo $((after[i] - before[i]))
-	done
+# pct_over PID...: the CPU each PID uses during SECS seconds, in % of one
+# core, rounded to 0.001 (cpu_pct_over in lib.sh: exact from schedstat
+# when the threads stay the same, else from clock ticks).
+pct_over() {
+	cpu_pct_over "$SECS" "$@" | awk '{ printf "%.3f\n", $1 }'
 }
-
-# pct TICKS: TICKS over SECS seconds as % of one core.
-pct() { jq -n --argjson t "$1" --argjson s "$SECS" --argjson hz "$HZ" \
-	'$t / ($s * $hz) * 100 * 1000 | round / 1000'; }
 
 # One run for TOOL: daemon alone, then with its monitor in tmux.
 run_tool() {
 	local tool=$1 d mon cmd idle t
 	start_apps "$tool"
 	d=$(daemon_of "$tool")
-	idle=$(ticks_over "$d")
+	# The start (and PM2's jlist polls) is not idle time: let it settle.
+	sleep "$SETTLE"
+	idle=$(pct_over "$d")
 	case $tool in
 	deploy) cmd="$DEPLOY monit -d 1" ;;
 	pm2) cmd="$PM2 monit" ;;
@@ -119,12 +113,13 @@ run_tool() {
 	mon=$(tmux -S "$TMUX_SOCK" display -p -t "mon-$tool" '#{pane_pid}')
 	track "$mon"
 	sleep 3		# let it start and settle
-	mapfile -t t < <(ticks_over "$mon" "$d")
-	add_sample "$tool" monitor_cpu_pct "$(pct "${t[0]}")"
+	mapfile -t t < <(pct_over "$mon" "$d")
+	add_sample "$tool" monitor_cpu_pct "${t[0]}"
 	add_sample "$tool" monitor_rss_mib "$(jq -n --argjson k \
 		"$(rss_kb "$mon")" '$k / 1024 * 1000 | round / 1000')"
-	add_sample "$tool" daemon_idle_cpu_pct "$(pct "$idle")"
-	add_sample "$tool" daemon_extra_cpu_pct "$(pct $((t[1] - idle)))"
+	add_sample "$tool" daemon_idle_cpu_pct "$idle"
+	add_sample "$tool" daemon_extra_cpu_pct \
+		"$(awk -v a="${t[1]}" -v b="$idle" 'BEGIN { print a - b }')"
 	tmux -S "$TMUX_SOCK" kill-session -t "mon-$tool" 2>/dev/null
 	stop_apps "$tool"
 }

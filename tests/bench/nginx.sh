@@ -14,7 +14,7 @@
 #
 # Environment: BENCH_RUNS (default 3), RENDER_RUNS (default 200),
 # WRK_SECONDS (default 5), WRK_CONNECTIONS (default 64), BENCH_OUT,
-# DEPLOY (default ./deploy), NGINX (default /usr/sbin/nginx),
+# DEPLOY (default ./deploy), NGINX_BIN (default /usr/sbin/nginx),
 # BENCH_KEEP=1 (keep the temporary dir). Loopback only; every process it
 # starts is stopped at the end, on failure and on Ctrl-C.
 # shellcheck source-path=SCRIPTDIR
@@ -28,7 +28,7 @@ OUT_DIR=${BENCH_OUT:-build/bench}
 case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
 DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
 case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
-NGINX=${NGINX:-/usr/sbin/nginx}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 GOAL_MS=10
 
@@ -43,7 +43,7 @@ done
 for t in node curl jq wrk; do
 	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
 done
-[ -x "$NGINX" ] || die "no nginx at '$NGINX' (make deps installs it)"
+[ -x "$NGINX_BIN" ] || die "no nginx at '$NGINX_BIN' (make deps installs it)"
 [ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
 
 bench_init
@@ -123,7 +123,7 @@ bench_on_exit stop_all
 proxy_eco 1
 "$DEPLOY" nginx -o "$NGX/deploy.conf" --check >/dev/null ||
 	die "deploy nginx --check failed"
-"$NGINX" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" ||
+"$NGINX_BIN" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" ||
 	die "nginx did not start: $(tail -n 3 "$NGX/error.log")"
 for _ in $(seq 1 100); do
 	[ -s "$NGX/nginx.pid" ] && break
@@ -167,7 +167,7 @@ wrk_round 1
 # Results -------------------------------------------------------------
 jq -n --argjson render "$(samples_json render)" \
 	--argjson wrk "$(samples_json wrk)" \
-	--arg cpus "$(nproc)" --arg nginx "$("$NGINX" -v 2>&1)" \
+	--arg cpus "$(nproc)" --arg nginx "$("$NGINX_BIN" -v 2>&1)" \
 	--arg wrk_s "$WRK_SECONDS" --arg conns "$WRK_CONNECTIONS" \
 	"$JQ_STATS"'
 	{cpus: ($cpus | tonumber), nginx: $nginx,

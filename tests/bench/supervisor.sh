@@ -466,50 +466,10 @@ EOF
 )
 
 # Print the figures as JSON objects with median, range and ratio.
-summarize() {
-	local d p
-	d=$(samples_json deploy)
-	p=$(samples_json pm2)
-	jq -n --argjson d "$d" --argjson p "$p" --arg figs "$FIGURES" \
-		"$JQ_STATS"'
-		[$figs | split("\n")[] | split("|")
-		 | {key: .[0], scale: (.[1] | tonumber), figure: .[2]}
-		 | . as $f
-		 | (($d[$f.key] // []) | map(. / $f.scale) | stats) as $ds
-		 | (($p[$f.key] // []) | map(. / $f.scale) | stats) as $ps
-		 | {key, figure, deploy: $ds, pm2: $ps,
-		    ratio: (if $ds and $ps and $ps.median > 0
-			then $ds.median / $ps.median else null end)}]'
-}
+summarize() { figures_json "$FIGURES"; }
 
 # Print the Markdown table of the figures JSON on stdin.
-print_table() {
-	jq -r '.[] | [.figure,
-		(.deploy // {} | .median, .min, .max, .n),
-		(.pm2 // {} | .median, .min, .max, .n), .ratio]
-		| map(if . == null then "" else tostring end) | join("\t")' |
-	awk -F'\t' '
-	function f(v,  a) {
-		a = v < 0 ? -v : v
-		if (a >= 100) return sprintf("%.0f", v)
-		if (a >= 10) return sprintf("%.1f", v)
-		if (a >= 1) return sprintf("%.2f", v)
-		if (a >= 0.1) return sprintf("%.3f", v)
-		return sprintf("%.2g", v)
-	}
-	function cell(m, lo, hi, n) {
-		if (m == "") return "n/a"
-		return f(m) " (" f(lo) "–" f(hi) ", n=" n ")"
-	}
-	BEGIN {
-		print "| figure | deploy | PM2 | ratio deploy/PM2 |"
-		print "|---|---|---|---|"
-	}
-	{
-		printf "| %s | %s | %s | %s |\n", $1, cell($2, $3, $4, $5),
-			cell($6, $7, $8, $9), ($10 == "" ? "n/a" : f($10))
-	}'
-}
+print_table() { figures_table; }
 
 # Print whether deploy met its goal of kill -9 to exec in 5 ms, and how
 # the time splits between the kernel and the supervisor.

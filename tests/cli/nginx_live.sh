@@ -5,14 +5,14 @@
 # leave the config and nginx as they were.
 . "$(dirname "$0")/lib.sh"
 
-NGINX=${NGINX:-/usr/sbin/nginx}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 NGX=$TMP/nginx
 CONF=$NGX/deploy.conf
 ngx_pid=
 
-if [ ! -x "$NGINX" ]; then
-	not_ok "nginx is installed ($NGINX; make deps installs it)"
+if [ ! -x "$NGINX_BIN" ]; then
+	not_ok "nginx is installed ($NGINX_BIN; make deps installs it)"
 	finish
 fi
 
@@ -73,7 +73,7 @@ check_true "the new config was taken back (there was none)" \
 # pid file in $TMP (nothing under /var/log/nginx or /run).
 run "$DEPLOY" nginx -o "$CONF" --check
 check_rc "nginx -o --check writes the config" 0
-setsid "$NGINX" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" \
+setsid "$NGINX_BIN" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" \
 	-g 'daemon off;' </dev/null >"$NGX/stdout" 2>&1 &
 ngx_pid=$!
 track_pid "$ngx_pid"
