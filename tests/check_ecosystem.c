@@ -306,7 +306,7 @@ static const struct value_case values[] = {
 	  "[\"run\",\"serve\"]" },
 	{ "multi-deploy.json", "production", "apps.2.shell", "false" },
 	{ "multi-deploy.json", "production", "deploy.production.hosts",
-	  "[{\"host\":\"10.0.0.1\",\"port\":2200},{\"host\":\"10.0.0.2\","
+	  "[{\"host\":\"192.0.2.1\",\"port\":2200},{\"host\":\"192.0.2.2\","
 	  "\"port\":2222},{\"host\":\"web3.example.com\",\"port\":2200}]" },
 	{ "multi-deploy.json", NULL, "deploy.production.ref",
 	  "\"origin/master\"" },
@@ -680,7 +680,7 @@ START_TEST(test_targets_lookup)
 	t = ecosystem_target(eco, "production");
 	ck_assert_ptr_nonnull(t);
 	ck_assert_uint_eq(t->n_hosts, 3);
-	ck_assert_str_eq(t->hosts[1].name, "10.0.0.2");
+	ck_assert_str_eq(t->hosts[1].name, "192.0.2.2");
 	ck_assert_int_eq(t->hosts[1].port, 2222);
 	ck_assert_str_eq(t->post_deploy,
 			 "npm install && deploy up --env production");
@@ -936,7 +936,7 @@ static const struct {
 	{ "8080", 0, NULL, 8080 },
 	{ "example.com", 0, "example.com", 0 },
 	{ "::1", 0, "::1", 0 },
-	{ "10.0.0.1:2222", 0, "10.0.0.1", 2222 },
+	{ "192.0.2.1:2222", 0, "192.0.2.1", 2222 },
 	{ "", -1, NULL, 0 },
 	{ "host:", -1, NULL, 0 },
 	{ "host:0", -1, NULL, 0 },
@@ -1114,7 +1114,7 @@ START_TEST(test_health_urls)
 	struct derr e = { "" };
 	struct ecosystem *eco = ecosystem_parse(
 		"[{\"script\":\"a\",\"port\":3000,\"health\":\"/h\"},"
-		"{\"script\":\"b\",\"listen\":\"10.1.2.3:90\","
+		"{\"script\":\"b\",\"listen\":\"198.51.100.3:90\","
 		"\"health\":\"/h\"},"
 		"{\"script\":\"c\",\"listen\":\"[::1]:91\",\"health\":\"/h\"},"
 		"{\"script\":\"d\",\"health\":\"https://x/y\"},"
@@ -1126,7 +1126,7 @@ START_TEST(test_health_urls)
 	ck_assert_str_eq(u, "http://127.0.0.1:3002/h");
 	free(u);
 	u = eco_health_url(&eco->apps[1], 2);
-	ck_assert_str_eq(u, "http://10.1.2.3:90/h");
+	ck_assert_str_eq(u, "http://198.51.100.3:90/h");
 	free(u);
 	u = eco_health_url(&eco->apps[2], 0);
 	ck_assert_str_eq(u, "http://[::1]:91/h");

@@ -90,8 +90,8 @@ at(json_t *v, const char *path)
 
 #define APP "{'apps':[{'name':'web','script':'s.js','port':3000," \
 	    "'instances':2"
-#define PROD ",'deploy':{'prod':{'user':'u','host':['10.0.0.1'," \
-	     "'deploy@10.0.0.2','fd00::7'],'path':'/srv','repo':'r'}}"
+#define PROD ",'deploy':{'prod':{'user':'u','host':['192.0.2.1'," \
+	     "'deploy@192.0.2.2','fd00::7'],'path':'/srv','repo':'r'}}"
 
 /* An ecosystem, a target, a path into the context, the value there. */
 static const struct ctx_row {
@@ -114,7 +114,7 @@ static const struct ctx_row {
 	{ APP "}]}", NULL, "target", NULL },
 	/* every host of a target, user@ dropped, IPv6 in brackets */
 	{ APP "}]" PROD "}", "prod", "apps.0.hosts",
-	  "[{'host':'10.0.0.1'},{'host':'10.0.0.2'},{'host':'[fd00::7]'}]" },
+	  "[{'host':'192.0.2.1'},{'host':'192.0.2.2'},{'host':'[fd00::7]'}]" },
 	{ APP "}]" PROD "}", "prod", "apps.0.ports",
 	  "[{'port':3000},{'port':3001}]" },
 	{ APP "}]" PROD "}", "prod", "target", "'prod'" },
@@ -132,7 +132,7 @@ static const struct ctx_row {
 	  "'listen':'[::]:8000'}]}", NULL, "apps.0.hosts",
 	  "[{'host':'[::1]'}]" },
 	{ "{'apps':[{'name':'l','script':'s.js','listen':'127.0.0.2:80'}]"
-	  PROD "}", "prod", "apps.0.hosts.1.host", "'10.0.0.2'" },
+	  PROD "}", "prod", "apps.0.hosts.1.host", "'192.0.2.2'" },
 	{ "{'apps':[{'name':'l','script':'s.js','listen':'127.0.0.2:80'}]"
 	  PROD "}", "prod", "apps.0.ports", "[{'port':80}]" },
 	/* per-server options; the app's own win over the top level's */
@@ -148,15 +148,15 @@ static const struct ctx_row {
 	{ APP ",'nginx':{'max_conns':0,'keepalive':0}}]}", NULL,
 	  "apps.0.max_conns", NULL },
 	/* backup and down by instance number or host */
-	{ APP ",'nginx':{'backup':1,'down':['10.0.0.1']}}]" PROD "}",
+	{ APP ",'nginx':{'backup':1,'down':['192.0.2.1']}}]" PROD "}",
 	  "prod", "apps.0.ports.1", "{'port':3001,'backup':true}" },
-	{ APP ",'nginx':{'backup':1,'down':['10.0.0.1']}}]" PROD "}",
-	  "prod", "apps.0.hosts.0", "{'host':'10.0.0.1','down':true}" },
+	{ APP ",'nginx':{'backup':1,'down':['192.0.2.1']}}]" PROD "}",
+	  "prod", "apps.0.hosts.0", "{'host':'192.0.2.1','down':true}" },
 	{ APP ",'nginx':{'down':0}}]" PROD "}", "prod", "apps.0.ports.0",
 	  "{'port':3000,'down':true}" },
 	{ APP ",'nginx':{'backup':['fd00::7']}}]" PROD "}", "prod",
 	  "apps.0.hosts.2", "{'host':'[fd00::7]','backup':true}" },
-	{ APP ",'nginx':{'backup':['10.0.0.9']}}]}", NULL,
+	{ APP ",'nginx':{'backup':['192.0.2.9']}}]}", NULL,
 	  "apps.0.hosts.0", "{'host':'127.0.0.1'}" },
 	/* balancing */
 	{ APP ",'nginx':{'balance':'least_conn'}}]}", NULL,
@@ -336,8 +336,8 @@ static const struct err_row {
 	{ APP ",'nginx':{'backup':[2]}}]}", NULL,
 	  "apps[0].nginx.backup[0]: no instance 2 (the app has 2 servers "
 	  "per host)" },
-	{ APP ",'nginx':{'backup':'10.9.9.9'}}]" PROD "}", "prod",
-	  "apps[0].nginx.backup: '10.9.9.9' is not a host of target 'prod'" },
+	{ APP ",'nginx':{'backup':'198.51.100.9'}}]" PROD "}", "prod",
+	  "apps[0].nginx.backup: '198.51.100.9' is not a host of target 'prod'" },
 	{ APP ",'nginx':{'backup':1,'balance':'ip_hash'}}]}", NULL,
 	  "apps[0].nginx.backup: nginx allows backup servers only with "
 	  "round_robin or least_conn balancing, not 'ip_hash'" },
@@ -432,7 +432,7 @@ static const struct value_row {
 	{ C_NAME, "example.com", 1 }, { C_NAME, "*.example.com", 1 },
 	{ C_NAME, "_", 1 }, { C_NAME, "www.*", 1 }, { C_NAME, "", 0 },
 	{ C_NAME, "a b", 0 }, { C_NAME, "~^re$", 0 }, { C_NAME, "a/b", 0 },
-	{ C_HOST, "10.0.0.1", 1 }, { C_HOST, "web-1.internal", 1 },
+	{ C_HOST, "192.0.2.1", 1 }, { C_HOST, "web-1.internal", 1 },
 	{ C_HOST, "fd00::1", 1 }, { C_HOST, "", 0 }, { C_HOST, "-x", 0 },
 	{ C_HOST, "a b", 0 }, { C_HOST, "a:b:g", 0 }, { C_HOST, "a;b", 0 },
 };

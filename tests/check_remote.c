@@ -153,8 +153,8 @@ END_TEST
 static const struct url_row {
 	const char *tmpl, *host, *url;
 } url_rows[] = {
-	{ "http://{host}:3000/health", "10.0.0.5",
-	  "http://10.0.0.5:3000/health" },
+	{ "http://{host}:3000/health", "192.0.2.5",
+	  "http://192.0.2.5:3000/health" },
 	{ "https://{host}/up", "web1.example", "https://web1.example/up" },
 	{ "http://{host}:80/{host}", "h", "http://h:80/h" },
 	{ "http://{host}:80/", "::1", "http://[::1]:80/" },

@@ -88,8 +88,8 @@ static const struct out_row {
 	{ "{{& v }}|{{&n}}", "{'v':'x;','n':3}", "x;|3" },
 	/* loops */
 	{ "{{#s}}server {{h}}:{{p}};\n{{/s}}",
-	  "{'s':[{'h':'10.0.0.1','p':3000},{'h':'10.0.0.2','p':3001}]}",
-	  "server 10.0.0.1:3000;\nserver 10.0.0.2:3001;\n" },
+	  "{'s':[{'h':'192.0.2.1','p':3000},{'h':'192.0.2.2','p':3001}]}",
+	  "server 192.0.2.1:3000;\nserver 192.0.2.2:3001;\n" },
 	{ "{{#l}}<{{.}}>{{/l}}", "{'l':['a','b','c']}", "<a><b><c>" },
 	{ "{{#apps}}{{name}}.{{domain}} {{/apps}}",
 	  "{'domain':'ex.org','apps':[{'name':'a'},{'name':'b'}]}",
@@ -411,7 +411,7 @@ START_TEST(test_big_loop)
 	for (int i = 0; i < BIG; i++) {
 		char host[32];
 
-		snprintf(host, sizeof host, "10.0.%d.%d", i / 256, i % 256);
+		snprintf(host, sizeof host, "198.18.%d.%d", i / 256, i % 256);
 		json_array_append_new(servers, json_pack("{s:s, s:i, s:b}",
 			"host", host, "port", 3000 + i, "backup", i % 2));
 	}
@@ -422,9 +422,9 @@ START_TEST(test_big_loop)
 		lines += out.buf[i] == '\n';
 	ck_assert_uint_eq(lines, BIG + 2);
 	ck_assert_ptr_nonnull(strstr(out.buf, "upstream app {\n\tserver "
-				     "10.0.0.0:3000; # 0\n\tserver "
-				     "10.0.0.1:3001 backup; # 1\n"));
-	snprintf(want, sizeof want, "\tserver 10.0.%d.%d:%d backup; # %d "
+				     "198.18.0.0:3000; # 0\n\tserver "
+				     "198.18.0.1:3001 backup; # 1\n"));
+	snprintf(want, sizeof want, "\tserver 198.18.%d.%d:%d backup; # %d "
 		 "last\n}\n", (BIG - 1) / 256, (BIG - 1) % 256,
 		 3000 + BIG - 1, BIG - 1);
 	ck_assert_str_eq(out.buf + out.len - strlen(want), want);

@@ -58,7 +58,7 @@ cd "$WORK" || exit 1
 # render_eco INSTANCES: one app on 10 hosts of target "prod".
 render_eco() {
 	local hosts
-	hosts=$(seq 1 10 | sed 's/.*/"10.0.0.&"/' | paste -sd,)
+	hosts=$(seq 1 10 | sed 's/.*/"192.0.2.&"/' | paste -sd,)
 	cat >"render-$1.json" <<JSON
 {"apps": [{"name": "big", "script": "hello.js", "instances": $1,
   "port": 20000, "nginx": {"server_name": "big.example.com",

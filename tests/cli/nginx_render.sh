@@ -69,7 +69,7 @@ for want in ' weight=' ' max_fails=' ' fail_timeout=' ' max_conns=' \
 	'client_max_body_size ' 'proxy_next_upstream_tries 2;' \
 	'proxy_set_header Connection \$deploy_connection_keepalive;' \
 	'location /assets/' 'expires 7d;' 'server \[fd00::3\]:' \
-	'server 10\.0\.0\.3:3000 weight=2 backup;' \
+	'server 192\.0\.2\.3:3000 weight=2 backup;' \
 	'Upgrade \$http_upgrade' 'X-Forwarded-Proto \$scheme' \
 	'proxy_next_upstream error timeout http_502 http_503;'; do
 	if grep -qE -- "$want" <<<"$all"; then ok "goldens cover /$want/"
