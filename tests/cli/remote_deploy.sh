@@ -5,22 +5,7 @@
 # back, pruning, rollback (with --json), releases, exec, quoting.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/remote/harness.sh"
-remote_init || exit 0
-make_repo
-write_eco 1
-commit v1
-host_start 1 && host_start 2 || { not_ok "the sshd hosts start"; finish; }
-cd "$SRC" || exit 1
-H1="$(host_addr 1):$SSH_PORT" H2="$(host_addr 2):$SSH_PORT"
-R1=$(host_root 1) R2=$(host_root 2)
-
-# Stop the daemons the deploys started on the hosts, then the hosts.
-stop_hosts() {
-	"$DEPLOY" exec production -- deploy down >/dev/null 2>&1
-	host_kill 1
-	host_kill 2
-}
-trap 'stop_hosts; cleanup' EXIT
+two_hosts production
 
 # Host keys --------------------------------------------------------------
 run "$DEPLOY" setup production

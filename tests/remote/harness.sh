@@ -257,3 +257,28 @@ JSON
 
 # GET http://ADDR:PORT/PATH and print the body.
 app_get() { curl -s --max-time 5 "http://$1:$2${3:-/}"; }
+
+# Two hosts with a repository at v1, ready for deploys to TARGET: sets
+# H1, H2 (host:port) and R1, R2 (their roots as seen from here), cds into
+# the repository, and stops the hosts (and the daemons the deploys
+# started there) when the test exits. Exits the test when it cannot.
+two_hosts() {
+	remote_init || exit 0
+	make_repo
+	write_eco 1
+	commit v1
+	host_start 1 && host_start 2 ||
+		{ not_ok "the sshd hosts start"; finish; }
+	cd "$SRC" || exit 1
+	H1="$(host_addr 1):$SSH_PORT" H2="$(host_addr 2):$SSH_PORT"
+	R1=$(host_root 1) R2=$(host_root 2)
+	HOSTS_TARGET=$1
+	trap 'stop_hosts; cleanup' EXIT
+}
+
+# Stop the daemons the deploys started on the hosts, then the hosts.
+stop_hosts() {
+	"$DEPLOY" exec "$HOSTS_TARGET" -- deploy down >/dev/null 2>&1
+	host_kill 1
+	host_kill 2
+}
