@@ -69,19 +69,6 @@ stop_all() {
 }
 bench_on_exit stop_all
 
-# fail TOOL MESSAGE: report a measurement that failed, with the first
-# error its workers logged; its samples are left out, the others go on.
-fail() {
-	local home=$DEPLOY_HOME hint
-	[ "$1" = pm2 ] && home=$PM2_HOME
-	hint=$(grep -h -m1 -E 'Error|error' "$home"/logs/*err* 2>/dev/null |
-		head -n 1)
-	say "$1: $2${hint:+ ($hint)}"
-	echo "$1: $2${hint:+ ($hint)}" >>"$BENCH_RES/failures"
-	tool_stop "$1"
-	return 1
-}
-
 # nprocs: the number of processes on the machine (deploy's /proc sweep
 # reads every one of them, so its idle cost depends on this).
 nprocs() {
@@ -106,21 +93,21 @@ measure() {
 	hello_eco "$tool" "$n" "$port" "$f" '"listen_timeout": 60000'
 	stamp t0
 	tool_start "$tool" "$f" ||
-		{ fail "$tool" "start of $n instances exited $?"; return 1; }
+		{ bench_fail "$tool" "start of $n instances exited $?"; return 1; }
 	d=$(tool_daemon_pid "$tool") ||
-		{ fail "$tool" "no daemon after start"; return 1; }
+		{ bench_fail "$tool" "no daemon after start"; return 1; }
 	track "$d"
 	track_children "$d"
 	# shellcheck disable=SC2046
 	up=$(wait_http "$t0" 180 $(port_list "$port" "$n")) ||
-		{ fail "$tool" "$n instances do not all answer"; return 1; }
+		{ bench_fail "$tool" "$n instances do not all answer"; return 1; }
 	track_children "$d"
 	sleep "$SETTLE"
 	w0=$(workers_of "$d")
 	procs=$(nprocs)
 	cpu=$(cpu_pct_over "$WINDOW" "$d")
 	[ "${cpu% *}" != null ] ||
-		{ fail "$tool" "the daemon went away"; return 1; }
+		{ bench_fail "$tool" "the daemon went away"; return 1; }
 	w1=$(workers_of "$d")
 	rss=$(rss_kb "$d")
 	anon=$(smaps_json "$d" | jq '.Anonymous')
@@ -173,8 +160,7 @@ for n in $COUNTS; do
 	echo "up_ms_$n|1|start → $n instances answer HTTP (ms, curl sweep)"
 done)
 
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-stamp bench_t0
+bench_begin
 for ((run = 1; run <= RUNS; run++)); do
 	order=("${TOOLS[@]}")
 	if ((run % 2 == 0)) && [ ${#TOOLS[@]} = 2 ]; then
@@ -188,10 +174,7 @@ for ((run = 1; run <= RUNS; run++)); do
 		done
 	done
 done
-stamp bench_t1
-LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-# shellcheck disable=SC2154 # stamp sets them
-say "measured in $(((bench_t1 - bench_t0) / 1000000)) s"
+bench_end
 
 figs=$(figures_json "$FIGURES") || die "cannot summarize the samples"
 mkdir -p "$OUT_DIR"

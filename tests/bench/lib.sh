@@ -487,3 +487,30 @@ figures_table() {
 			cell($6, $7, $8, $9), ($10 == "" ? "n/a" : f($10))
 	}'
 }
+
+# bench_fail TOOL MESSAGE: report a measurement of TOOL that failed, with
+# the first error its workers logged, in $BENCH_RES/failures; stop TOOL.
+# Its samples are left out and the other rounds go on. Returns 1.
+bench_fail() {
+	local home=$DEPLOY_HOME hint
+	[ "$1" = pm2 ] && home=$PM2_HOME
+	hint=$(grep -h -m1 -E 'Error|error' "$home"/logs/*err* 2>/dev/null |
+		head -n 1)
+	say "$1: $2${hint:+ ($hint)}"
+	echo "$1: $2${hint:+ ($hint)}" >>"$BENCH_RES/failures"
+	tool_stop "$1"
+	return 1
+}
+
+# bench_begin / bench_end: the load average (LOAD0, LOAD1) and wall time
+# around the measurements; bench_end says how long they took.
+bench_begin() {
+	LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+	stamp BENCH_T0
+}
+bench_end() {
+	local t1
+	stamp t1
+	LOAD1=$(cut -d' ' -f1 /proc/loadavg)
+	say "measured in $(((t1 - BENCH_T0) / 1000000)) s"
+}

@@ -95,11 +95,8 @@ bench_on_exit stop_all
 # fail TOOL MESSAGE: report a round that failed; its samples are left
 # out, the other rounds go on.
 fail() {
-	say "$1: $2"
-	echo "$1: $2" >>"$BENCH_RES/failures"
 	load_stop >/dev/null
-	tool_stop "$1"
-	return 1
+	bench_fail "$@"
 }
 
 # The nginx in front: config from `deploy nginx` (the same 4 ports serve
@@ -271,8 +268,7 @@ reload_ms_nginx|1|reload command, $INSTANCES instances, port mode (ms)
 reload_ms_listen|1|reload command, $INSTANCES instances, listen mode (ms)"
 
 start_nginx
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-stamp bench_t0
+bench_begin
 for ((run = 1; run <= RUNS; run++)); do
 	order=("${TOOLS[@]}")
 	if ((run % 2 == 0)) && [ ${#TOOLS[@]} = 2 ]; then
@@ -288,10 +284,7 @@ for ((run = 1; run <= RUNS; run++)); do
 	say "run $run/$RUNS: deploy, listen mode, Connection: close"
 	round deploy listen_close "$run"
 done
-stamp bench_t1
-LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-# shellcheck disable=SC2154 # stamp sets them
-say "measured in $(((bench_t1 - bench_t0) / 1000000)) s"
+bench_end
 
 figs=$(figures_json "$FIGURES") || die "cannot summarize the samples"
 mkdir -p "$OUT_DIR"

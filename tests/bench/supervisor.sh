@@ -59,18 +59,6 @@ install_pm2() {
 	TOOLS+=(pm2)
 }
 
-# daemon_pid TOOL: print the pid of TOOL's daemon if it runs.
-daemon_pid() {
-	local f p
-	case $1 in
-	deploy) f=$DEPLOY_HOME/daemon.pid ;;
-	pm2) f=$PM2_HOME/pm2.pid ;;
-	esac
-	p=$(cat "$f" 2>/dev/null) && [ -n "$p" ] || return 1
-	[ "$(proc_field "$p" 3 2>/dev/null)" ] || return 1
-	[ "$(proc_field "$p" 3)" != Z ] && echo "$p"
-}
-
 # write_eco TOOL N PORT FILE: an ecosystem file of N hello.js instances on
 # PORT, PORT+1, ... in the form each tool documents for that.
 write_eco() {
@@ -104,26 +92,9 @@ start_idle() {
 		"$DEPLOY" -c "$WORK/empty.json" up >>"$LOG.$1" 2>&1 ;;
 	pm2) "$PM2" ping >>"$LOG.$1" 2>&1 ;;
 	esac
-	daemon_pid "$1" >/dev/null ||
-		{ fail_round "$1" "the idle daemon did not start"; return 1; }
-	track "$(daemon_pid "$1")"
-}
-
-# stop_tool TOOL: stop TOOL's apps and daemon (`deploy down`, `pm2
-# kill`); SIGKILL whatever of them is left after 10 s.
-stop_tool() {
-	local d ids
-	d=$(daemon_pid "$1") || return 0
-	# shellcheck disable=SC2046
-	ids=$(proc_ids "$d" $(proc_children "$d"))
-	case $1 in
-	deploy) timeout 20 "$DEPLOY" down >>"$LOG.$1" 2>&1 ;;
-	pm2) timeout 20 "$PM2" kill >>"$LOG.$1" 2>&1 ;;
-	esac
-	if ! wait_ids_gone 10 <<<"$ids"; then
-		say "warning: $1 left processes behind; killing them"
-		kill_ids <<<"$ids"
-	fi
+	tool_daemon_pid "$1" >/dev/null ||
+		{ bench_fail "$1" "the idle daemon did not start"; return 1; }
+	track "$(tool_daemon_pid "$1")"
 }
 
 # Cleanup hook: stop both tools, whatever state they are in.
@@ -131,23 +102,10 @@ stop_all() {
 	local t
 	for t in deploy pm2; do
 		[ "$t" = pm2 ] && [ -z "$PM2" ] && continue
-		stop_tool "$t"
+		tool_stop "$t"
 	done
 }
 bench_on_exit stop_all
-
-# fail_round TOOL MESSAGE: report a round that failed, with the first
-# error its workers logged, and remember it for the summary; the round's
-# samples are left out, the other rounds go on.
-fail_round() {
-	local home=$DEPLOY_HOME hint
-	[ "$1" = pm2 ] && home=$PM2_HOME
-	hint=$(grep -h -m1 -E 'Error|error' "$home"/logs/*err* 2>/dev/null |
-		head -n 1)
-	say "$1: $2${hint:+ ($hint)}"
-	echo "$1: $2${hint:+ ($hint)}" >>"$BENCH_RES/failures"
-	stop_tool "$1"
-}
 
 # list_cmd TOOL: set LIST to TOOL's listing command.
 list_cmd() {
@@ -352,15 +310,15 @@ workers_round() {
 	f=$WORK/$tool-$WORKERS-$run.json
 	write_eco "$tool" $WORKERS "$port" "$f"
 	start_apps "$tool" "$f" --wait || say "$tool: start exited $?"
-	d=$(daemon_pid "$tool") ||
-		{ fail_round "$tool" "no daemon after start"; return 1; }
+	d=$(tool_daemon_pid "$tool") ||
+		{ bench_fail "$tool" "no daemon after start"; return 1; }
 	track "$d"
 	track_children "$d"
 	stamp t0
 	# shellcheck disable=SC2046
 	if ! wait_http "$t0" 60 $(port_range "$port" $WORKERS) >/dev/null
 	then
-		fail_round "$tool" "the $WORKERS workers do not all answer"
+		bench_fail "$tool" "the $WORKERS workers do not all answer"
 		return 1
 	fi
 	n=$(proc_children "$d" | wc -l)
@@ -382,7 +340,7 @@ workers_round() {
 		kill_round "$tool" "$d" $((port + inst)) $mode
 	done
 	add_sample "$tool" rss_after_kb "$(ps -o rss= -p "$d" | tr -d ' ')"
-	stop_tool "$tool"
+	tool_stop "$tool"
 }
 
 # start_round TOOL RUN MODE: figure 4; MODE cold (no daemon running) or
@@ -401,10 +359,10 @@ start_round() {
 	then
 		add_sample "$tool" "up_${mode}_ms" "$ms"
 		wait "$cpid"
-		stop_tool "$tool"
+		tool_stop "$tool"
 	else
 		wait "$cpid"
-		fail_round "$tool" \
+		bench_fail "$tool" \
 			"$START_INSTANCES did not answer in 30 s ($mode start)"
 	fi
 }
@@ -546,8 +504,7 @@ write_json() {
 
 install_pm2
 write_probe
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-stamp bench_t0
+bench_begin
 for ((run = 1; run <= RUNS; run++)); do
 	order=("${TOOLS[@]}")
 	if ((run % 2 == 0)) && [ ${#TOOLS[@]} = 2 ]; then
@@ -560,10 +517,7 @@ for ((run = 1; run <= RUNS; run++)); do
 		workers_round "$tool" "$run"
 	done
 done
-stamp bench_t1
-LOAD1=$(cut -d' ' -f1 /proc/loadavg)
-# shellcheck disable=SC2154 # stamp sets them
-say "measured in $(((bench_t1 - bench_t0) / 1000000)) s"
+bench_end
 
 figs=$(summarize) || die "cannot summarize the samples"
 write_json "$figs"
