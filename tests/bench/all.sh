@@ -29,10 +29,6 @@
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 RUNS=${BENCH_RUNS:-3}
-OUT_DIR=${BENCH_OUT:-build/bench}
-case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
-DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
-case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 SCRIPTS=(supervisor footprint reload monit nginx)
 [ "${BENCH_REMOTE:-0}" = 1 ] && SCRIPTS+=(remote)

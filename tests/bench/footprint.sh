@@ -25,10 +25,6 @@ RUNS=${BENCH_RUNS:-3}
 COUNTS=${BENCH_COUNTS:-4 16 100}
 SETTLE=${FOOTPRINT_SETTLE:-5}
 WINDOW=${FOOTPRINT_WINDOW:-20}
-OUT_DIR=${BENCH_OUT:-build/bench}
-case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
-DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
-case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 
 # Print an error and exit 1 (the cleanup still runs).

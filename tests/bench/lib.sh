@@ -9,6 +9,13 @@ export LC_ALL=C
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH_HOOKS=()
 
+# Where the results go and which binary runs, as absolute paths:
+# BENCH_OUT (default build/bench) and DEPLOY (default the tree's deploy).
+OUT_DIR=${BENCH_OUT:-build/bench}
+case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
+DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
+case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
+
 # Print a progress line on stderr (stdout is for the results).
 say() { printf '%s\n' "$*" >&2; }
 

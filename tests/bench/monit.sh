@@ -18,10 +18,6 @@ RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECONDS:-20}
 SETTLE=${BENCH_SETTLE:-5}
 N=${BENCH_INSTANCES:-100}
-OUT_DIR=${BENCH_OUT:-build/bench}
-case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
-DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
-case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 
 die() { say "monit.sh: $*"; exit 1; }
 for t in tmux jq ps; do

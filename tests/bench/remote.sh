@@ -19,10 +19,6 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
-OUT_DIR=${BENCH_OUT:-build/bench}
-case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
-DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
-case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 
 bench_init
 TMP=$BENCH_TMP

@@ -18,10 +18,6 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
-OUT_DIR=${BENCH_OUT:-build/bench}
-case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
-DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
-case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 LS_CALLS_DEPLOY=30	# ls --json calls timed per run
 LS_CALLS_PM2=10		# pm2 jlist calls timed per run (each ~0.3 s)
