@@ -27,7 +27,7 @@ CHECK_LIBS   = $(call lazy,CHECK_LIBS,--libs check)
 CPPFLAGS += -D_GNU_SOURCE -I. \
 	    -DDEPLOY_VERSION='"$(VERSION)"' \
 	    -DDEPLOY_DATADIR='"$(PREFIX)/share/deploy"' $(PKG_CFLAGS)
-LDFLAGS  += $(SAN)
+LDFLAGS  += -Wl,-z,now -Wl,-z,relro $(SAN)
 LDLIBS    = $(PKG_LIBS) -ldl
 
 CORE_SRC := $(sort $(wildcard core/*.c))
