@@ -2,6 +2,7 @@
 #include <check.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ static const struct tree_row {
 	pid_t root;
 	int rc;
 	int nprocs;
-	long long pages;	/* statm resident */
+	long long pages;	/* stat (24) rss */
 	double cpu;
 } tree_rows[] = {
 	/* first sample: trees, RSS, CPU 0 */
@@ -79,7 +80,7 @@ static const struct tree_row {
 	{ { "t0" }, 300, 0, 2, 330, 0 },
 	{ { "t0" }, 203, -1, 0, 0, 0 },		/* no stat: vanished */
 	{ { "t0" }, 500, -1, 0, 0, 0 },		/* stat cut short */
-	{ { "t0" }, 600, -1, 0, 0, 0 },		/* no statm */
+	{ { "t0" }, 600, -1, 0, 0, 0 },		/* stat ends before rss */
 	{ { "t0" }, 123, -1, 0, 0, 0 },		/* "123abc" is no pid */
 	{ { "t0" }, 999, -1, 0, 0, 0 },
 	/* t0 then t1: 400 jiffies over 4 CPUs, 1 tick = 1% */
@@ -258,6 +259,48 @@ burn_cpu(long ms)
 		 (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 }
 
+/* Resident pages of pid from /proc/PID/statm, or -1. */
+static long long
+statm_resident(pid_t pid)
+{
+	char path[64];
+	long long size, resident = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%lld %lld", &size, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident;
+}
+
+/* Wait up to 2 s for pid to be asleep (state S): true when it is. */
+static bool
+wait_sleeping(pid_t pid)
+{
+	char path[64], buf[256];
+	struct timespec ms = { 0, 1000000 };
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		if (f != NULL) {
+			if (fgets(buf, sizeof buf, f) != NULL)
+				p = strrchr(buf, ')');
+			fclose(f);
+		}
+		if (p != NULL && p[1] == ' ' && p[2] == 'S')
+			return true;
+		nanosleep(&ms, NULL);
+	}
+	return false;
+}
+
 /* The real /proc: this process has RSS, its child is a descendant, and
  * burning CPU shows up. */
 START_TEST(test_real_proc)
@@ -282,6 +325,12 @@ START_TEST(test_real_proc)
 	n = procstat_descendants(ps, getpid(), kids, 16);
 	for (int i = 0; i < n && i < 16; i++)
 		found |= kids[i] == child;
+	/* The paused child's RSS is statm's resident, as ps shows it. */
+	ck_assert_msg(wait_sleeping(child), "child %d never paused", child);
+	ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(procstat_tree(ps, child, &u), 0);
+	ck_assert_int_eq(u.rss_bytes,
+			 statm_resident(child) * sysconf(_SC_PAGESIZE));
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	ck_assert_int_ge(n, 1);
