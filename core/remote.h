@@ -137,6 +137,10 @@ struct remote_listing {
 /* Read the list command's output; malformed lines are skipped. */
 void remote_listing_parse(const char *text, struct remote_listing *l);
 void remote_listing_clear(struct remote_listing *l);
+/* The name of a release made at t: stamped after every release of l,
+ * so names sort in deploy order. Caller frees. */
+char *remote_release_next(const struct remote_listing *l, time_t t,
+			  const char *rev);
 /*
  * The releases to delete so that keep complete ones remain: older
  * complete ones beyond keep, and partial ones, never current nor

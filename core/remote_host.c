@@ -193,19 +193,6 @@ rstep_lock(struct rhost *h)
 	return rc;
 }
 
-/* True when name is already a release on the host. */
-static bool
-listed(const struct remote_listing *l, const char *name)
-{
-	for (size_t i = 0; l->complete[i] != NULL; i++)
-		if (strcmp(l->complete[i], name) == 0)
-			return true;
-	for (size_t i = 0; l->partial[i] != NULL; i++)
-		if (strcmp(l->partial[i], name) == 0)
-			return true;
-	return false;
-}
-
 /* Fetch the repository on the host and read the revision of ref. */
 static int
 fetch_rev(struct rhost *h)
@@ -244,10 +231,7 @@ rstep_code(struct rhost *h)
 		h->rev = xstrdup(p->upload_rev);
 	else if (fetch_rev(h) < 0)
 		return -1;
-	h->release = remote_release_name(p->started, h->rev);
-	if (listed(&h->list, h->release))
-		return derr_set(&h->err, "release '%s' already exists",
-				h->release);
+	h->release = remote_release_next(&h->list, p->started, h->rev);
 	h->made = true;
 	if (p->upload_rev != NULL) {
 		dest = rscript_upload_path(path, h->release);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* qsort comparison of two strings. */
 static int
@@ -123,4 +124,44 @@ remote_rollback_pick(const struct remote_listing *l, int steps,
 		return NULL;
 	}
 	return xstrdup(l->complete[at - (size_t)steps]);
+}
+
+/* The UTC time a release name's 14-digit stamp stands for, or -1. */
+static time_t
+release_time(const char *name)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(name, "%Y%m%d%H%M%S", &tm);
+	if (end == NULL || *end != '-')
+		return -1;
+	return timegm(&tm);
+}
+
+/* The latest stamp among names, or -1 when there is none. */
+static time_t
+latest_time(char *const *names, time_t latest)
+{
+	for (; *names != NULL; names++) {
+		time_t t = release_time(*names);
+
+		if (t > latest)
+			latest = t;
+	}
+	return latest;
+}
+
+/* The name for a release made at t, later than every release on the
+   host (one deployed the same second, or stamped by a clock ahead). */
+char *
+remote_release_next(const struct remote_listing *l, time_t t,
+		    const char *rev)
+{
+	time_t latest = latest_time(l->partial, latest_time(l->complete, -1));
+
+	if (latest >= t)
+		t = latest + 1;
+	return remote_release_name(t, rev);
 }

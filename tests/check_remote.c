@@ -138,6 +138,41 @@ START_TEST(test_release_ok)
 }
 END_TEST
 
+/* The next release name against what the host already has. */
+static const struct next_row {
+	const char *listing;
+	const char *want;
+} next_rows[] = {
+	/* 1700000000 is 2023-11-14 22:13:20 UTC. */
+	{ "", "20231114221320-abcdef0" },
+	{ "release 20231114221319-1111111 complete\n",
+	  "20231114221320-abcdef0" },
+	/* the same second, same or another revision: one second on */
+	{ "release 20231114221320-abcdef0 complete\n",
+	  "20231114221321-abcdef0" },
+	{ "release 20231114221320-fffffff complete\n"
+	  "release 20231114221321-0000000 partial\n",
+	  "20231114221322-abcdef0" },
+	/* a host whose newest release is stamped ahead (clock skew) */
+	{ "release 20231114230000-1111111 complete\n"
+	  "current 20231114230000-1111111\n",
+	  "20231114230001-abcdef0" },
+};
+
+START_TEST(test_release_next)
+{
+	struct remote_listing l;
+	char *n;
+
+	remote_listing_parse(next_rows[_i].listing, &l);
+	n = remote_release_next(&l, 1700000000, "abcdef0123");
+	ck_assert_str_eq(n, next_rows[_i].want);
+	ck_assert(remote_release_ok(n));
+	free(n);
+	remote_listing_clear(&l);
+}
+END_TEST
+
 START_TEST(test_release_name)
 {
 	/* 1700000000 is 2023-11-14 22:13:20 UTC. */
@@ -308,6 +343,7 @@ remote_suite(void)
 	tcase_add_loop_test(tc, test_shared_path, 0, ARRAY_SIZE(shared_rows));
 	tcase_add_loop_test(tc, test_release_ok, 0, ARRAY_SIZE(release_rows));
 	tcase_add_test(tc, test_release_name);
+	tcase_add_loop_test(tc, test_release_next, 0, ARRAY_SIZE(next_rows));
 	tcase_add_loop_test(tc, test_health_url, 0, ARRAY_SIZE(url_rows));
 	tcase_add_test(tc, test_listing);
 	tcase_add_loop_test(tc, test_prune, 0, ARRAY_SIZE(prune_rows));

@@ -69,7 +69,6 @@ check_true "the lock is released" test ! -e "$R1/app/.deploy-lock"
 check_true "no value from the file ran as shell (env EVIL)" \
 	test ! -e "$R1/pwned" -a ! -e "$R2/pwned"
 
-sleep 1	# release names have one-second resolution
 write_eco 2 && commit v2
 run "$DEPLOY" up production
 check_rc "deploy v2 succeeds" 0
@@ -80,7 +79,6 @@ check_true "the app answers from the new release" \
 	grep -q "release=$rel2 addr=127.0.0.3 v=2" <<<"$(app_get 127.0.0.3 "$APP_PORT")"
 
 # Health gate ------------------------------------------------------------
-sleep 1
 touch "$R2/fail-health"
 write_eco 3 && commit v3
 run "$DEPLOY" up production
@@ -102,7 +100,6 @@ check_true "host 2's app runs the previous release again" \
 rm -f "$R2/fail-health"
 
 # Pruning ----------------------------------------------------------------
-sleep 1
 write_eco 4 && commit v4
 run "$DEPLOY" up production --json
 check_rc "deploy v4 succeeds" 0
@@ -175,6 +172,19 @@ check_rc "an unknown name is a usage error" 2
 run "$DEPLOY" releases nosuch
 check_rc "an unknown target is a usage error" 2
 check_err "it names the targets there are" "targets: production, staging"
+
+# The same commit twice at once (a CI retry): two new releases, each
+# named after the newest before it (the same-second case is in
+# check_remote's release_next rows).
+run "$DEPLOY" up production
+check_rc "a redeploy of the same commit succeeds" 0
+relA=$(current_of 1 app)
+run "$DEPLOY" up production
+check_rc "and again at once" 0
+relB=$(current_of 1 app)
+check_true "each is named after the newest before it" \
+	test "$(printf '%s\n' "$relB" "$rel4" "$relA" | sort |
+		tr '\n' ' ')" = "$rel4 $relA $relB "
 
 run "$DEPLOY" exec production -- deploy down
 check_rc "exec deploy down stops the hosts' daemons" 0

@@ -17,7 +17,6 @@ check_rc "a first deploy succeeds" 0
 rel1=$(current_of 1 app)
 
 # The lock ---------------------------------------------------------------
-sleep 1
 write_eco 2 && commit v2
 touch "$R1/slow" "$R2/slow"
 "$DEPLOY" up production >"$TMP/first.out" 2>&1 &
@@ -38,7 +37,6 @@ check_true "the lock is gone" test ! -e "$R1/app/.deploy-lock"
 rm -f "$R1/slow" "$R2/slow" "$R1/reached" "$R2/reached"
 
 # sshd killed mid-deploy -------------------------------------------------
-sleep 1
 write_eco 3 && commit v3
 touch "$R1/slow"
 "$DEPLOY" up production >"$TMP/killed.out" 2>&1 &
@@ -62,7 +60,6 @@ rel3=$(current_of 2 app)
 rm -f "$R1/slow" "$R1/reached"
 host_start 1
 
-sleep 1
 run "$DEPLOY" up production
 check_rc "the next deploy finds the stale lock on host 1" 7
 check_err "and says to use --force-unlock" "$H1: lock: locked by: .*op=deploy"
@@ -76,14 +73,12 @@ check_true "host 1 went back to v1" test "$(current_of 1 app)" = "$rel1"
 check_true "host 2 went back one release" \
 	test "$(current_of 2 app)" = "$rel3"
 
-sleep 1
 run "$DEPLOY" up production
 check_rc "then a deploy succeeds on both" 0
 check_true "host 1 no longer has the half-made release" \
 	test ! -e "$R1/app/releases/$partial"
 
 # A failing hook ---------------------------------------------------------
-sleep 1
 before=$(current_of 2 app)
 write_eco 4 && commit v4
 touch "$R2/fail-hook"
