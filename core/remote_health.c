@@ -193,6 +193,9 @@ remote_health_wait(const char *url, long timeout_ms, struct derr *e)
 			return 0;
 		if (now_ms() + RETRY_MS >= deadline)
 			break;
+		if (remote_interrupted())
+			return derr_set(e, "interrupted while waiting for "
+					"%s: %s", url, why.msg);
 		nanosleep(&pause, NULL);
 	}
 	return derr_set(e, "health check %s failed for %.1f s: %s", url,

@@ -3,6 +3,7 @@
 #define DEPLOY_REMOTE_INT_H
 
 #include <pthread.h>
+#include <signal.h>
 
 #include "remote.h"
 #include "ssh.h"
@@ -40,6 +41,20 @@ struct rhost {
 	char last_err[200];	/* the last stderr line shown */
 	struct derr err;
 };
+
+/* The signal actions a run replaced (remote_interrupt.c). */
+struct remote_interrupt_saved {
+	int sig[2];
+	bool caught[2];
+	struct sigaction old[2];
+};
+
+/* Catch SIGINT/SIGTERM for a run: the first asks every host to stop
+ * after its current step; a second one ends the process. */
+void remote_interrupt_catch(struct remote_interrupt_saved *saved);
+void remote_interrupt_restore(const struct remote_interrupt_saved *saved);
+/* True once the run was asked to stop. */
+bool remote_interrupted(void);
 
 /* Pass one formatted progress line of host h to the output. */
 void rhost_say(struct rhost *h, const char *fmt, ...)

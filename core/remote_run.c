@@ -168,6 +168,7 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 {
 	const struct eco_target *t = o->target;
 	struct remote_plan plan = { .o = o, .t = t };
+	struct remote_interrupt_saved saved;
 	struct rhost *hosts;
 	size_t n = t->n_hosts, batch = n;
 
@@ -195,12 +196,15 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 	if (t->parallel > 0 && o->op != REMOTE_EXEC &&
 	    o->op != REMOTE_RELEASES)
 		batch = (size_t)t->parallel;
-	for (size_t from = 0; from < n; from += batch) {
+	remote_interrupt_catch(&saved);
+	for (size_t from = 0; from < n && !remote_interrupted();
+	     from += batch) {
 		size_t to = from + batch < n ? from + batch : n;
 
 		if (!run_batch(hosts, from, to))
 			break;
 	}
+	remote_interrupt_restore(&saved);
 	for (size_t i = 0; i < n; i++)
 		rhost_clear(&hosts[i]);
 	free(hosts);

@@ -10,6 +10,7 @@ struct step {
 	const char *name;
 	int (*run)(struct rhost *h);
 	bool switches;		/* from here on a failure must switch back */
+	bool optional;		/* skipped, not failed, when interrupted */
 };
 
 /* setup: the pre-setup hook, in the home directory. */
@@ -62,47 +63,47 @@ step_exec(struct rhost *h)
 }
 
 static const struct step setup_steps[] = {
-	{ "connect", rstep_connect, false },
-	{ "pre-setup", step_pre_setup, false },
-	{ "setup", step_layout, false },
-	{ "post-setup", step_post_setup, false },
-	{ NULL, NULL, false },
+	{ "connect", rstep_connect, false, false },
+	{ "pre-setup", step_pre_setup, false, false },
+	{ "setup", step_layout, false, false },
+	{ "post-setup", step_post_setup, false, false },
+	{ NULL, NULL, false, false },
 };
 
 /* Each step is one round trip (code: two in git mode, fetch and
  * extract; upload mode: SFTP and extract). */
 static const struct step deploy_steps[] = {
-	{ "connect", rstep_connect, false },
-	{ "lock", rstep_lock, false },
-	{ "code", rstep_code, false },
-	{ "pre-deploy", rstep_pre_deploy, false },
-	{ "switch", rstep_switch, true },
-	{ "post-deploy", rstep_post_deploy, true },
-	{ "health", rstep_health, true },
-	{ "prune", rstep_prune, false },
-	{ NULL, NULL, false },
+	{ "connect", rstep_connect, false, false },
+	{ "lock", rstep_lock, false, false },
+	{ "code", rstep_code, false, false },
+	{ "pre-deploy", rstep_pre_deploy, false, false },
+	{ "switch", rstep_switch, true, false },
+	{ "post-deploy", rstep_post_deploy, true, false },
+	{ "health", rstep_health, true, false },
+	{ "prune", rstep_prune, false, true },
+	{ NULL, NULL, false, false },
 };
 
 static const struct step rollback_steps[] = {
-	{ "connect", rstep_connect, false },
-	{ "lock", rstep_lock, false },
-	{ "pick", step_pick, false },
-	{ "switch", rstep_switch, true },
-	{ "post-deploy", rstep_post_deploy, true },
-	{ "health", rstep_health, true },
-	{ NULL, NULL, false },
+	{ "connect", rstep_connect, false, false },
+	{ "lock", rstep_lock, false, false },
+	{ "pick", step_pick, false, false },
+	{ "switch", rstep_switch, true, false },
+	{ "post-deploy", rstep_post_deploy, true, false },
+	{ "health", rstep_health, true, false },
+	{ NULL, NULL, false, false },
 };
 
 static const struct step releases_steps[] = {
-	{ "connect", rstep_connect, false },
-	{ "inspect", rstep_inspect, false },
-	{ NULL, NULL, false },
+	{ "connect", rstep_connect, false, false },
+	{ "inspect", rstep_inspect, false, false },
+	{ NULL, NULL, false, false },
 };
 
 static const struct step exec_steps[] = {
-	{ "connect", rstep_connect, false },
-	{ "exec", step_exec, false },
-	{ NULL, NULL, false },
+	{ "connect", rstep_connect, false, false },
+	{ "exec", step_exec, false, false },
+	{ NULL, NULL, false, false },
 };
 
 static const struct step *const op_steps[] = {
@@ -207,6 +208,13 @@ rhost_run(struct rhost *h)
 
 	rep->status = REMOTE_OK;
 	for (; s->name != NULL; s++) {
+		if (remote_interrupted() && s->optional)
+			continue;
+		if (remote_interrupted()) {
+			derr_set(&h->err, "interrupted");
+			recover(h, s);
+			break;
+		}
 		if (s->switches)
 			h->switched = true;
 		if (s->run(h) < 0) {

@@ -95,6 +95,36 @@ check_true "host 1 (no failure) deployed" \
 	test "$(current_of 1 app)" != "$before"
 rm -f "$R2/fail-hook"
 
+# Interrupted (Ctrl-C, or SIGTERM as here: a background job ignores
+# SIGINT) while both hosts run the pre-deploy hook ------------------------
+cur1=$(current_of 1 app) cur2=$(current_of 2 app)
+list1=$(ls "$R1/app/releases") list2=$(ls "$R2/app/releases")
+write_eco 5 && commit v5
+touch "$R1/slow" "$R2/slow"
+"$DEPLOY" up production >"$TMP/int.out" 2>&1 &
+int=$!
+wait_for 20 test -e "$R1/reached" -a -e "$R2/reached"
+kill -TERM "$int"
+wait "$int"
+rc=$?
+out=$(cat "$TMP/int.out")
+check_true "an interrupted deploy exits 7" test "$rc" = 7
+check_true "it says it stops after the current step" \
+	grep -q "^deploy: interrupted: each host stops after its current step" \
+	<<<"$out"
+check_true "each host names where it stopped" \
+	grep -q "deploy: $H2: switch: interrupted" <<<"$out"
+check_true "neither host switched" \
+	test "$(current_of 1 app)" = "$cur1" -a "$(current_of 2 app)" = "$cur2"
+check_true "the half-made releases are removed" \
+	test "$(ls "$R1/app/releases")" = "$list1" -a \
+	"$(ls "$R2/app/releases")" = "$list2"
+check_true "both locks are released" \
+	test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
+rm -f "$R1/slow" "$R2/slow" "$R1/reached" "$R2/reached"
+run "$DEPLOY" up production
+check_rc "the next deploy needs no --force-unlock" 0
+
 # A changed host key -----------------------------------------------------
 fp_old=$(ssh-keygen -lf "$TMP/hosts/2/host_key.pub" | awk '{print $2}')
 cp "$TMP/hosts/2/host_key" "$TMP/host_key.saved"
