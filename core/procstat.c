@@ -433,46 +433,6 @@ link_tree(struct psample *s)
 	}
 }
 
-/* Take a new sample of the proc root. */
-int
-procstat_refresh(struct procstat *ps, struct derr *e)
-{
-	struct psample tmp;
-	unsigned long long total;
-	int ncpus, fd;
-	DIR *dir;
-
-	fd = open(ps->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return derr_errno(e, "cannot open '%s'", ps->root);
-	if (read_root_stat(ps, fd, e) < 0 ||
-	    parse_cpu_lines(ps, &total, &ncpus, e) < 0) {
-		close(fd);
-		return -1;
-	}
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		derr_errno(e, "cannot read '%s'", ps->root);
-		close(fd);
-		return -1;
-	}
-	if (scan_pids(ps, dir, &ps->next, e) < 0) {
-		closedir(dir);
-		return -1;
-	}
-	closedir(dir);
-	set_deltas(&ps->next, &ps->cur, ps->sampled);
-	link_tree(&ps->next);
-	ps->dtotal = ps->sampled && total > ps->total ? total - ps->total : 0;
-	ps->total = total;
-	ps->ncpus = ncpus;
-	tmp = ps->cur;
-	ps->cur = ps->next;
-	ps->next = tmp;
-	ps->sampled = true;
-	return 0;
-}
-
 /*
  * The process after i in a preorder walk of the subtree at root, or -1
  * at the end.
@@ -488,6 +448,124 @@ walk_next(const struct psample *s, int root, int i)
 		i = s->v[i].parent;
 	}
 	return -1;
+}
+
+/*
+ * Open the proc root and read its cpu lines: the root's fd, or -1 with
+ * e filled.
+ */
+static int
+open_root(struct procstat *ps, unsigned long long *total, int *ncpus,
+	  struct derr *e)
+{
+	int fd = open(ps->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return derr_errno(e, "cannot open '%s'", ps->root);
+	if (read_root_stat(ps, fd, e) < 0 ||
+	    parse_cpu_lines(ps, total, ncpus, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Make ps->next, just read, the current sample. */
+static void
+commit_sample(struct procstat *ps, unsigned long long total, int ncpus)
+{
+	struct psample tmp;
+
+	set_deltas(&ps->next, &ps->cur, ps->sampled);
+	link_tree(&ps->next);
+	ps->dtotal = ps->sampled && total > ps->total ? total - ps->total : 0;
+	ps->total = total;
+	ps->ncpus = ncpus;
+	tmp = ps->cur;
+	ps->cur = ps->next;
+	ps->next = tmp;
+	ps->sampled = true;
+}
+
+/* Take a new sample of the proc root. */
+int
+procstat_refresh(struct procstat *ps, struct derr *e)
+{
+	unsigned long long total;
+	int ncpus, fd;
+	DIR *dir;
+
+	fd = open_root(ps, &total, &ncpus, e);
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		derr_errno(e, "cannot read '%s'", ps->root);
+		close(fd);
+		return -1;
+	}
+	if (scan_pids(ps, dir, &ps->next, e) < 0) {
+		closedir(dir);
+		return -1;
+	}
+	closedir(dir);
+	commit_sample(ps, total, ncpus);
+	return 0;
+}
+
+/* Read pid into the next sample, unless it has gone. */
+static void
+add_member(const struct procstat *ps, int dirfd, struct psample *s,
+	   pid_t pid)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "%d", (int)pid);
+	ARRAY_GROW(s->v, s->cap, s->n + 1);
+	if (read_pid(ps, dirfd, name, &s->v[s->n]) < 0)
+		return;
+	s->v[s->n].pid = pid;
+	s->n++;
+}
+
+/* Sort s by pid and drop repeated pids. */
+static void
+sort_unique(struct psample *s)
+{
+	size_t out = 0;
+
+	qsort(s->v, s->n, sizeof *s->v, cmp_pid);
+	for (size_t i = 0; i < s->n; i++)
+		if (out == 0 || s->v[out - 1].pid != s->v[i].pid)
+			s->v[out++] = s->v[i];
+	s->n = out;
+}
+
+/* Take a new sample of the roots and their known descendants. */
+int
+procstat_refresh_roots(struct procstat *ps, const pid_t *roots, size_t n,
+		       struct derr *e)
+{
+	const struct psample *cur = &ps->cur;
+	unsigned long long total;
+	int ncpus, fd;
+
+	fd = open_root(ps, &total, &ncpus, e);
+	if (fd < 0)
+		return -1;
+	ps->next.n = 0;
+	for (size_t k = 0; k < n; k++) {
+		int r = ps->sampled ? find_pid(cur, roots[k]) : -1;
+
+		add_member(ps, fd, &ps->next, roots[k]);
+		for (int i = r >= 0 ? walk_next(cur, r, r) : -1; i >= 0;
+		     i = walk_next(cur, r, i))
+			add_member(ps, fd, &ps->next, cur->v[i].pid);
+	}
+	close(fd);
+	sort_unique(&ps->next);
+	commit_sample(ps, total, ncpus);
+	return 0;
 }
 
 /* Sum the usage of root and its descendants. */

@@ -47,6 +47,16 @@ void procstat_free(struct procstat *ps);
 int procstat_refresh(struct procstat *ps, struct derr *e);
 
 /*
+ * Take a new sample of only the n roots and the descendants the current
+ * sample links to them: far fewer files than a sweep of the whole root
+ * on a busy machine. A process forked since the last procstat_refresh
+ * is not seen until the next one, except a root. Returns as
+ * procstat_refresh does.
+ */
+int procstat_refresh_roots(struct procstat *ps, const pid_t *roots, size_t n,
+			   struct derr *e);
+
+/*
  * Fill out with the usage of root and its descendants in the current
  * sample. Returns 0, or -1 when root is not in the sample (never
  * sampled, vanished, or no refresh yet).

@@ -15,12 +15,16 @@
 /*
  * /proc is sampled every second while someone watches (an "ls" in the
  * last WATCHED_MS: deploy monit asks every second) or an app has a
- * memory limit to enforce, and every IDLE_SAMPLE_MS otherwise: a full
- * sweep of /proc costs about 0.2 ms per process on the machine.
+ * memory limit to enforce, and every IDLE_SAMPLE_MS otherwise. A full
+ * sweep of /proc (about 15 us per process on the machine) finds the
+ * workers' descendants: every FULL_SWEEP_MS, with only the workers and
+ * the descendants known to it read in between (every second when a
+ * memory limit needs the descendants forked since).
  */
 #define SAMPLE_EVERY_MS 1000
 #define IDLE_SAMPLE_MS 10000
 #define WATCHED_MS 10000
+#define FULL_SWEEP_MS 5000
 
 /* A supervisor with no apps, its logs dir and notify socket ready. */
 struct sup *
@@ -35,6 +39,7 @@ sup_new(struct daemon *d, struct derr *e)
 	s->logs = logs_new();
 	s->proc = procstat_new("/proc");
 	s->next_sample = -1;
+	s->last_sweep = -1;
 	if (mkdir_p(s->logs_dir, 0700, e) < 0)
 		goto fail;
 	unlink(s->notify_path);
@@ -85,15 +90,22 @@ notify_event(void *arg, int fd, short revents)
 		ready_on_notify(s, sender, buf);
 }
 
+/* True when an app has a max_memory_restart to enforce. */
+static bool
+any_memory_limit(const struct sup *s)
+{
+	for (size_t a = 0; a < s->n_apps; a++)
+		if (s->apps[a]->cfg->max_memory_restart > 0)
+			return true;
+	return false;
+}
+
 /* How long until the next /proc sample. */
 static long long
 sample_interval(const struct sup *s)
 {
-	if (now_ms() < s->watched_until)
+	if (now_ms() < s->watched_until || any_memory_limit(s))
 		return SAMPLE_EVERY_MS;
-	for (size_t a = 0; a < s->n_apps; a++)
-		if (s->apps[a]->cfg->max_memory_restart > 0)
-			return SAMPLE_EVERY_MS;
 	return IDLE_SAMPLE_MS;
 }
 
@@ -159,6 +171,34 @@ sup_reap(struct sup *s)
 	}
 }
 
+/* A new /proc sample: a full sweep when one is due or a memory limit
+   must see every descendant each second, else the workers' known
+   trees. 0, or -1 with e filled. */
+static int
+refresh_procs(struct sup *s, struct derr *e)
+{
+	long long now = now_ms();
+	pid_t *roots;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (s->last_sweep < 0 || now - s->last_sweep >= FULL_SWEEP_MS ||
+	    any_memory_limit(s)) {
+		s->last_sweep = now;
+		return procstat_refresh(s->proc, e);
+	}
+	for (size_t a = 0; a < s->n_apps; a++)
+		cap += s->apps[a]->n_inst;
+	roots = xcalloc(cap + 1, sizeof *roots);
+	for (size_t a = 0; a < s->n_apps; a++)
+		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
+			if (s->apps[a]->inst[i]->pid > 0)
+				roots[n++] = s->apps[a]->inst[i]->pid;
+	rc = procstat_refresh_roots(s->proc, roots, n, e);
+	free(roots);
+	return rc;
+}
+
 /* Sample CPU and memory; restart instances over max_memory_restart. */
 static void
 sample(struct sup *s)
@@ -166,7 +206,7 @@ sample(struct sup *s)
 	struct proc_usage u;
 	struct derr e;
 
-	if (procstat_refresh(s->proc, &e) < 0)
+	if (refresh_procs(s, &e) < 0)
 		return;
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];

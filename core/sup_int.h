@@ -101,6 +101,7 @@ struct sup {
 	char *notify_path;
 	struct procstat *proc;
 	long long next_sample;
+	long long last_sweep;		/* last full /proc sweep, -1: none */
 	long long watched_until;	/* sample every second until then */
 	struct sup_logs *logs;		/* open log files, shared by path */
 };

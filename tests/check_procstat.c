@@ -50,7 +50,11 @@ fx_done(struct fxroot *fx)
 	rmdir(fx->dir);
 }
 
-/* Refresh ps from each fixture named in snaps (NULL-terminated). */
+/*
+ * Refresh ps from each fixture named in snaps (NULL-terminated): "t0"
+ * sweeps it whole, "t1:200,300" reads only those roots and the
+ * descendants the previous sample knew.
+ */
 static void
 sample_fixtures(struct procstat *ps, struct fxroot *fx,
 		const char *const *snaps)
@@ -58,17 +62,31 @@ sample_fixtures(struct procstat *ps, struct fxroot *fx,
 	struct derr e = { "" };
 
 	for (; *snaps != NULL; snaps++) {
-		fx_point(fx, *snaps);
-		ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
+		char name[16];
+		const char *colon = strchr(*snaps, ':');
+		pid_t roots[8];
+		size_t n = 0;
+		int rc;
+
+		snprintf(name, sizeof name, "%.*s",
+			 colon ? (int)(colon - *snaps) : (int)strlen(*snaps),
+			 *snaps);
+		fx_point(fx, name);
+		for (const char *p = colon; p != NULL && n < 8;
+		     p = strchr(p + 1, ','))
+			roots[n++] = (pid_t)atoi(p + 1);
+		rc = colon ? procstat_refresh_roots(ps, roots, n, &e) :
+			     procstat_refresh(ps, &e);
+		ck_assert_msg(rc == 0, "%s: %s", *snaps, e.msg);
 	}
 }
 
 static const struct tree_row {
-	const char *snaps[3];
+	const char *snaps[4];
 	pid_t root;
 	int rc;
 	int nprocs;
-	long long pages;	/* stat (24) rss */
+	long long pages;	/* statm resident */
 	double cpu;
 } tree_rows[] = {
 	/* first sample: trees, RSS, CPU 0 */
@@ -80,7 +98,7 @@ static const struct tree_row {
 	{ { "t0" }, 300, 0, 2, 330, 0 },
 	{ { "t0" }, 203, -1, 0, 0, 0 },		/* no stat: vanished */
 	{ { "t0" }, 500, -1, 0, 0, 0 },		/* stat cut short */
-	{ { "t0" }, 600, -1, 0, 0, 0 },		/* stat ends before rss */
+	{ { "t0" }, 600, -1, 0, 0, 0 },		/* no statm */
 	{ { "t0" }, 123, -1, 0, 0, 0 },		/* "123abc" is no pid */
 	{ { "t0" }, 999, -1, 0, 0, 0 },
 	/* t0 then t1: 400 jiffies over 4 CPUs, 1 tick = 1% */
@@ -93,6 +111,18 @@ static const struct tree_row {
 	{ { "t0", "t1" }, 700, 0, 1, 5, 400.0 },	/* clamped */
 	{ { "t0", "t1" }, 1, 0, 8, 2405, 400.0 },
 	{ { "t0", "t1" }, 202, -1, 0, 0, 0 },		/* exited */
+	/* t1 reading only known trees: 204 (forked since) is not seen,
+	 * 202 has gone, 300's reused pid counts all its ticks, 301's
+	 * stale ppid leaves it out; a new root is read all the same */
+	{ { "t0", "t1:200" }, 200, 0, 2, 1700, 65.0 },
+	{ { "t0", "t1:100" }, 100, 0, 4, 2220, 74.0 },
+	{ { "t0", "t1:700" }, 700, 0, 1, 5, 400.0 },
+	{ { "t0", "t1:200,202" }, 202, -1, 0, 0, 0 },
+	{ { "t0", "t1:200" }, 300, -1, 0, 0, 0 },	/* not a root */
+	{ { "t0:200" }, 200, 0, 1, 1000, 0 },		/* no tree known */
+	/* and the next full sweep finds 204, deltas against the roots */
+	{ { "t0", "t1:200", "t1" }, 200, 0, 3, 1770, 0.0 },
+	{ { "t0", "t0:200", "t1" }, 200, 0, 3, 1770, 75.0 },
 	/* no time passed, or time went backwards: 0, never negative */
 	{ { "t0", "t0" }, 200, 0, 3, 1550, 0.0 },
 	{ { "t1", "t0" }, 100, 0, 6, 2080, 0.0 },
