@@ -1,5 +1,6 @@
 /* procstat.c: CPU% and RSS of process trees, sampled from /proc */
 #include "procstat.h"
+#include "procfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +22,7 @@ struct pentry {
 	int parent;			/* -1: parent not in the sample */
 	int child;			/* first child, -1: none */
 	int sibling;			/* next child of parent, -1: none */
+	int fd[2];			/* kept stat and statm, -1: none */
 };
 
 /* All processes of one scan, sorted by pid. */
@@ -40,6 +42,8 @@ struct procstat {
 	bool sampled;			/* cur holds a sample */
 	char *statbuf;			/* <root>/stat, reused */
 	size_t statcap;
+	bool keep_fds;			/* keep the members' files open */
+	struct procfile_fds fds;
 };
 
 /*
@@ -58,7 +62,31 @@ procstat_new(const char *proc_root)
 
 	ps->root = xstrdup(proc_root);
 	ps->pagesize = pg > 0 ? pg : 4096;
+	procfile_fds_init(&ps->fds);
 	return ps;
+}
+
+/* Keep the files of the roots' trees open between samples, or not. */
+void
+procstat_keep_files(struct procstat *ps, bool keep)
+{
+	ps->keep_fds = keep;
+}
+
+/* Close the files e keeps open. */
+static void
+drop_fds(struct procstat *ps, struct pentry *e)
+{
+	procfile_close(&ps->fds, &e->fd[0]);
+	procfile_close(&ps->fds, &e->fd[1]);
+}
+
+/* Close the files every entry of s keeps open. */
+static void
+drop_sample_fds(struct procstat *ps, struct psample *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		drop_fds(ps, &s->v[i]);
 }
 
 /* Free a sampler and its arrays. */
@@ -67,44 +95,13 @@ procstat_free(struct procstat *ps)
 {
 	if (ps == NULL)
 		return;
+	drop_sample_fds(ps, &ps->cur);
+	drop_sample_fds(ps, &ps->next);
 	free(ps->root);
 	free(ps->cur.v);
 	free(ps->next.v);
 	free(ps->statbuf);
 	free(ps);
-}
-
-/*
- * Read path (relative to dirfd) into buf, at most size - 1 bytes, and
- * NUL-terminate it. Returns the length, or -1 with errno set.
- */
-static ssize_t
-read_at(int dirfd, const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t r;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while (len < size - 1) {
-		r = read(fd, buf + len, size - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int saved = errno;
-
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
 }
 
 /*
@@ -188,26 +185,37 @@ parse_statm(const char *buf, long pagesize, long long *rss)
 }
 
 /*
- * Read <pid>/stat and <pid>/statm of the pid named name into e.
- * Returns -1 when either is missing (the process exited) or garbled.
+ * Read <pid>/stat and <pid>/statm into e, through the files prev (the
+ * same pid in the previous sample, or NULL) kept open, which move to
+ * e; with keep, files newly opened stay open too. Returns -1 when
+ * either is missing (the process exited) or garbled.
  */
 static int
-read_pid(const struct procstat *ps, int dirfd, const char *name,
-	 struct pentry *e)
+read_pid(struct procstat *ps, int dirfd, pid_t pid, struct pentry *prev,
+	 bool keep, struct pentry *e)
 {
-	char path[64];
 	char buf[PID_STAT_MAX];
 	ssize_t len;
 
-	snprintf(path, sizeof path, "%s/stat", name);
-	len = read_at(dirfd, path, buf, sizeof buf);
+	e->fd[0] = e->fd[1] = -1;
+	if (prev != NULL) {
+		memcpy(e->fd, prev->fd, sizeof e->fd);
+		prev->fd[0] = prev->fd[1] = -1;
+	}
+	keep = keep && ps->keep_fds;
+	len = procfile_read(&ps->fds, dirfd, pid, "stat", &e->fd[0], keep,
+			    buf, sizeof buf);
 	if (len <= 0 || parse_pid_stat(buf, (size_t)len, e) < 0)
-		return -1;
-	snprintf(path, sizeof path, "%s/statm", name);
-	len = read_at(dirfd, path, buf, PID_STATM_MAX);
+		goto gone;
+	len = procfile_read(&ps->fds, dirfd, pid, "statm", &e->fd[1], keep,
+			    buf, PID_STATM_MAX);
 	if (len <= 0 || parse_statm(buf, ps->pagesize, &e->rss) < 0)
-		return -1;
+		goto gone;
+	e->pid = pid;
 	return 0;
+gone:
+	drop_fds(ps, e);
+	return -1;
 }
 
 /* The pid a directory name stands for, or 0 when it is not a pid. */
@@ -343,13 +351,21 @@ find_pid(const struct psample *s, pid_t pid)
 	return -1;
 }
 
+/* The entry of pid in the current sample, or NULL. */
+static struct pentry *
+prev_entry(struct procstat *ps, pid_t pid)
+{
+	int i = ps->sampled ? find_pid(&ps->cur, pid) : -1;
+
+	return i >= 0 ? &ps->cur.v[i] : NULL;
+}
+
 /*
  * Scan the pid directories of dir into s, sorted by pid. Returns 0, or
  * -1 with e filled when the directory cannot be read.
  */
 static int
-scan_pids(const struct procstat *ps, DIR *dir, struct psample *s,
-	  struct derr *e)
+scan_pids(struct procstat *ps, DIR *dir, struct psample *s, struct derr *e)
 {
 	struct dirent *de;
 	bool sorted = true;
@@ -365,9 +381,9 @@ scan_pids(const struct procstat *ps, DIR *dir, struct psample *s,
 		if (pid <= 0)
 			continue;
 		ARRAY_GROW(s->v, s->cap, s->n + 1);
-		if (read_pid(ps, dirfd(dir), de->d_name, &s->v[s->n]) < 0)
+		if (read_pid(ps, dirfd(dir), pid, prev_entry(ps, pid), false,
+			     &s->v[s->n]) < 0)
 			continue;	/* exited meanwhile: normal */
-		s->v[s->n].pid = pid;
 		if (s->n > 0 && s->v[s->n - 1].pid > pid)
 			sorted = false;
 		s->n++;
@@ -485,6 +501,9 @@ commit_sample(struct procstat *ps, unsigned long long total, int ncpus)
 	ps->cur = ps->next;
 	ps->next = tmp;
 	ps->sampled = true;
+	/* What the old sample still keeps open is of processes gone. */
+	drop_sample_fds(ps, &ps->next);
+	ps->next.n = 0;
 }
 
 /* Take a new sample of the proc root. */
@@ -505,6 +524,8 @@ procstat_refresh(struct procstat *ps, struct derr *e)
 		return -1;
 	}
 	if (scan_pids(ps, dir, &ps->next, e) < 0) {
+		drop_sample_fds(ps, &ps->next);
+		ps->next.n = 0;
 		closedir(dir);
 		return -1;
 	}
@@ -513,31 +534,33 @@ procstat_refresh(struct procstat *ps, struct derr *e)
 	return 0;
 }
 
-/* Read pid into the next sample, unless it has gone. */
+/* Read pid, a member of a watched tree, into the next sample (keeping
+   its files open), unless it has gone. */
 static void
-add_member(const struct procstat *ps, int dirfd, struct psample *s,
-	   pid_t pid)
+add_member(struct procstat *ps, int dirfd, pid_t pid)
 {
-	char name[16];
+	struct psample *s = &ps->next;
 
-	snprintf(name, sizeof name, "%d", (int)pid);
 	ARRAY_GROW(s->v, s->cap, s->n + 1);
-	if (read_pid(ps, dirfd, name, &s->v[s->n]) < 0)
-		return;
-	s->v[s->n].pid = pid;
-	s->n++;
+	if (read_pid(ps, dirfd, pid, prev_entry(ps, pid), true,
+		     &s->v[s->n]) == 0)
+		s->n++;
 }
 
-/* Sort s by pid and drop repeated pids. */
+/* Sort the next sample by pid and drop repeated pids. */
 static void
-sort_unique(struct psample *s)
+sort_unique(struct procstat *ps)
 {
+	struct psample *s = &ps->next;
 	size_t out = 0;
 
 	qsort(s->v, s->n, sizeof *s->v, cmp_pid);
-	for (size_t i = 0; i < s->n; i++)
-		if (out == 0 || s->v[out - 1].pid != s->v[i].pid)
+	for (size_t i = 0; i < s->n; i++) {
+		if (out > 0 && s->v[out - 1].pid == s->v[i].pid)
+			drop_fds(ps, &s->v[i]);
+		else
 			s->v[out++] = s->v[i];
+	}
 	s->n = out;
 }
 
@@ -557,13 +580,13 @@ procstat_refresh_roots(struct procstat *ps, const pid_t *roots, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		int r = ps->sampled ? find_pid(cur, roots[k]) : -1;
 
-		add_member(ps, fd, &ps->next, roots[k]);
+		add_member(ps, fd, roots[k]);
 		for (int i = r >= 0 ? walk_next(cur, r, r) : -1; i >= 0;
 		     i = walk_next(cur, r, i))
-			add_member(ps, fd, &ps->next, cur->v[i].pid);
+			add_member(ps, fd, cur->v[i].pid);
 	}
 	close(fd);
-	sort_unique(&ps->next);
+	sort_unique(ps);
 	commit_sample(ps, total, ncpus);
 	return 0;
 }

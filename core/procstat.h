@@ -2,6 +2,7 @@
 #ifndef DEPLOY_PROCSTAT_H
 #define DEPLOY_PROCSTAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,7 +34,15 @@ struct procstat;
  * procstat_free.
  */
 struct procstat *procstat_new(const char *proc_root);
-/* Free ps; procstat_free(NULL) is a no-op. */
+/*
+ * With keep, procstat_refresh_roots keeps the stat and statm files of
+ * the processes it reads open for the next samples (a live /proc only:
+ * a kept fd reads its process, not what the path names later). Off by
+ * default.
+ */
+void procstat_keep_files(struct procstat *ps, bool keep);
+/* Free ps (closing the files it keeps); procstat_free(NULL) is a
+ * no-op. */
 void procstat_free(struct procstat *ps);
 
 /*

@@ -38,6 +38,7 @@ sup_new(struct daemon *d, struct derr *e)
 	s->notify_path = xasprintf("%s/notify.sock", d->home);
 	s->logs = logs_new();
 	s->proc = procstat_new("/proc");
+	procstat_keep_files(s->proc, true);
 	s->next_sample = -1;
 	s->last_sweep = -1;
 	if (mkdir_p(s->logs_dir, 0700, e) < 0)
