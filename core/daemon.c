@@ -378,7 +378,8 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 		for (size_t i = 0; i < d.n_conns; i++)
 			conn_process(d.conns[i]);
 		sweep_conns(&d);
-		if (pagetrim_due(&d.trim, sup_quiet(d.sup), now_ms()))
+		if (pagetrim_due(&d.trim, sup_quiet(d.sup), now_ms()) &&
+		    pagetrim_allowed())
 			pagetrim_readonly();
 		if (d.shutting_down && sup_all_stopped(d.sup)) {
 			/* Let queued replies out before leaving. */

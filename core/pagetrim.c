@@ -3,8 +3,11 @@
 #include "util.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -82,6 +85,36 @@ pagetrim_readonly(void)
 			    MADV_DONTNEED) == 0)
 			advised += tr.r[i].hi - tr.r[i].lo;
 	return advised;
+}
+
+/* True when a debugger traces this process (TracerPid in status). */
+static bool
+traced(void)
+{
+	char buf[2048];
+	const char *p;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTracerPid:");
+	return p != NULL && strtol(p + 11, NULL, 10) != 0;
+}
+
+/* Trim unless DEPLOY_NO_PAGETRIM is set or a debugger is attached: the
+   breakpoints it wrote into code pages would be dropped with them. */
+bool
+pagetrim_allowed(void)
+{
+	const char *off = getenv("DEPLOY_NO_PAGETRIM");
+
+	return (off == NULL || *off == '\0') && !traced();
 }
 
 /* A timer that has seen no work yet: the first quiet turn trims. */

@@ -16,6 +16,13 @@
  */
 size_t pagetrim_readonly(void);
 
+/*
+ * False when DEPLOY_NO_PAGETRIM is set (to anything but "") or a
+ * debugger traces the process: breakpoints written into code pages
+ * would be dropped with them (uprobes too: set the variable for those).
+ */
+bool pagetrim_allowed(void);
+
 /* When to trim: once the daemon goes quiet after work, at most 1/s. */
 struct pagetrim_timer {
 	bool was_quiet;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/pagetrim.h"
@@ -74,6 +76,44 @@ START_TEST(test_data_kept)
 	char *s = xasprintf("%d", counter);
 	ck_assert_str_eq(s, "42");
 	free(s);
+}
+END_TEST
+
+START_TEST(test_allowed_env)
+{
+	unsetenv("DEPLOY_NO_PAGETRIM");
+	ck_assert(pagetrim_allowed());
+	setenv("DEPLOY_NO_PAGETRIM", "", 1);
+	ck_assert(pagetrim_allowed());
+	setenv("DEPLOY_NO_PAGETRIM", "1", 1);
+	ck_assert(!pagetrim_allowed());
+	unsetenv("DEPLOY_NO_PAGETRIM");
+}
+END_TEST
+
+/* A traced process does not trim: the child has this one as tracer. */
+START_TEST(test_not_allowed_when_traced)
+{
+	int status;
+	pid_t child;
+
+	unsetenv("DEPLOY_NO_PAGETRIM");
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(2);
+		_exit(pagetrim_allowed() ? 1 : 0);
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 2) {
+		/* ptrace is forbidden here (yama ptrace_scope 3) */
+		fprintf(stderr, "check_pagetrim: ptrace unavailable, "
+			"traced case not checked\n");
+		return;
+	}
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -147,6 +187,8 @@ pagetrim_suite(void)
 
 	tcase_add_test(tc, test_constants_unmapped_then_back);
 	tcase_add_test(tc, test_data_kept);
+	tcase_add_test(tc, test_allowed_env);
+	tcase_add_test(tc, test_not_allowed_when_traced);
 	tcase_add_loop_test(tc, test_timer, 0, ARRAY_SIZE(timer_rows));
 	tcase_add_test(tc, test_timer_deadline);
 	suite_add_tcase(s, tc);
