@@ -43,20 +43,25 @@ end_curses(void)
 		endwin();
 }
 
-/* Ask the daemon for a snapshot unless one is under way. */
-static void
+/* Ask the daemon for a snapshot unless one is under way; false when it
+   cannot be asked (the model then says why: the screen must show it). */
+static bool
 start_snapshot(struct monit *mo)
 {
 	json_t *req = json_pack("{s:s}", "op", "ls");
+	bool asked = true;
 	struct derr e;
 
 	if (mo->snap == NULL) {
 		mo->snap = areq_start(mo->home, req, &e);
-		if (mo->snap == NULL)
+		if (mo->snap == NULL) {
 			model_disconnected(&mo->model, e.msg);
+			asked = false;
+		}
 	}
 	json_decref(req);
 	mo->next_snap = now_ms() + mo->view.interval_ms;
+	return asked;
 }
 
 /* Send an action on the selection; its answer shows in the footer. */
@@ -242,8 +247,9 @@ turn(struct monit *mo, bool *dirty)
 	flags |= on_replies(mo);
 	if (logpane_read(&mo->logs))
 		flags |= MK_REDRAW;
-	if ((flags & MK_REFRESH) || now_ms() >= mo->next_snap)
-		start_snapshot(mo);
+	if (((flags & MK_REFRESH) || now_ms() >= mo->next_snap) &&
+	    !start_snapshot(mo))
+		flags |= MK_REDRAW;
 	if (flags & MK_REDRAW)
 		*dirty = true;
 	if (*dirty) {
