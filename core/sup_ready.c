@@ -7,7 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROBE_EVERY_MS 100
+/* Probes come a tenth of the time since the start apart, between
+   PROBE_MIN_MS and PROBE_MAX_MS: a worker that listens after 80 ms is
+   seen by 90 ms, one that takes seconds costs 10 probes a second. */
+#define PROBE_MIN_MS 10
+#define PROBE_MAX_MS 100
 
 /* Stop probing. */
 void
@@ -53,6 +57,17 @@ become_ready(struct sup_inst *in, bool failed)
 	inst_event(in, EV_READY);
 }
 
+/* The wait before the next probe: a tenth of the time since start. */
+static long long
+next_gap(const struct sup_inst *in)
+{
+	long long gap = (now_ms() - in->started_mono) / 10;
+
+	if (gap < PROBE_MIN_MS)
+		return PROBE_MIN_MS;
+	return gap > PROBE_MAX_MS ? PROBE_MAX_MS : gap;
+}
+
 /* Take the result of a finished probe; true when ready. */
 static bool
 probe_done(struct sup_inst *in)
@@ -69,7 +84,7 @@ probe_done(struct sup_inst *in)
 		inst_set_reason(in, "health check: %s",
 				http_probe_error(in->http));
 	ready_end(in);
-	in->next_probe = now_ms() + PROBE_EVERY_MS;
+	in->next_probe = now_ms() + next_gap(in);
 	return r == READY_YES;
 }
 
@@ -94,7 +109,7 @@ probe_start(struct sup_inst *in)
 	}
 	if (in->tcp == NULL && in->http == NULL) {
 		inst_set_reason(in, "%s", e.msg);
-		in->next_probe = now_ms() + PROBE_EVERY_MS;
+		in->next_probe = now_ms() + next_gap(in);
 	}
 }
 
