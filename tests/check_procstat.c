@@ -1,6 +1,5 @@
 /* check_procstat.c: process tree CPU% and RSS from fixture and real /proc */
 #include <check.h>
-#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/procstat.h"
+#include "tests/testutil.h"
 
 #define FIXTURES "tests/fixtures/proc"
 
@@ -379,21 +379,6 @@ START_TEST(test_real_proc)
 }
 END_TEST
 
-/* The number of fds this process has open. */
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n - 1;	/* the directory's own fd */
-}
-
 /* Kept files: two per member of a watched tree, read anew each time
  * (CPU shows up), closed once the process has gone and on free. */
 START_TEST(test_kept_files)
@@ -402,7 +387,7 @@ START_TEST(test_kept_files)
 	struct derr e = { "" };
 	struct proc_usage u;
 	pid_t self = getpid(), child;
-	int base = count_fds();
+	int base = test_count_fds();
 
 	child = fork();
 	ck_assert_int_ge(child, 0);
@@ -412,30 +397,30 @@ START_TEST(test_kept_files)
 	}
 	procstat_keep_files(ps, true);
 	ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
-	ck_assert_int_eq(count_fds(), base);	/* a sweep keeps none */
+	ck_assert_int_eq(test_count_fds(), base);	/* a sweep keeps none */
 	ck_assert_msg(procstat_refresh_roots(ps, &self, 1, &e) == 0, "%s",
 		      e.msg);
-	ck_assert_int_eq(count_fds(), base + 4);
+	ck_assert_int_eq(test_count_fds(), base + 4);
 	burn_cpu(300);
 	ck_assert_msg(procstat_refresh_roots(ps, &self, 1, &e) == 0, "%s",
 		      e.msg);
-	ck_assert_int_eq(count_fds(), base + 4);
+	ck_assert_int_eq(test_count_fds(), base + 4);
 	ck_assert_int_eq(procstat_tree(ps, self, &u), 0);
 	ck_assert_int_eq(u.nprocs, 2);
 	ck_assert_double_gt(u.cpu_pct, 0.0);
 	ck_assert_int_gt(u.rss_bytes, 0);
 	/* A full sweep reads through the kept files and keeps them. */
 	ck_assert_msg(procstat_refresh(ps, &e) == 0, "%s", e.msg);
-	ck_assert_int_eq(count_fds(), base + 4);
+	ck_assert_int_eq(test_count_fds(), base + 4);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	ck_assert_msg(procstat_refresh_roots(ps, &self, 1, &e) == 0, "%s",
 		      e.msg);
 	ck_assert_int_eq(procstat_tree(ps, self, &u), 0);
 	ck_assert_int_eq(u.nprocs, 1);
-	ck_assert_int_eq(count_fds(), base + 2);
+	ck_assert_int_eq(test_count_fds(), base + 2);
 	procstat_free(ps);
-	ck_assert_int_eq(count_fds(), base);
+	ck_assert_int_eq(test_count_fds(), base);
 }
 END_TEST
 
@@ -445,13 +430,13 @@ START_TEST(test_files_not_kept)
 	struct procstat *ps = procstat_new("/proc");
 	struct derr e = { "" };
 	pid_t self = getpid();
-	int base = count_fds();
+	int base = test_count_fds();
 
 	ck_assert_msg(procstat_refresh_roots(ps, &self, 1, &e) == 0, "%s",
 		      e.msg);
 	ck_assert_msg(procstat_refresh_roots(ps, &self, 1, &e) == 0, "%s",
 		      e.msg);
-	ck_assert_int_eq(count_fds(), base);
+	ck_assert_int_eq(test_count_fds(), base);
 	procstat_free(ps);
 }
 END_TEST

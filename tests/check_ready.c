@@ -1,6 +1,5 @@
 /* check_ready.c: TCP, sd_notify and HTTP readiness probes, for real */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -76,21 +75,6 @@ fork_helper(void)
 	else
 		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive us */
 	return pid;
-}
-
-/* Number of open fds of this process. */
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n - 1;
 }
 
 /* Milliseconds on CLOCK_MONOTONIC. */
@@ -215,11 +199,11 @@ START_TEST(test_tcp_bad)
 {
 	const struct tcp_bad_row *row = &tcp_bad_rows[_i];
 	struct derr e = { "" };
-	int fds = count_fds();
+	int fds = test_count_fds();
 
 	ck_assert_ptr_null(tcp_probe_start(row->host, row->port, &e));
 	ck_assert_str_eq(e.msg, row->msg);
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(test_count_fds(), fds);
 	tcp_probe_free(NULL);
 }
 END_TEST
@@ -315,7 +299,7 @@ START_TEST(test_notify_sender)
 	ns = notify_open(path, &e);
 	ck_assert_msg(ns != NULL, "%s", e.msg);
 	ck_assert_int_eq(pipe(pfd), 0);
-	fds = count_fds();
+	fds = test_count_fds();
 	child = fork_helper();
 	if (child == 0) {
 		pid_t me;
@@ -336,7 +320,7 @@ START_TEST(test_notify_sender)
 	/* nothing more, and any fd sent along did not land here */
 	ck_assert_int_eq(notify_recv(ns, &sender, buf, sizeof buf), -1);
 	ck_assert_int_eq(errno, EAGAIN);
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(test_count_fds(), fds);
 	ck_assert_int_eq(waitpid(child, &st, 0), child);
 	ck_assert_int_eq(st, 0);
 	n_helpers = 0;
@@ -633,7 +617,7 @@ START_TEST(test_http_many)
 	ck_assert_msg(ps[0] != NULL, "%s", e.msg);
 	drive(ps, 1, 5000, false);
 	http_probe_free(ps[0]);
-	fds = count_fds();
+	fds = test_count_fds();
 	for (int i = 0; i < 40; i++) {
 		ps[i] = http_probe_start(i % 3 == 0 ? ok : i % 3 == 1 ? bad :
 					 refused, 2000, &e);
@@ -648,7 +632,7 @@ START_TEST(test_http_many)
 		http_probe_free(ps[i]);
 	}
 	ck_assert_int_eq(http_probes_nfds(), 0);
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(test_count_fds(), fds);
 	http_probes_shutdown();
 	close(closed);
 }

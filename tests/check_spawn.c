@@ -231,21 +231,6 @@ run_collect(const char *const *argv, const char *const *envp,
 	ck_assert_int_eq(wait_for(r.pid), 0);
 }
 
-/* Number of open fds of this process. */
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n - 1;		/* the DIR's own fd */
-}
-
 /* True when this process has no child left (none running or zombie). */
 static bool
 no_children(void)
@@ -367,7 +352,7 @@ START_TEST(test_failures)
 				 .listen_fd = -1 };
 	struct spawn_result r = { 1, 1, 1 };
 	struct derr e = { "" };
-	int fds = count_fds();
+	int fds = test_count_fds();
 
 	ck_assert_int_eq(spawn_worker(&req, &r, &e), -1);
 	ck_assert_str_eq(e.msg, row->msg);
@@ -375,7 +360,7 @@ START_TEST(test_failures)
 	ck_assert_int_eq(r.out_fd, -1);
 	ck_assert_int_eq(r.err_fd, -1);
 	ck_assert_msg(no_children(), "the failed child was not reaped");
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(test_count_fds(), fds);
 }
 END_TEST
 
@@ -730,7 +715,7 @@ START_TEST(test_no_fd_leak)
 				 .listen_fd = -1 };
 	struct spawn_req badcwd = { .argv = ok_argv, .envp = envp,
 				    .cwd = "/nope", .listen_fd = -1 };
-	int before = count_fds();
+	int before = test_count_fds();
 	long long t0 = mono_ms();
 	struct derr e;
 
@@ -750,7 +735,7 @@ START_TEST(test_no_fd_leak)
 		close(r.out_fd);
 		close(r.err_fd);
 	}
-	ck_assert_int_eq(count_fds(), before);
+	ck_assert_int_eq(test_count_fds(), before);
 	ck_assert(no_children());
 	/* generous: about 1 ms each unsanitized */
 	ck_assert_int_lt(mono_ms() - t0, 20000);
@@ -762,11 +747,11 @@ START_TEST(test_many_at_once)
 	const char *argv[] = { SLEEP, "30", NULL };
 	struct spawn_req req = { .argv = argv, .listen_fd = -1 };
 	struct spawn_result r[50];
-	int before = count_fds();
+	int before = test_count_fds();
 
 	for (size_t i = 0; i < ARRAY_SIZE(r); i++)
 		r[i] = spawn_ok(&req);
-	ck_assert_int_eq(count_fds(), before + 2 * (int)ARRAY_SIZE(r));
+	ck_assert_int_eq(test_count_fds(), before + 2 * (int)ARRAY_SIZE(r));
 	for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
 		/* each child holds only its own 0, 1, 2 */
 		expect_fds(r[i].pid, 0x7);
@@ -775,7 +760,7 @@ START_TEST(test_many_at_once)
 		close(r[i].out_fd);
 		close(r[i].err_fd);
 	}
-	ck_assert_int_eq(count_fds(), before);
+	ck_assert_int_eq(test_count_fds(), before);
 }
 END_TEST
 

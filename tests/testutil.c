@@ -1,6 +1,7 @@
 /* testutil.c: helpers shared by the Check suites */
 #include "tests/testutil.h"
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 
@@ -21,4 +22,20 @@ void
 test_rmtree(const char *path)
 {
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The number of fds this process has open (-1 when /proc is missing). */
+int
+test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
 }
