@@ -1,5 +1,6 @@
 /* sup_ready.c: when a starting instance counts as ready */
 #include "ready.h"
+#include "serving.h"
 #include "sup_int.h"
 
 #include <stdio.h>
@@ -24,6 +25,24 @@ ready_end(struct sup_inst *in)
 	in->next_probe = -1;
 }
 
+/* True when readiness is probed: a health URL or the port answering. */
+static bool
+probed(const struct sup_inst *in)
+{
+	const struct eco_app *cfg = in->app->cfg;
+
+	return !cfg->wait_ready && (cfg->health != NULL || cfg->port > 0);
+}
+
+/* True when, in listen mode with nothing else to go by, the instance is
+   ready once it is seen serving the shared socket (or min_uptime). */
+static bool
+watches_listen(const struct sup_inst *in)
+{
+	return !in->app->cfg->wait_ready && !probed(in) &&
+		in->app->listen_fd >= 0;
+}
+
 /* A fresh start: probe soon, give up after listen_timeout. */
 void
 ready_begin(struct sup_inst *in, long long now)
@@ -31,8 +50,8 @@ ready_begin(struct sup_inst *in, long long now)
 	const struct eco_app *cfg = in->app->cfg;
 
 	ready_end(in);
-	in->next_probe = now;
-	if (cfg->wait_ready || cfg->health != NULL || cfg->port > 0)
+	in->next_probe = probed(in) || watches_listen(in) ? now : -1;
+	if (cfg->wait_ready || probed(in))
 		in->deadline = now + cfg->listen_timeout;
 	else
 		in->deadline = now + cfg->min_uptime;
@@ -118,19 +137,26 @@ void
 ready_tick(struct sup_inst *in, long long now)
 {
 	const struct eco_app *cfg = in->app->cfg;
-	bool probing = !cfg->wait_ready &&
-		(cfg->health != NULL || cfg->port > 0);
+	bool probing = probed(in);
+	bool due = in->next_probe >= 0 && now >= in->next_probe;
 
 	if (probing && (in->tcp != NULL || in->http != NULL) &&
 	    probe_done(in)) {
 		become_ready(in, false);
 		return;
 	}
+	if (due && watches_listen(in)) {
+		if (proc_serves_socket(in->pid, in->app->listen_fd)) {
+			become_ready(in, false);
+			return;
+		}
+		in->next_probe = now + next_gap(in);
+	}
 	if (in->deadline >= 0 && now >= in->deadline) {
 		become_ready(in, probing || cfg->wait_ready);
 		return;
 	}
-	if (probing && in->next_probe >= 0 && now >= in->next_probe)
+	if (probing && due)
 		probe_start(in);
 }
 

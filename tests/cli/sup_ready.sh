@@ -80,6 +80,40 @@ check_true "with a reason naming the limit" \
 	bash -c "'$DEPLOY' ls --json | jq -r '.instances[] | select(.app == \"fat\") | .reason' | grep -q max_memory_restart"
 "$DEPLOY" delete fat >/dev/null
 
+# Nothing to probe (no port, health or wait_ready): ready after
+# min_uptime, and the daemon sleeps until then instead of spinning.
+cat >calm.json <<JSON
+{"apps": [{"name": "calm", "script": "sleep", "args": "600",
+  "min_uptime": 2000}]}
+JSON
+dpid=$(cat "$DEPLOY_HOME/daemon.pid")
+ticks() { awk '{ print $14 + $15 }' "/proc/$dpid/stat"; }
+t0=$(ticks)
+run "$DEPLOY" -c calm.json up --wait --timeout 10
+check_rc "an app with nothing to probe is ready after min_uptime" 0
+t1=$(ticks)
+check_true "the daemon did not spin meanwhile ($((t1 - t0)) ticks)" \
+	test $((t1 - t0)) -lt 50
+"$DEPLOY" delete calm >/dev/null
+
+# listen mode, nothing but the shared socket: a Node instance is ready
+# once its event loop watches the socket, long before min_uptime.
+lport2=$(free_port 1)
+cat >serve.json <<JSON
+{"apps": [{"name": "serve", "script": "$ROOT/tests/fixtures/apps/hello.js",
+  "instances": 2, "listen": "127.0.0.1:$lport2", "min_uptime": 30000,
+  "listen_timeout": 30000}]}
+JSON
+s0=$(date +%s)
+run "$DEPLOY" -c serve.json up --wait --timeout 60
+s1=$(date +%s)
+check_rc "listen mode: up --wait succeeds" 0
+check_true "ready as soon as they serve the socket ($((s1 - s0)) s, min_uptime 30 s)" \
+	test $((s1 - s0)) -lt 20
+check_true "and they answer on it" \
+	bash -c "curl -s http://127.0.0.1:$lport2/ | grep -q instance"
+"$DEPLOY" delete serve >/dev/null
+
 before=$(app_pids health)
 kill -HUP "$(cat "$DEPLOY_HOME/daemon.pid")"
 hup_done() { [ "$(app_pids health)" != "$before" ] && all_online health; }
