@@ -33,16 +33,11 @@ NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 SCRIPTS=(supervisor footprint reload monit nginx)
 [ "${BENCH_REMOTE:-0}" = 1 ] && SCRIPTS+=(remote)
 
-# Print an error and exit 1 (the cleanup still runs).
-die() { say "all.sh: $*"; exit 1; }
 
 case $RUNS in
 ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;;
 esac
-for t in jq node curl; do
-	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
-done
-[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
+bench_need jq node curl
 
 # Not NGINX: nginx itself reads that variable (sockets inherited on a
 # binary upgrade), and with it set does not daemonize.

@@ -25,10 +25,7 @@ RUNS=${BENCH_RUNS:-3}
 COUNTS=${BENCH_COUNTS:-4 16 100}
 SETTLE=${FOOTPRINT_SETTLE:-5}
 WINDOW=${FOOTPRINT_WINDOW:-20}
-HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 
-# Print an error and exit 1 (the cleanup still runs).
-die() { say "footprint.sh: $*"; exit 1; }
 
 for v in RUNS SETTLE WINDOW; do
 	case ${!v} in
@@ -40,11 +37,7 @@ for n in $COUNTS; do
 	*[!0-9]*|0) die "BENCH_COUNTS: '$n' is not a positive number" ;;
 	esac
 done
-for t in node curl jq ps timeout; do
-	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
-done
-[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
-[ -f "$HELLO" ] || die "no '$HELLO'"
+bench_need node curl jq ps timeout
 
 bench_init
 WORK=$BENCH_TMP/work

@@ -16,8 +16,26 @@ case $OUT_DIR in /*) ;; *) OUT_DIR=$PWD/$OUT_DIR ;; esac
 DEPLOY=${DEPLOY:-$BENCH_ROOT/deploy}
 case $DEPLOY in /*) ;; *) DEPLOY=$PWD/$DEPLOY ;; esac
 
+# The app every benchmark runs: a Node hello-world that drains on SIGINT.
+HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
+
 # Print a progress line on stderr (stdout is for the results).
 say() { printf '%s\n' "$*" >&2; }
+
+# Print an error naming the benchmark and exit 1 (the cleanup still runs).
+die() { say "$(basename "$0"): $*"; exit 1; }
+
+# bench_need TOOL...: exit with a clear line unless every TOOL is
+# installed, the deploy binary is built and the demo app is there.
+bench_need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null ||
+			die "'$t' is needed and not installed"
+	done
+	[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
+	[ -f "$HELLO" ] || die "no '$HELLO'"
+}
 
 # Make $BENCH_TMP and $BENCH_RES, and arm the cleanup traps.
 bench_init() {

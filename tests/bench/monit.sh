@@ -19,11 +19,7 @@ SECS=${BENCH_SECONDS:-20}
 SETTLE=${BENCH_SETTLE:-5}
 N=${BENCH_INSTANCES:-100}
 
-die() { say "monit.sh: $*"; exit 1; }
-for t in tmux jq ps; do
-	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
-done
-[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
+bench_need tmux jq ps
 
 bench_init
 export DEPLOY_HOME=$BENCH_TMP/deploy-home PM2_HOME=$BENCH_TMP/pm2-home

@@ -25,22 +25,16 @@ RENDER_RUNS=${RENDER_RUNS:-200}
 WRK_SECONDS=${WRK_SECONDS:-5}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 GOAL_MS=10
 
-# Print an error and exit 1 (the cleanup still runs).
-die() { say "nginx.sh: $*"; exit 1; }
 
 for v in RUNS RENDER_RUNS WRK_SECONDS WRK_CONNECTIONS; do
 	case ${!v} in
 	''|*[!0-9]*|0) die "$v must be a positive number, not '${!v}'" ;;
 	esac
 done
-for t in node curl jq wrk; do
-	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
-done
+bench_need node curl jq wrk
 [ -x "$NGINX_BIN" ] || die "no nginx at '$NGINX_BIN' (make deps installs it)"
-[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
 
 bench_init
 WORK=$BENCH_TMP/work

@@ -30,27 +30,20 @@ RELOADS=${BENCH_RELOADS:-3}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-32}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 HTTP_LOAD=${BUILD:-$BENCH_ROOT/build}/helpers/http_load
 NGINX_MAIN=$BENCH_ROOT/tests/helpers/nginx-main.sh
 INSTANCES=4
 HTTP_LOADS=8		# parallel http_load loops when there is no wrk
 LOAD_LIMIT=300		# seconds: the load stops by itself after this
 
-# Print an error and exit 1 (the cleanup still runs).
-die() { say "reload.sh: $*"; exit 1; }
 
 for v in RUNS RELOADS WRK_THREADS WRK_CONNECTIONS; do
 	case ${!v} in
 	''|*[!0-9]*|0) die "$v must be a positive number, not '${!v}'" ;;
 	esac
 done
-for t in node curl jq timeout; do
-	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
-done
+bench_need node curl jq timeout
 [ -x "$NGINX_BIN" ] || die "no nginx at '$NGINX_BIN' (make deps installs it)"
-[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
-[ -f "$HELLO" ] || die "no '$HELLO'"
 if command -v wrk >/dev/null; then
 	LOADER="wrk -t$WRK_THREADS -c$WRK_CONNECTIONS"
 elif [ -x "$HTTP_LOAD" ]; then

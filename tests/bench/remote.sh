@@ -59,8 +59,6 @@ deploy_once() {
 	samples[$1]+="$(us_to_ms $((t1 - t0))) "
 }
 
-# Print an error and exit 1 (the cleanup still runs).
-die() { say "remote.sh: $*"; exit 1; }
 
 # The median of the numbers on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }

@@ -18,7 +18,6 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
-HELLO=$BENCH_ROOT/tests/fixtures/apps/hello.js
 LS_CALLS_DEPLOY=30	# ls --json calls timed per run
 LS_CALLS_PM2=10		# pm2 jlist calls timed per run (each ~0.3 s)
 WORKERS=16
@@ -26,17 +25,11 @@ HYPERFINE=${BENCH_HYPERFINE:-1}
 command -v hyperfine >/dev/null || HYPERFINE=0
 START_INSTANCES=4
 
-# Print an error and exit 1 (the cleanup still runs).
-die() { say "supervisor.sh: $*"; exit 1; }
 
 case $RUNS in
 ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;;
 esac
-for t in node curl jq ps timeout; do
-	command -v "$t" >/dev/null || die "'$t' is needed and not installed"
-done
-[ -x "$DEPLOY" ] || die "no '$DEPLOY': run make first"
-[ -f "$HELLO" ] || die "no '$HELLO'"
+bench_need node curl jq ps timeout
 
 bench_init
 WORK=$BENCH_TMP/work
