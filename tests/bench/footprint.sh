@@ -27,11 +27,7 @@ SETTLE=${FOOTPRINT_SETTLE:-5}
 WINDOW=${FOOTPRINT_WINDOW:-20}
 
 
-for v in RUNS SETTLE WINDOW; do
-	case ${!v} in
-	''|*[!0-9]*|0) die "$v must be a positive number, not '${!v}'" ;;
-	esac
-done
+bench_positive RUNS SETTLE WINDOW
 for n in $COUNTS; do
 	case $n in
 	*[!0-9]*|0) die "BENCH_COUNTS: '$n' is not a positive number" ;;

@@ -25,6 +25,18 @@ say() { printf '%s\n' "$*" >&2; }
 # Print an error naming the benchmark and exit 1 (the cleanup still runs).
 die() { say "$(basename "$0"): $*"; exit 1; }
 
+# bench_positive VAR...: exit with a clear line unless each variable
+# named holds a positive whole number.
+bench_positive() {
+	local v
+	for v in "$@"; do
+		case ${!v} in
+		''|*[!0-9]*|0)
+			die "$v must be a positive number, not '${!v}'" ;;
+		esac
+	done
+}
+
 # bench_need TOOL...: exit with a clear line unless every TOOL is
 # installed, the deploy binary is built and the demo app is there.
 bench_need() {

@@ -28,11 +28,7 @@ NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 GOAL_MS=10
 
 
-for v in RUNS RENDER_RUNS WRK_SECONDS WRK_CONNECTIONS; do
-	case ${!v} in
-	''|*[!0-9]*|0) die "$v must be a positive number, not '${!v}'" ;;
-	esac
-done
+bench_positive RUNS RENDER_RUNS WRK_SECONDS WRK_CONNECTIONS
 bench_need node curl jq wrk
 [ -x "$NGINX_BIN" ] || die "no nginx at '$NGINX_BIN' (make deps installs it)"
 

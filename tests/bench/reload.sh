@@ -37,11 +37,7 @@ HTTP_LOADS=8		# parallel http_load loops when there is no wrk
 LOAD_LIMIT=300		# seconds: the load stops by itself after this
 
 
-for v in RUNS RELOADS WRK_THREADS WRK_CONNECTIONS; do
-	case ${!v} in
-	''|*[!0-9]*|0) die "$v must be a positive number, not '${!v}'" ;;
-	esac
-done
+bench_positive RUNS RELOADS WRK_THREADS WRK_CONNECTIONS
 bench_need node curl jq timeout
 [ -x "$NGINX_BIN" ] || die "no nginx at '$NGINX_BIN' (make deps installs it)"
 if command -v wrk >/dev/null; then
