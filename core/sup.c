@@ -65,6 +65,7 @@ sup_free(struct sup *s)
 	for (size_t i = 0; i < s->n_jobs; i++)
 		job_free(s->jobs[i]);
 	free(s->jobs);
+	free(s->exits);
 	if (s->notify != NULL) {
 		notify_close(s->notify);
 		unlink(s->notify_path);
@@ -157,7 +158,12 @@ inst_by_pid(const struct sup *s, pid_t pid)
 	return NULL;
 }
 
-/* Reap every exited child and tell its instance. */
+/*
+ * Reap every exited child. Its instance hears of it after the turn
+ * (sup_after_turn): acting now could spawn a replacement whose pipes
+ * take the fd numbers of pipes whose events are still to be dispatched
+ * in this turn.
+ */
 void
 sup_reap(struct sup *s)
 {
@@ -165,11 +171,22 @@ sup_reap(struct sup *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct sup_inst *in = inst_by_pid(s, pid);
+		ARRAY_GROW(s->exits, s->cap_exits, s->n_exits + 1);
+		s->exits[s->n_exits++] = (struct sup_exit){ pid, status };
+	}
+}
+
+/* Tell each instance whose process was reaped this turn. */
+static void
+handle_exits(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_exits; i++) {
+		struct sup_inst *in = inst_by_pid(s, s->exits[i].pid);
 
 		if (in != NULL)
-			inst_on_exit(in, status);
+			inst_on_exit(in, s->exits[i].status);
 	}
+	s->n_exits = 0;
 }
 
 /* A new /proc sample: a full sweep when one is due or a memory limit
@@ -236,6 +253,7 @@ sup_after_turn(struct sup *s)
 	long long now = now_ms();
 	size_t out = 0;
 
+	handle_exits(s);
 	ready_http_run();
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];

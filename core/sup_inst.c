@@ -56,9 +56,9 @@ static void
 close_pipes(struct sup_inst *in)
 {
 	if (in->out_fd >= 0)
-		close(in->out_fd);
+		loop_close(in->out_fd);
 	if (in->err_fd >= 0)
-		close(in->err_fd);
+		loop_close(in->err_fd);
 	in->out_fd = in->err_fd = -1;
 	logs_detach(in);
 }
@@ -390,15 +390,15 @@ static void
 pipe_event(void *arg, int fd, short revents)
 {
 	struct sup_inst *in = arg;
-	bool err = fd == in->err_fd;
+	int *slot = fd == in->err_fd ? &in->err_fd :
+		fd == in->out_fd ? &in->out_fd : NULL;
 
 	(void)revents;
-	if (drain_pipe(fd, err ? in->err : in->out) < 0) {
-		close(fd);
-		if (err)
-			in->err_fd = -1;
-		else
-			in->out_fd = -1;
+	if (slot == NULL)
+		return;		/* not this instance's pipe any more */
+	if (drain_pipe(fd, slot == &in->err_fd ? in->err : in->out) < 0) {
+		loop_close(fd);
+		*slot = -1;
 	}
 }
 

@@ -89,6 +89,12 @@ struct sup_job {
 	json_t *extra;			/* merged into the success reply */
 };
 
+/* A child reaped during a loop turn, acted on after the turn. */
+struct sup_exit {
+	pid_t pid;
+	int status;
+};
+
 struct sup {
 	struct daemon *d;
 	char *home;
@@ -104,6 +110,8 @@ struct sup {
 	long long last_sweep;		/* last full /proc sweep, -1: none */
 	long long watched_until;	/* sample every second until then */
 	struct sup_logs *logs;		/* open log files, shared by path */
+	struct sup_exit *exits;		/* reaped this turn, not yet seen */
+	size_t n_exits, cap_exits;
 };
 
 /* Someone asked for the stats: sample /proc every second for a while. */
