@@ -1,5 +1,4 @@
 /* sup.c: the supervisor: its loop hooks, reaping, sampling, shutdown */
-#include "daemon.h"
 #include "fileio.h"
 #include "procstat.h"
 #include "ready.h"
@@ -28,14 +27,13 @@
 
 /* A supervisor with no apps, its logs dir and notify socket ready. */
 struct sup *
-sup_new(struct daemon *d, struct derr *e)
+sup_new(const char *home, struct derr *e)
 {
 	struct sup *s = xcalloc(1, sizeof *s);
 
-	s->d = d;
-	s->home = xstrdup(d->home);
-	s->logs_dir = xasprintf("%s/logs", d->home);
-	s->notify_path = xasprintf("%s/notify.sock", d->home);
+	s->home = xstrdup(home);
+	s->logs_dir = xasprintf("%s/logs", home);
+	s->notify_path = xasprintf("%s/notify.sock", home);
 	s->logs = logs_new();
 	s->proc = procstat_new("/proc");
 	procstat_keep_files(s->proc, true);
@@ -134,7 +132,7 @@ sup_watch(struct sup *s, struct loop *l)
 		}
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
-		loop_deadline(l, s->jobs[i]->deadline);
+		loop_deadline(l, job_wakeup(s->jobs[i]));
 	ready_http_watch(l);
 	if (any) {
 		if (s->next_sample < 0)

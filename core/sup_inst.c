@@ -48,6 +48,7 @@ inst_new(struct sup_app *app, int index)
 	in->out_fd = in->err_fd = -1;
 	in->deadline = in->next_probe = -1;
 	in->exit_status = -1;
+	in->failed_at = in->crashed_at = -1;
 	return in;
 }
 
@@ -241,6 +242,8 @@ apply(struct sup_inst *in, const struct transition *t)
 	if (next.next != WS_STARTING)
 		ready_end(in);
 	in->state = next.next;
+	if (next.next == WS_ERRORED)
+		in->failed_at = now;
 	if (next.next == WS_ERRORED && next.reason != WR_NONE)
 		in->why_errored = next.reason;
 	if (next.actions & WA_SPAWN) {
@@ -360,8 +363,10 @@ inst_on_exit(struct sup_inst *in, int status)
 	describe_status(status, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
-	if (!asked)
+	if (!asked) {
 		inst_set_reason(in, "%s", how);
+		in->crashed_at = now_ms();
+	}
 	inst_event(in, EV_EXIT);
 	if (in->state == WS_ERRORED && in->why_errored == WR_CRASH_LOOP)
 		inst_set_reason(in, "%s; %s", how,
