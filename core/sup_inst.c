@@ -359,6 +359,8 @@ inst_on_exit(struct sup_inst *in, int status)
 	spawn_signal_group(pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;
+	in->cpu = 0;	/* a process that is gone uses nothing */
+	in->rss = 0;
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,

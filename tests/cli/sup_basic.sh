@@ -66,6 +66,8 @@ run "$DEPLOY" stop web:1
 check_rc "stop web:1 exits 0" 0
 check_true "web:1 is stopped" \
 	test "$(jls '.[] | select(.instance == 1) | .status')" = stopped
+check_true "a stopped instance shows no CPU or memory" \
+	test "$(jls '.[] | select(.instance == 1) | "\(.cpu) \(.memory)"')" = "0 0"
 check_true "web:0 still online" \
 	test "$(jls '.[] | select(.instance == 0) | .status')" = online
 run "$DEPLOY" start web
