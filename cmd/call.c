@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
 
@@ -23,10 +24,14 @@ call(json_t *req, bool autostart, const struct client_wait *w,
      json_t **reply)
 {
 	char *home = deploy_home();
+	char *run = xasprintf("%s/run.json", home);
 	struct derr e;
-	struct client *c = client_connect(home, autostart, &e);
+	struct client *c;
 	json_t *r;
 
+	/* A daemon that died left workers to take back: start one. */
+	c = client_connect(home, autostart || access(run, F_OK) == 0, &e);
+	free(run);
 	*reply = NULL;
 	free(home);
 	if (c == NULL) {

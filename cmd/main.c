@@ -32,6 +32,7 @@ const struct command *const commands[] = {
 	&cmd_daemon,
 	&cmd_help,
 	&cmd_complete,
+	&cmd_holder,
 	NULL,
 };
 

@@ -192,7 +192,7 @@ client_call(struct client *c, json_t *req, const struct client_wait *w,
 	char *line;
 	int rc;
 
-	json_object_set_new(req, "version", json_string(PROTO_VERSION));
+	proto_stamp(req);
 	line = proto_encode(req);
 	rc = send_all(c->fd, line, strlen(line));
 	free(line);

@@ -4,6 +4,8 @@
 #include "proto.h"
 #include "sup.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,9 +75,11 @@ static void
 op_ping(struct daemon *d, struct conn *c, json_t *req)
 {
 	(void)req;
-	conn_reply(c, json_pack("{s:b, s:s, s:i, s:I}", "ok", 1, "version",
-				PROTO_VERSION, "pid", (int)getpid(),
-				"started", (json_int_t)d->started_ms));
+	conn_reply(c, json_pack("{s:b, s:s, s:i, s:i, s:I, s:s?}", "ok", 1,
+				"version", DEPLOY_VERSION, "proto",
+				PROTO_LEVEL, "pid", (int)getpid(),
+				"started", (json_int_t)d->started_ms,
+				"update_error", d->update_error));
 }
 
 /* {"op":"kill"}: stop every worker, reply, and exit. */
@@ -85,6 +89,29 @@ op_kill(struct daemon *d, struct conn *c, json_t *req)
 	(void)req;
 	daemon_shutdown(d);
 	conn_reply(c, proto_ok());
+}
+
+/* {"op":"update", "exe": PATH}: answer, then exec PATH in place; the
+   client then pings until the new daemon answers. */
+static void
+op_update(struct daemon *d, struct conn *c, json_t *req)
+{
+	const char *exe = json_string_value(json_object_get(req, "exe"));
+	struct derr e;
+
+	if (exe == NULL || exe[0] != '/') {
+		conn_reply(c, proto_error(EXIT_USAGE, "update: needs the "
+					  "absolute path of the new binary"));
+		return;
+	}
+	free(d->update_error);
+	d->update_error = NULL;
+	conn_reply(c, json_pack("{s:b, s:I}", "ok", 1, "started",
+				(json_int_t)d->started_ms));
+	if (daemon_update(d, exe, &e) < 0) {
+		fprintf(stderr, "deploy daemon: update failed: %s\n", e.msg);
+		d->update_error = xstrdup(e.msg);
+	}
 }
 
 /* {"op":"up", "file", "env", "apps":[...], "wait", "timeout_ms"}. */
@@ -176,7 +203,8 @@ static const struct ctl_op {
 } ops[] = {
 	{ "ping", true, true, op_ping },
 	{ "kill", true, true, op_kill },
-	{ "ls", false, true, op_ls },
+	{ "update", true, false, op_update },
+	{ "ls", true, true, op_ls },
 	{ "up", false, false, op_up },
 	{ "start", false, false, op_action },
 	{ "stop", false, false, op_action },
@@ -192,7 +220,7 @@ void
 ctl_handle(struct daemon *d, struct conn *c, json_t *req)
 {
 	const char *op = json_string_value(json_object_get(req, "op"));
-	const char *ver = json_string_value(json_object_get(req, "version"));
+	json_int_t proto = json_integer_value(json_object_get(req, "proto"));
 
 	if (op == NULL) {
 		conn_reply(c, proto_error(EXIT_USAGE,
@@ -202,12 +230,12 @@ ctl_handle(struct daemon *d, struct conn *c, json_t *req)
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
 		if (strcmp(ops[i].name, op) != 0)
 			continue;
-		if (!ops[i].any_version &&
-		    (ver == NULL || strcmp(ver, PROTO_VERSION) != 0)) {
-			conn_reply(c, proto_error(EXIT_DAEMON, "the daemon is "
-				"version %s, this deploy is %s: run 'deploy "
-				"down' and try again", PROTO_VERSION,
-				ver ? ver : "unknown"));
+		if (!ops[i].any_version && proto != PROTO_LEVEL) {
+			conn_reply(c, proto_error(EXIT_DAEMON, "the daemon "
+				"(deploy %s) speaks protocol %d, this deploy "
+				"%d: run 'deploy update' to replace the "
+				"daemon without stopping the apps",
+				DEPLOY_VERSION, PROTO_LEVEL, (int)proto));
 			return;
 		}
 		if (d->shutting_down && !ops[i].while_stopping) {

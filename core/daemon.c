@@ -30,6 +30,10 @@ take_lock(struct daemon *d, struct derr *e)
 	char buf[32];
 	int n;
 
+	if (d->lock_fd >= 0) {		/* inherited: held already */
+		free(path);
+		return 0;
+	}
 	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd < 0) {
 		derr_errno(e, "cannot open '%s'", path);
@@ -59,6 +63,8 @@ bind_socket(struct daemon *d, struct derr *e)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
 
+	if (d->listen_fd >= 0)		/* inherited: listening already */
+		return 0;
 	if (strlen(d->sock_path) >= sizeof sa.sun_path)
 		return derr_set(e, "socket path too long: '%s'", d->sock_path);
 	strcpy(sa.sun_path, d->sock_path);
@@ -182,8 +188,8 @@ conn_on_read(struct conn *c)
 }
 
 /* Write pending output; close when asked to and drained. */
-static void
-conn_on_write(struct conn *c)
+void
+conn_flush(struct conn *c)
 {
 	while (c->out.len > 0) {
 		ssize_t n = send(c->fd, c->out.buf, c->out.len,
@@ -213,7 +219,7 @@ conn_event(void *arg, int fd, short revents)
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		conn_on_read(c);
 	if (!c->dead && (revents & POLLOUT))
-		conn_on_write(c);
+		conn_flush(c);
 }
 
 /* Accept a connection from our own uid (or root); refuse the rest. */
@@ -337,6 +343,7 @@ daemon_close(struct daemon *d)
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	free(d->sock_path);
+	free(d->update_error);
 	free(d->home);
 }
 
@@ -364,6 +371,7 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	d.started_ms = wall_ms();
 	pagetrim_timer_init(&d.trim);
 	raise_fd_limit();
+	daemon_inherited(&d.lock_fd, &d.listen_fd);
 	if (deploy_home_ensure(home, e) < 0 || take_lock(&d, e) < 0 ||
 	    open_signals(&d, e) < 0 || bind_socket(&d, e) < 0)
 		goto out;
@@ -372,8 +380,12 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 		goto out;
 	fprintf(stderr, "deploy daemon %s: pid %d, socket '%s'\n",
 		DEPLOY_VERSION, (int)getpid(), d.sock_path);
+	sup_reap(d.sup);	/* children that exited before we were here */
+	if (sup_restore(d.sup, e) < 0)
+		fprintf(stderr, "deploy daemon: %s\n", e->msg);
 	if (resurrect && sup_resurrect(d.sup, NULL, e) < 0)
 		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+	daemon_notify_ready();
 	while (!d.done) {
 		watch_all(&d);
 		if (loop_run_once(&d.loop) < 0) {
@@ -390,11 +402,12 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 		if (d.shutting_down && sup_all_stopped(d.sup)) {
 			/* Let queued replies out before leaving. */
 			for (size_t i = 0; i < d.n_conns; i++)
-				conn_on_write(d.conns[i]);
+				conn_flush(d.conns[i]);
 			d.done = true;
 		}
 	}
 	rc = 0;
+	sup_retire(d.sup);
 	fprintf(stderr, "deploy daemon: stopped\n");
 out:
 	daemon_close(&d);

@@ -1,5 +1,6 @@
 /* sup.c: the supervisor: its loop hooks, reaping, sampling, shutdown */
 #include "fileio.h"
+#include "holder.h"
 #include "procstat.h"
 #include "ready.h"
 #include "sup_int.h"
@@ -45,6 +46,10 @@ sup_new(const char *home, struct derr *e)
 	s->notify = notify_open(s->notify_path, e);
 	if (s->notify == NULL)
 		goto fail;
+	s->holder = holder_open(home, e);
+	if (s->holder == NULL)
+		sup_log("no fd holder: %s (workers die with the daemon)",
+			e->msg);
 	return s;
 fail:
 	sup_free(s);
@@ -69,6 +74,7 @@ sup_free(struct sup *s)
 		unlink(s->notify_path);
 	}
 	logs_free(s->logs);
+	holder_close(s->holder);
 	procstat_free(s->proc);
 	free(s->notify_path);
 	free(s->logs_dir);
@@ -168,10 +174,16 @@ sup_reap(struct sup *s)
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		ARRAY_GROW(s->exits, s->cap_exits, s->n_exits + 1);
-		s->exits[s->n_exits++] = (struct sup_exit){ pid, status };
-	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		sup_queue_exit(s, pid, status);
+}
+
+/* Remember an exit for handle_exits. */
+void
+sup_queue_exit(struct sup *s, pid_t pid, int status)
+{
+	ARRAY_GROW(s->exits, s->cap_exits, s->n_exits + 1);
+	s->exits[s->n_exits++] = (struct sup_exit){ pid, status };
 }
 
 /* Tell each instance whose process was reaped this turn. */
@@ -272,11 +284,14 @@ sup_after_turn(struct sup *s)
 		app_sweep(app);
 		if (app->removing && app->n_inst == 0) {
 			app_free(app);
+			s->run_dirty = true;
 			continue;
 		}
 		s->apps[out++] = app;
 	}
 	s->n_apps = out;
+	if (s->run_dirty)
+		run_save(s);
 }
 
 /* Stop every instance of every app. */

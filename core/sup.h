@@ -58,6 +58,21 @@ bool sup_quiet(const struct sup *s);
 /* Rolling reload of every app (SIGHUP). */
 void sup_reload_all(struct sup *s);
 
+/*
+ * Take back the workers of a daemon that died or was replaced: read
+ * $home/run.json, re-adopt every recorded instance whose process is
+ * still alive with the same start time (its pipes and listen sockets
+ * come back from the fd holder), and start the recorded instances
+ * whose process is gone, as the restart policy would. Nothing to do
+ * without run.json. 0, or -1 with e filled (a corrupt run.json, which
+ * is left for a look).
+ */
+int sup_restore(struct sup *s, struct derr *e);
+/* Write run.json now (before the daemon execs a new binary). */
+void sup_persist(struct sup *s);
+/* A clean shutdown is done: forget run.json and end the fd holder. */
+void sup_retire(struct sup *s);
+
 /* Write state.json (the apps and what should run); atomic. */
 int sup_save(struct sup *s, struct derr *e);
 /* Start the apps of state.json that are not running; names appended. */

@@ -27,6 +27,10 @@ struct sup_inst {
 	pid_t group_left;		/* a group whose leader exited but
 					   whose other members may linger */
 	int out_fd, err_fd;		/* -1 when closed */
+	pid_t pipe_pid;			/* whose pipes the holder keeps, 0 */
+	int pidfd;			/* an adopted process that is not our
+					   child: POLLIN when it exits; -1 */
+	bool foreign;			/* its group is not ours to reap */
 	struct logwriter *out, *err;
 	char *log_path[2];		/* out and err, while attached */
 	long long started_mono;		/* ms */
@@ -102,8 +106,11 @@ struct sup_job {
 /* A child reaped during a loop turn, acted on after the turn. */
 struct sup_exit {
 	pid_t pid;
-	int status;
+	int status;		/* SUP_STATUS_UNKNOWN: not our child */
 };
+
+/* The exit of an adopted process that is not the daemon's child. */
+#define SUP_STATUS_UNKNOWN (-2)
 
 struct sup {
 	char *home;
@@ -121,6 +128,8 @@ struct sup {
 	struct sup_logs *logs;		/* open log files, shared by path */
 	struct sup_exit *exits;		/* reaped this turn, not yet seen */
 	size_t n_exits, cap_exits;
+	struct holder *holder;		/* keeps pipes and sockets open */
+	bool run_dirty;			/* run.json must be written */
 };
 
 /* Someone asked for the stats: sample /proc every second for a while. */
@@ -133,6 +142,7 @@ void sup_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void inst_event(struct sup_inst *in, enum wevent ev);
 struct sup_inst *inst_new(struct sup_app *app, int index);
 void inst_free(struct sup_inst *in);
+void inst_hold_pipes(struct sup_inst *in);
 void inst_start(struct sup_inst *in);
 void inst_stop(struct sup_inst *in);
 void inst_on_exit(struct sup_inst *in, int status);
@@ -157,6 +167,12 @@ void ready_http_watch(struct loop *l);
 void ready_http_run(void);
 
 /* sup_app.c */
+struct ecosystem *app_parse(json_t *raw, const char *file, const char *env,
+			    struct derr *e);
+struct sup_app *app_new(struct sup *s, struct ecosystem *eco, json_t *raw,
+			const char *file, const char *env);
+struct sup_app *app_from_raw(struct sup *s, json_t *raw, const char *file,
+			     const char *env, struct derr *e);
 struct sup_app *app_find(const struct sup *s, const char *name);
 void app_add_instance(struct sup_app *app, struct sup_inst *in);
 void app_free(struct sup_app *app);
@@ -166,6 +182,18 @@ int app_listen_open(struct sup_app *app, struct derr *e);
 /* sup_ops.c */
 int sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 		      json_t *done, struct derr *e);
+
+/* sup_run.c: run.json, the fd holder, re-adoption */
+void run_save(struct sup *s);
+bool proc_group_live(pid_t pgid);
+void sup_hold(struct sup *s, const char *tag, int fd);
+void sup_unhold(struct sup *s, const char *tag);
+/* The holder's tag of pid's output pipe (err or out). */
+void pipe_tag(char *buf, size_t size, pid_t pid, bool err);
+/* The holder's tag of app's listen socket. */
+void listen_tag(char *buf, size_t size, const struct sup_app *app);
+/* Queue the exit of an instance's process for after the turn. */
+void sup_queue_exit(struct sup *s, pid_t pid, int status);
 
 /* sup_reload.c */
 void reload_begin(struct sup_app *app, int parallel);

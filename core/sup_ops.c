@@ -9,45 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Parse one app object as it was in its file. */
-static struct ecosystem *
-parse_raw(json_t *raw, const char *file, const char *env, struct derr *e)
-{
-	json_t *doc = json_pack("{s:[O]}", "apps", raw);
-	char *text = json_dumps(doc, JSON_PRESERVE_ORDER);
-	struct ecosystem *eco = ecosystem_parse(text, file, env, e);
-
-	free(text);
-	json_decref(doc);
-	if (eco != NULL && eco->n_apps != 1) {
-		ecosystem_free(eco);
-		derr_set(e, "expected one app");
-		return NULL;
-	}
-	return eco;
-}
-
-/* A new app from its parsed file, with its instances (not started). */
-static struct sup_app *
-app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
-	const char *env)
-{
-	struct sup_app *app = xcalloc(1, sizeof *app);
-
-	app->s = s;
-	app->eco = eco;
-	app->cfg = &eco->apps[0];
-	app->raw = json_incref(raw);
-	app->file = xstrdup(file);
-	app->env_name = xstrdup(env);
-	app->listen_fd = -1;
-	for (int i = 0; i < app->cfg->instances; i++)
-		app_add_instance(app, inst_new(app, i));
-	ARRAY_GROW(s->apps, s->cap_apps, s->n_apps + 1);
-	s->apps[s->n_apps++] = app;
-	return app;
-}
-
 /* The number of instances that are not being retired or removed. */
 static int
 live_instances(const struct sup_app *app)
@@ -168,7 +129,7 @@ static json_t *
 up_one(struct sup *s, json_t *raw, const char *file, const char *env,
        struct sup_job *job, struct derr *e)
 {
-	struct ecosystem *eco = parse_raw(raw, file, env, e);
+	struct ecosystem *eco = app_parse(raw, file, env, e);
 	struct sup_app *app;
 	const char *action;
 
