@@ -291,26 +291,3 @@ sup_reload_all(struct sup *s)
 		if (s->apps[a]->reload == NULL)
 			reload_begin(s->apps[a], 1);
 }
-
-/* True when nothing is under way: no job, no reload, every instance
-   settled (online, stopped or errored). */
-bool
-sup_quiet(const struct sup *s)
-{
-	if (s->n_jobs > 0)
-		return false;
-	for (size_t a = 0; a < s->n_apps; a++) {
-		const struct sup_app *app = s->apps[a];
-
-		if (app->reload != NULL)
-			return false;
-		for (size_t i = 0; i < app->n_inst; i++) {
-			enum wstate st = app->inst[i]->state;
-
-			if (st != WS_ONLINE && st != WS_STOPPED &&
-			    st != WS_ERRORED)
-				return false;
-		}
-	}
-	return true;
-}
