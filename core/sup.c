@@ -134,6 +134,7 @@ sup_watch(struct sup *s, struct loop *l)
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
 		loop_deadline(l, s->jobs[i]->deadline);
+	loop_deadline(l, logs_due(s->logs));
 	ready_http_watch(l);
 	if (any) {
 		if (s->next_sample < 0)
@@ -237,6 +238,7 @@ sup_after_turn(struct sup *s)
 	size_t out = 0;
 
 	ready_http_run();
+	logs_tick(s->logs, now);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 
