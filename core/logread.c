@@ -19,6 +19,8 @@
 #define LR_BLOCK	(64 * 1024)
 /* How many rotated names are searched for a followed file that moved. */
 #define LR_SCAN_MAX	1000
+/* A followed line longer than this is shown in pieces of this size. */
+#define LR_CARRY_MAX	(1024 * 1024)
 /* Index records read at a time, backwards. */
 #define LR_RECS		256
 
@@ -429,7 +431,7 @@ lr_take(struct logfollow *f, struct strbuf *out, const char *data,
 	}
 	strbuf_add(&f->carry, data, len);
 	/* A line that never ends is shown in pieces, not held forever. */
-	if (f->carry.len >= LOGFILE_LINE_MAX) {
+	if (f->carry.len >= LR_CARRY_MAX) {
 		strbuf_add(out, f->carry.buf, f->carry.len);
 		strbuf_reset(&f->carry);
 	}
