@@ -322,9 +322,12 @@ logs_run(struct cmd_ctx *ctx)
 	if (colon != NULL) {
 		inst = strtol(colon + 1, &end, 10);
 		if (colon[1] == '\0' || *end != '\0' || inst < 0 ||
-		    inst > INT_MAX)
+		    inst > INT_MAX) {
+			free(app);
 			return usage_error(&cmd_logs, "expected APP or "
-					   "APP:INSTANCE, got '%s'", app);
+					   "APP:INSTANCE, got '%s'",
+					   ctx->argv[optind]);
+		}
 		*colon = '\0';
 	}
 	home = deploy_home();

@@ -363,9 +363,9 @@ lf_shift(const char *path, int from, int to)
 	/* The index follows its file; a stale one is told by its inode. */
 	a = logfile_index_name(path, from);
 	b = logfile_index_name(path, to);
-	if (to > 0)
+	if (rc == 0 && to > 0)
 		rename(a, b);
-	else
+	else if (rc == 0)
 		unlink(a);
 	free(a);
 	free(b);

@@ -54,11 +54,12 @@ check_rc "logs api:x is a usage error" 2
 # -- the backlog merged in the order written ------------------------------
 # Two instances take turns through a counter file: each prints seq N (to
 # stderr when N is a multiple of 3, else stdout), then hands the turn
-# over; 50 ms between turns, so the order written is known.
+# over; 200 ms between turns, so the order written is known (the daemon
+# reads each pipe in far less, even on a busy machine).
 turns() {
 	cat <<JSON
 {"name": "$1", "script": "/bin/sh", "instances": 2 $2,
- "args": ["-c", "i=\$NODE_APP_INSTANCE; f=$TMP/$1.turn; while :; do n=\$(cat \$f 2>/dev/null || echo 0); [ \$n -ge 20 ] && exec sleep 600; if [ \$((n % 2)) = \$i ]; then sleep 0.05; if [ \$((n % 3)) = 0 ]; then echo seq \$n >&2; else echo seq \$n; fi; echo \$((n + 1)) >\$f.tmp; mv \$f.tmp \$f; fi; sleep 0.01; done"]}
+ "args": ["-c", "i=\$NODE_APP_INSTANCE; f=$TMP/$1.turn; while :; do n=\$(cat \$f 2>/dev/null || echo 0); [ \$n -ge 20 ] && exec sleep 600; if [ \$((n % 2)) = \$i ]; then sleep 0.2; if [ \$((n % 3)) = 0 ]; then echo seq \$n >&2; else echo seq \$n; fi; echo \$((n + 1)) >\$f.tmp; mv \$f.tmp \$f; fi; sleep 0.01; done"]}
 JSON
 }
 cat >alt.json <<JSON
@@ -67,7 +68,7 @@ JSON
 run "$DEPLOY" -c alt.json up
 all_turns() { [ "$(cat "$TMP/alt.turn" "$TMP/altd.turn" 2>/dev/null)" = "20
 20" ]; }
-check_true "both apps took 20 turns" wait_for 30 all_turns
+check_true "both apps took 20 turns" wait_for 60 all_turns
 for app in alt altd; do
 	run "$DEPLOY" logs "$app" -n 20
 	check_rc "$app: logs -n 20 exits 0" 0
