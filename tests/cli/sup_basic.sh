@@ -62,10 +62,14 @@ check_true "the other instances are untouched" \
 	test "$(jls 'map(select(.instance != 2)) | map(.pid) | join(" ")')" = "$others"
 check_true "the replacement answers" wait_for 5 http_get $((port + 2))
 
+sampled() { [ "$(jls '.[] | select(.instance == 1) | .memory')" -gt 0 ]; }
+check_true "web:1's memory is sampled" wait_for 5 sampled
 run "$DEPLOY" stop web:1
 check_rc "stop web:1 exits 0" 0
 check_true "web:1 is stopped" \
 	test "$(jls '.[] | select(.instance == 1) | .status')" = stopped
+check_true "a stopped instance shows no CPU or memory" \
+	test "$(jls '.[] | select(.instance == 1) | "\(.cpu) \(.memory)"')" = "0 0"
 check_true "web:0 still online" \
 	test "$(jls '.[] | select(.instance == 0) | .status')" = online
 run "$DEPLOY" start web
