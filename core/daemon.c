@@ -321,7 +321,6 @@ watch_all(struct daemon *d)
 		loop_add(&d->loop, c->fd, ev, conn_event, c);
 	}
 	sup_watch(d->sup, &d->loop);
-	loop_deadline(&d->loop, d->trim.at);
 }
 
 /* Close everything the daemon opened. */
@@ -369,7 +368,6 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	d.home = xstrdup(home);
 	d.sock_path = client_socket_path(home);
 	d.started_ms = wall_ms();
-	pagetrim_timer_init(&d.trim);
 	raise_fd_limit();
 	daemon_inherited(&d.lock_fd, &d.listen_fd);
 	if (deploy_home_ensure(home, e) < 0 || take_lock(&d, e) < 0 ||
@@ -396,9 +394,6 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 		for (size_t i = 0; i < d.n_conns; i++)
 			conn_process(d.conns[i]);
 		sweep_conns(&d);
-		if (pagetrim_due(&d.trim, sup_quiet(d.sup), now_ms()) &&
-		    pagetrim_allowed())
-			pagetrim_readonly();
 		if (d.shutting_down && sup_all_stopped(d.sup)) {
 			/* Let queued replies out before leaving. */
 			for (size_t i = 0; i < d.n_conns; i++)

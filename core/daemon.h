@@ -6,7 +6,6 @@
 #include <stdbool.h>
 
 #include "loop.h"
-#include "pagetrim.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -35,7 +34,6 @@ struct daemon {
 	struct loop loop;
 	struct sup *sup;
 	long long started_ms;	/* wall clock */
-	struct pagetrim_timer trim;	/* code pages given back when quiet */
 	char *update_error;	/* why the last update could not exec */
 	bool shutting_down;	/* stopping every worker, then exit */
 	bool done;

@@ -139,6 +139,7 @@ sup_watch(struct sup *s, struct loop *l)
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
 		loop_deadline(l, job_wakeup(s->jobs[i]));
+	loop_deadline(l, logs_due(s->logs));
 	ready_http_watch(l);
 	if (any) {
 		if (s->next_sample < 0)
@@ -265,6 +266,7 @@ sup_after_turn(struct sup *s)
 
 	handle_exits(s);
 	ready_http_run();
+	logs_tick(s->logs, now);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 
@@ -321,27 +323,4 @@ sup_reload_all(struct sup *s)
 	for (size_t a = 0; a < s->n_apps; a++)
 		if (s->apps[a]->reload == NULL)
 			reload_begin(s->apps[a], 1);
-}
-
-/* True when nothing is under way: no job, no reload, every instance
-   settled (online, stopped or errored). */
-bool
-sup_quiet(const struct sup *s)
-{
-	if (s->n_jobs > 0)
-		return false;
-	for (size_t a = 0; a < s->n_apps; a++) {
-		const struct sup_app *app = s->apps[a];
-
-		if (app->reload != NULL)
-			return false;
-		for (size_t i = 0; i < app->n_inst; i++) {
-			enum wstate st = app->inst[i]->state;
-
-			if (st != WS_ONLINE && st != WS_STOPPED &&
-			    st != WS_ERRORED)
-				return false;
-		}
-	}
-	return true;
 }

@@ -53,8 +53,6 @@ void sup_job_abandon(struct sup *s, struct sup_job *j);
 void sup_stop_all(struct sup *s);
 /* True when no worker process is left. */
 bool sup_all_stopped(const struct sup *s);
-/* True when no job, reload or instance change is under way. */
-bool sup_quiet(const struct sup *s);
 /* Rolling reload of every app (SIGHUP). */
 void sup_reload_all(struct sup *s);
 

@@ -98,6 +98,7 @@ inst_free(struct sup_inst *in)
 	close_pipes(in);
 	close_pidfd(in);
 	free(in->reason);
+	free(in->last_err);
 	free(in);
 }
 
@@ -537,14 +538,6 @@ inst_to_json(const struct sup_inst *in)
 		describe_status(in->exit_status, how, sizeof how);
 		json_object_set_new(o, "last_exit", json_string(how));
 	}
-	json_object_set_new(o, "out_log", in->log_path[0] ?
-		json_string(in->log_path[0]) : json_null());
-	json_object_set_new(o, "err_log", in->log_path[1] ?
-		json_string(in->log_path[1]) : json_null());
-	json_object_set_new(o, "dropped_bytes", json_integer(
-		(in->log_path[0] ? logs_dropped(in->app->s->logs,
-						in->log_path[0]) : 0) +
-		(in->log_path[1] ? logs_dropped(in->app->s->logs,
-						in->log_path[1]) : 0)));
+	logs_to_json(in, o);
 	return o;
 }

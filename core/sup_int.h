@@ -33,6 +33,7 @@ struct sup_inst {
 	bool foreign;			/* its group is not ours to reap */
 	struct logwriter *out, *err;
 	char *log_path[2];		/* out and err, while attached */
+	char *last_err;			/* stderr's last line when detached */
 	long long started_mono;		/* ms */
 	long long started_wall;		/* ms since the epoch */
 	long long deadline;		/* kill / restart / ready, -1: none */
@@ -218,5 +219,14 @@ void logs_detach(struct sup_inst *in);
 char *logs_path(const struct sup *s, const struct sup_inst *in, bool err);
 void logs_retry(struct sup_logs *l);
 long long logs_dropped(const struct sup_logs *l, const char *path);
+/* The nearest time a held partial log line is due (-1: none). */
+long long logs_due(const struct sup_logs *l);
+/* Write the partial log lines held long enough at now. */
+void logs_tick(struct sup_logs *l, long long now);
+/* The last non-blank stderr line of the instance, "" when none. */
+const char *logs_last_err(const struct sup_inst *in);
+/* Add out_log, err_log (known even when stopped), dropped_bytes and
+   last_err to the instance's ls row o. */
+void logs_to_json(const struct sup_inst *in, json_t *o);
 
 #endif
