@@ -75,29 +75,38 @@ job_fail(char **err, const char *fmt, ...)
 	return -1;
 }
 
-/* Why the instance is not what the job waits for, in its own words. */
-static const char *
+/* Why the instance is not what the job waits for, with the last line
+   it wrote to stderr; a new string. */
+static char *
 inst_why(const struct sup_inst *in)
 {
-	return in->reason != NULL ? in->reason : "no reason known";
+	const char *last = logs_last_err(in);
+
+	return xasprintf("%s%s%s%s", in->reason != NULL ? in->reason :
+			 "no reason known", last != NULL && *last ?
+			 " (last stderr: \"" : "", last != NULL && *last ?
+			 last : "", last != NULL && *last ? "\")" : "");
 }
 
 /* For JOB_READY, one instance: 1 ready, 0 not yet, -1 failed. */
 static int
 inst_ready(const struct sup_job *j, const struct sup_inst *in, char **err)
 {
-	const char *name = in->app->cfg->name;
+	const char *name = in->app->cfg->name, *what;
+	char *why;
 
 	if (in->crashed_at >= j->created)
-		return job_fail(err, "%s:%d crashed: %s", name, in->index,
-				inst_why(in));
-	if (in->state == WS_ERRORED)
-		return job_fail(err, "%s:%d is errored: %s", name, in->index,
-				inst_why(in));
-	if (in->ready_failed && in->failed_at >= j->created)
-		return job_fail(err, "%s:%d is not ready: %s", name,
-				in->index, inst_why(in));
-	return in->state == WS_ONLINE && !in->ready_failed;
+		what = "crashed";
+	else if (in->state == WS_ERRORED)
+		what = "is errored";
+	else if (in->ready_failed && in->failed_at >= j->created)
+		what = "is not ready";
+	else
+		return in->state == WS_ONLINE && !in->ready_failed;
+	why = inst_why(in);
+	job_fail(err, "%s:%d %s: %s", name, in->index, what, why);
+	free(why);
+	return -1;
 }
 
 /* For JOB_READY: 1 all ready, 0 not yet, -1 failed (*err set). */

@@ -15,6 +15,7 @@ SH
 cat >quiet.sh <<'SH'
 #!/bin/sh
 sleep 1.2
+echo "boom: cannot reach the database" >&2
 exit 1
 SH
 chmod +x late.sh quiet.sh
@@ -50,7 +51,8 @@ check_true "within a few seconds ($ms ms)" test "$ms" -lt 5000
 
 run "$DEPLOY" up --wait quiet
 check_rc "up --wait of an app that never listens and exits at 1.2 s fails" 5
-check_err "naming it" 'quiet:0 crashed: exited with code 1'
+check_err "naming it, with its last line on stderr" \
+	'quiet:0 crashed: exited with code 1 \(last stderr: "boom: cannot reach the database"\)'
 
 run "$DEPLOY" up never
 check_rc "up without --wait of an app that will not get ready exits 0" 0
