@@ -138,7 +138,8 @@ static const struct ctx_row {
 	/* per-server options; the app's own win over the top level's */
 	{ APP ",'nginx':{'weight':3}}],'nginx':{'weight':2,'max_fails':0,"
 	  "'fail_timeout':30,'max_conns':100}}", NULL, "apps.0",
-	  "{'upstream':'web','listen':'80','weight':3,'max_fails':0,"
+	  "{'upstream':'web','listen':'80','location':'/','strip':false,"
+	  "'weight':3,'max_fails':0,"
 	  "'fail_timeout':'30s','max_conns':100,'next_upstream_tries':3,"
 	  "'params':' weight=3 max_fails=0 fail_timeout=30s max_conns=100',"
 	  "'hosts':[{'host':'127.0.0.1'}],"
@@ -178,6 +179,7 @@ static const struct ctx_row {
 	  "['a.example','*.b.example']}}]}", NULL, "apps.0",
 	  "{'upstream':'web','listen':'127.0.0.1:8080',"
 	  "'server_name':'a.example *.b.example','next_upstream_tries':3,"
+	  "'location':'/','strip':false,"
 	  "'max_fails':0,'params':' max_fails=0',"
 	  "'hosts':[{'host':'127.0.0.1'}],"
 	  "'ports':[{'port':3000},{'port':3001}]}" },
@@ -190,6 +192,7 @@ static const struct ctx_row {
 	{ APP "}],'nginx':{'client_max_body_size':'10m',"
 	  "'next_upstream_tries':0}}", NULL, "apps.0",
 	  "{'upstream':'web','listen':'80','client_max_body_size':'10m',"
+	  "'location':'/','strip':false,"
 	  "'max_fails':0,'params':' max_fails=0','next_upstream_tries':0,"
 	  "'hosts':[{'host':'127.0.0.1'}],"
 	  "'ports':[{'port':3000},{'port':3001}]}" },
