@@ -109,7 +109,8 @@ int ngx_cert_key_matches(const struct ngx_cert *c, const char *path,
  * (copied into buf), or NULL when it covers them all. */
 const char *ngx_cert_uncovered(const struct ngx_cert *c, const char *names,
 			       char *buf, size_t size);
-/* Whole days from now until c expires (negative once expired). */
+/* Days from now until c expires, to the nearest (negative once
+ * expired). */
 long ngx_cert_days_left(const struct ngx_cert *c, time_t now);
 void ngx_cert_clear(struct ngx_cert *c);
 

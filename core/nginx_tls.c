@@ -231,13 +231,14 @@ ngx_cert_uncovered(const struct ngx_cert *c, const char *names, char *buf,
 	return bad ? buf : NULL;
 }
 
-/* Whole days from now until c expires (negative once expired). */
+/* Days from now until c expires, to the nearest (a certificate made
+ * for 90 days has 90 for its first half day); negative once expired. */
 long
 ngx_cert_days_left(const struct ngx_cert *c, time_t now)
 {
 	time_t d = c->not_after - now;
 
-	return (long)(d >= 0 ? d / 86400 : -((-d + 86399) / 86400));
+	return (long)(d >= 0 ? (d + 43200) / 86400 : -((-d + 86399) / 86400));
 }
 
 /* Free what c holds. */

@@ -275,9 +275,9 @@ static const struct ctx_row {
 	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/site.key'") "}}]}", NULL,
 	  "servers.0.listen", "'443'" },
 	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/site.key'") "}}]}", NULL,
-	  "certificates.0.days", "89" },
+	  "certificates.0.days", "90" },
 	{ TLS("'certificate':'CERTS/soon.pem','key':'CERTS/site.key'") "}}]}", NULL,
-	  "certificates.0.days", "4" },
+	  "certificates.0.days", "5" },
 	{ TLS("'live':'CERTS/live/app.test','http2':false,'hsts':true") "}}]}", NULL,
 	  "servers.0.tls", "{'certificate':'CERTS/live/app.test/fullchain"
 	  ".pem','key':'CERTS/live/app.test/privkey.pem','webroot':"

@@ -84,7 +84,8 @@ static void
 serve(int c)
 {
 	char buf[4096], body[256], head[512];
-	size_t got = 0;
+	const char *path;
+	size_t got = 0, plen;
 	ssize_t n;
 	int blen, hlen;
 
@@ -95,9 +96,13 @@ serve(int c)
 		if (strstr(buf, "\r\n\r\n") != NULL)
 			break;
 	}
-	blen = snprintf(body, sizeof body, "instance=%s pid=%d msg=%s\n",
-			getenv("NODE_APP_INSTANCE") ?: "-", (int)getpid(),
-			getenv("MSG") ?: "");
+	path = strchr(buf, ' ');
+	path = path ? path + 1 : "";
+	plen = strcspn(path, " \r\n");
+	blen = snprintf(body, sizeof body, "instance=%s pid=%d msg=%s "
+			"path=%.*s\n", getenv("NODE_APP_INSTANCE") ?: "-",
+			(int)getpid(), getenv("MSG") ?: "",
+			(int)(plen < 100 ? plen : 100), path);
 	hlen = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
 			"Content-Type: text/plain\r\nContent-Length: %d\r\n"
 			"Connection: close\r\n\r\n", blen);
