@@ -41,7 +41,7 @@ report_certs(json_t *ctx, FILE *f)
 				days == 1 ? "" : "s");
 		if (days < CERT_WARN_DAYS)
 			warning("certificate '%s' expires in %lld day%s "
-				"(%s); renew it (RENEWAL in "
+				"(%s); renew it (see Renewal in "
 				"deploy-ecosystem(5))", path, days,
 				days == 1 ? "" : "s", day);
 	}
