@@ -5,13 +5,12 @@
 # the way certbot's deploy hook does it, a bad certificate/key pair that
 # changes nothing, and a rolling reload without a failed HTTPS request.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/helpers/nginx-lib.sh"
 
-NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 NGX=$TMP/nginx
 CONF=$NGX/deploy.conf
 CERTS=$TMP/certs
 LIVE=$TMP/le/live/app.test
-ngx_pid=
 
 for tool in "$NGINX_BIN" openssl curl; do
 	if ! command -v "$tool" >/dev/null; then
@@ -19,19 +18,6 @@ for tool in "$NGINX_BIN" openssl curl; do
 		finish
 	fi
 done
-
-# Stop the nginx this test started: TERM, wait, then KILL its group.
-stop_nginx() {
-	[ -n "$ngx_pid" ] || return 0
-	kill -TERM "$ngx_pid" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$ngx_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL -- "-$ngx_pid" 2>/dev/null
-	ngx_pid=
-}
-trap 'stop_nginx; cleanup' EXIT
 
 base=$(free_port 7)
 https=$((base + 5))	# nginx; base..base+4 for the workers
@@ -74,11 +60,6 @@ tcurl() {
 get() { tcurl "https://app.test:$https$1"; }
 # True when nginx answers 200 over HTTPS.
 serving() { tcurl -f -o /dev/null "https://app.test:$https/"; }
-# True while the nginx we started runs as a master.
-nginx_alive() {
-	kill -0 "$ngx_pid" 2>/dev/null &&
-		grep -q '^nginx: master' "/proc/$ngx_pid/cmdline"
-}
 # The notAfter of the certificate nginx serves.
 served_enddate() {
 	openssl s_client -connect "127.0.0.1:$https" -servername app.test \
@@ -99,10 +80,7 @@ check_err "and warns: under 14 days" \
 check_true "the config has a TLS server with http2" \
 	grep -q "listen 127.0.0.1:$https ssl http2;" "$CONF"
 
-setsid "$NGINX_BIN" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" \
-	-g 'daemon off;' </dev/null >"$NGX/stdout" 2>&1 &
-ngx_pid=$!
-track_pid "$ngx_pid"
+start_nginx
 check_true "nginx serves HTTPS on 127.0.0.1:$https" wait_for 10 serving
 
 # 2. HTTPS, http2, the two apps by path.
@@ -219,21 +197,12 @@ https_load() {
 https_load 8 >"$TMP/load" &
 load=$!
 track_pid $load
-reloads=0
-while kill -0 $load 2>/dev/null && [ $reloads -lt 20 ]; do
-	"$DEPLOY" reload all >/dev/null 2>>"$TMP/reload.err" &&
-		reloads=$((reloads + 1))
-done
-wait $load
+reload_during $load all
 check_true "$reloads rolling reloads of both apps during the loop" \
 	test "$reloads" -ge 1
 check_true "0 failed HTTPS requests ($(cat "$TMP/load"))" \
 	grep -qE '^ok=[1-9][0-9]* failed=0$' "$TMP/load"
 
-daemon_down
-pid=$ngx_pid
-stop_nginx
-check_true "nginx stops on TERM" \
-	wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
+stop_all
 
 finish
