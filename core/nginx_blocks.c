@@ -229,7 +229,8 @@ add_http_side(json_t *tls, json_t *v, const char *listen)
 	json_object_set_new_nocheck(tls, "http_listen", json_string(text));
 	port = atoi(colon ? colon + 1 : listen);
 	json_object_set_new_nocheck(tls, "https_port", port == 443 ?
-				    json_string("") : json_sprintf(":%d", port));
+				    json_string("") :
+				    json_sprintf(":%d", port));
 	free(host);
 	free(text);
 }

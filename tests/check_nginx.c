@@ -119,6 +119,8 @@ at(json_t *v, const char *path)
 	"'port':3000}]"
 /* One app for app.test with tls holding keys (the file unclosed). */
 #define TLS(keys) APP ",'nginx':{'server_name':'app.test','tls':{" keys "}"
+/* The same, closed. */
+#define TLS_END(keys) TLS(keys) "}}]}"
 
 /* An ecosystem, a target, a path into the context, the value there. */
 static const struct ctx_row {
@@ -268,17 +270,22 @@ static const struct ctx_row {
 	  "'hosts':[{'host':'127.0.0.1'}],"
 	  "'ports':[{'port':3000},{'port':3001}]}" },
 	/* tls: checked files, defaults */
-	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/site.key'") "}}]}", NULL,
+	{ TLS_END("'certificate':'CERTS/site.pem','key':'CERTS/site.key'"),
+	  NULL,
 	  "servers.0.tls", "{'certificate':'CERTS/site.pem','key':"
 	  "'CERTS/site.key','webroot':'/var/www/acme','http2':true,"
 	  "'http_listen':'80','https_port':''}" },
-	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/site.key'") "}}]}", NULL,
+	{ TLS_END("'certificate':'CERTS/site.pem','key':'CERTS/site.key'"),
+	  NULL,
 	  "servers.0.listen", "'443'" },
-	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/site.key'") "}}]}", NULL,
+	{ TLS_END("'certificate':'CERTS/site.pem','key':'CERTS/site.key'"),
+	  NULL,
 	  "certificates.0.days", "90" },
-	{ TLS("'certificate':'CERTS/soon.pem','key':'CERTS/site.key'") "}}]}", NULL,
+	{ TLS_END("'certificate':'CERTS/soon.pem','key':'CERTS/site.key'"),
+	  NULL,
 	  "certificates.0.days", "5" },
-	{ TLS("'live':'CERTS/live/app.test','http2':false,'hsts':true") "}}]}", NULL,
+	{ TLS_END("'live':'CERTS/live/app.test','http2':false,'hsts':true"),
+	  NULL,
 	  "servers.0.tls", "{'certificate':'CERTS/live/app.test/fullchain"
 	  ".pem','key':'CERTS/live/app.test/privkey.pem','webroot':"
 	  "'/var/www/acme','http2':false,'hsts':31536000,'http_listen':"
@@ -492,7 +499,8 @@ static const struct err_row {
 	{ "{'nginx':{'server':'app.test','tls':{'live':'CERTS/live/app.test'"
 	  "}},'apps':[{'name':'a','script':'a.js','port':3000},{'name':'b',"
 	  "'script':'b.js','port':4000,'nginx':{'location':'/b/','tls':{"
-	  "'live':'CERTS/live/app.test','hsts':true}}}]}", NULL, "apps[1].nginx.tls: \"tls\" differs from that of "
+	  "'live':'CERTS/live/app.test','hsts':true}}}]}", NULL,
+	  "apps[1].nginx.tls: \"tls\" differs from that of "
 	  "upstream 'a'" },
 	{ APP ",'nginx':{'location':'api/'}}]}", NULL,
 	  "apps[0].nginx.location: expected a URL path that starts and ends "
@@ -504,23 +512,23 @@ static const struct err_row {
 	{ APP ",'nginx':{'strip_prefix':1}}]}", NULL,
 	  "apps[0].nginx.strip_prefix: expected true or false" },
 	/* tls: the object */
-	{ TLS("'certificate':'c.pem'") "}}]}", NULL, "apps[0].nginx.tls: "
+	{ TLS_END("'certificate':'c.pem'"), NULL, "apps[0].nginx.tls: "
 	  "needs \"certificate\" and \"key\", or \"live\"" },
-	{ TLS("'live':'l','key':'k.pem'") "}}]}", NULL,
+	{ TLS_END("'live':'l','key':'k.pem'"), NULL,
 	  "apps[0].nginx.tls: needs" },
 	{ APP ",'nginx':{'tls':true}}]}", NULL, "apps[0].nginx.tls: expected "
 	  "an object" },
-	{ TLS("'live':'l','ocsp':true") "}}]}", NULL,
+	{ TLS_END("'live':'l','ocsp':true"), NULL,
 	  "apps[0].nginx.tls.ocsp: unknown key (known: certificate, key, " },
-	{ TLS("'live':'l','hsts':'yes'") "}}]}", NULL,
+	{ TLS_END("'live':'l','hsts':'yes'"), NULL,
 	  "apps[0].nginx.tls.hsts: expected true, false or seconds" },
-	{ TLS("'live':'l','http2':1") "}}]}", NULL,
+	{ TLS_END("'live':'l','http2':1"), NULL,
 	  "apps[0].nginx.tls.http2: expected true or false" },
-	{ TLS("'live':'l','http_listen':0") "}}]}", NULL,
+	{ TLS_END("'live':'l','http_listen':0"), NULL,
 	  "apps[0].nginx.tls.http_listen: expected a port from 1 to 65535" },
-	{ TLS("'live':'a$b'") "}}]}", NULL,
+	{ TLS_END("'live':'a$b'"), NULL,
 	  "apps[0].nginx.tls.live: contains '$'" },
-	{ TLS("'live':'a;b'") "}}]}", NULL,
+	{ TLS_END("'live':'a;b'"), NULL,
 	  "apps[0].nginx.tls.live: contains ';'" },
 	/* tls: the certificate and key, before anything is written */
 	{ TLS("'certificate':'CERTS/nosuch.pem','key':'CERTS/site.key'")
@@ -544,7 +552,7 @@ static const struct err_row {
 	{ TLS("'certificate':'CERTS/old.pem','key':'CERTS/site.key'")
 	  "}}]}", NULL, "apps[0].nginx.tls.certificate: the certificate "
 	  "'CERTS/old.pem' expired on 2020-01-02" },
-	{ TLS("'live':'CERTS/nosuch'") "}}]}", NULL, "apps[0].nginx.tls.live: "
+	{ TLS_END("'live':'CERTS/nosuch'"), NULL, "apps[0].nginx.tls.live: "
 	  "cannot read 'CERTS/nosuch/fullchain.pem'" },
 	{ TLS("'live':'CERTS/live/app.test'") ",'server_name':['app.test',"
 	  "'a.b.app.test']}}]}", NULL, "apps[0].nginx.tls.live: the "

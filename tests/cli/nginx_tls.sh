@@ -74,7 +74,7 @@ check_out "the apps started" '^www: started'
 run "$DEPLOY" nginx -o "$CONF" --check
 check_rc "nginx -o --check with tls: exit 0" 0
 check_out "it says when the certificate expires" \
-	"^certificate '$LIVE/fullchain\.pem' expires on [0-9-]{10} \(in 5 days\)$"
+	"^certificate '$LIVE/fullchain\.pem' expires on [0-9-]+ \(in 5 days\)"
 check_err "and warns: under 14 days" \
 	"^deploy: warning: certificate '$LIVE/fullchain\.pem' expires in 5 days"
 check_true "the config has a TLS server with http2" \
@@ -117,9 +117,9 @@ check_true "http:// is a 301 to https:// with the port and path" \
 		"http://app.test:$http/a/b?c=d")" = \
 		"301 https://app.test:$https/a/b?c=d"
 echo token-content >"$TMP/acme/.well-known/acme-challenge/tok1"
+acme=http://app.test:$http/.well-known/acme-challenge
 check_true "an ACME challenge is served from the webroot over HTTP" \
-	test "$(tcurl "http://app.test:$http/.well-known/acme-challenge/tok1")" = \
-		token-content
+	test "$(tcurl "$acme/tok1")" = token-content
 check_true "the redirect follows to the app" \
 	grep -q 'msg=www path=/x$' <<<"$(tcurl -L "http://app.test:$http/x")"
 
@@ -150,19 +150,24 @@ after_refusal() {
 	check_true "$1: nginx still runs" nginx_alive
 	check_true "$1: nginx still serves HTTPS" serving
 }
-write_eco 2 "\"certificate\": \"$CERTS/site.pem\", \"key\": \"$CERTS/other.key\""
+# pair CERT KEY: the tls keys of that pair of files in $CERTS.
+pair() {
+	printf '"certificate": "%s", "key": "%s"' "$CERTS/$1" "$CERTS/$2"
+}
+at='ecosystem\.json:[0-9]+:[0-9]+: nginx\.tls'
+write_eco 2 "$(pair site.pem other.key)"
 run "$DEPLOY" nginx --reload
 after_refusal "a key of another certificate" \
-	"ecosystem\.json:[0-9]+:[0-9]+: nginx\.tls\.key: '$CERTS/other\.key' is not the key of the certificate '$CERTS/site\.pem'"
-write_eco 2 "\"certificate\": \"$CERTS/old.pem\", \"key\": \"$CERTS/site.key\""
+	"$at\.key: '$CERTS/other\.key' is not the key of the certificate"
+write_eco 2 "$(pair old.pem site.key)"
 run "$DEPLOY" nginx --reload
 after_refusal "an expired certificate" \
-	"nginx\.tls\.certificate: the certificate '$CERTS/old\.pem' expired on 2020-01-02"
+	"$at\.certificate: the certificate '$CERTS/old\.pem' expired on 2020"
 write_eco 2
 sed -i 's/"app.test"/"other.test"/' ecosystem.json
 run "$DEPLOY" up --wait --timeout 20
 after_refusal "deploy up with auto and a name the certificate lacks" \
-	"ecosystem\.json:[0-9]+:[0-9]+: nginx\.tls\.live: the certificate '$LIVE/fullchain\.pem' does not cover server name 'other\.test'"
+	"$at\.live: the certificate '.*' does not cover server name 'other"
 
 # 6. "auto": scaling api rewrites the config and reloads nginx.
 write_eco 3
@@ -171,7 +176,7 @@ check_rc "up after scaling api to 3: exit 0" 0
 check_err "up rewrote and reloaded nginx" \
 	"^nginx: wrote $CONF .*; reloaded nginx \(pid $ngx_pid\)$"
 check_true "api has 3 servers" \
-	test "$(grep -c "server 127.0.0.1:$base\|server 127.0.0.1:$((base + 1))\|server 127.0.0.1:$((base + 2))" "$CONF")" = 3
+	test "$(sed -n '/^upstream api /,/^}/p' "$CONF" | grep -c server)" = 3
 # True once api's instance 2 has answered through nginx.
 new_seen() { get /api/ | grep -q '^instance=2 '; }
 check_true "the new instance answers over HTTPS" wait_for 5 new_seen
