@@ -313,6 +313,9 @@ static const struct ctx_row {
 	  "'x.app.test LOCALHOST .app.test _ 127.0.0.1'" },
 	{ APP ",'nginx':{'tls':{'live':'CERTS/live/app.test'}}}]}", NULL,
 	  "servers.0.server_name", NULL },
+	{ APP ",'nginx':{'server_name':'cn.app.test','tls':{'certificate':"
+	  "'CERTS/cn.pem','key':'CERTS/site.key'}}}]}", NULL,
+	  "servers.0.server_name", "'cn.app.test'" },
 	/* one certificate listed once however many servers use it */
 	{ "{'nginx':{'tls':{'live':'CERTS/live/app.test'}},'apps':["
 	  "{'name':'a','script':'a.js','port':3000,'nginx':{'server':"
@@ -568,6 +571,11 @@ static const struct err_row {
 	  NULL, "apps[0].nginx.tls.live: the certificate "
 	  "'CERTS/live/app.test/fullchain.pem' does not cover server name "
 	  "'.test'" },
+	/* without subjectAltName, the subject's CN names it */
+	{ TLS_END("'certificate':'CERTS/cn.pem','key':'CERTS/site.key'"),
+	  NULL, "apps[0].nginx.tls.certificate: the certificate "
+	  "'CERTS/cn.pem' does not cover server name 'app.test' (it names "
+	  "cn.app.test)" },
 	/* the redirect's port 80 is taken like any listen */
 	{ TLS("'live':'CERTS/live/app.test'") "}},{'name':'b','script':'b.js',"
 	  "'port':4000,'nginx':{'server_name':'app.test'}}]}", NULL,
