@@ -100,19 +100,24 @@ open_signals(struct daemon *d, struct derr *e)
 	return 0;
 }
 
+/* Queue one line on c. */
+void
+conn_send(struct conn *c, const json_t *msg)
+{
+	char *line;
+
+	if (c->dead)
+		return;
+	line = proto_encode(msg);
+	strbuf_addstr(&c->out, line);
+	free(line);
+}
+
 /* Queue a reply on c and stop waiting. */
 void
 conn_reply(struct conn *c, json_t *reply)
 {
-	char *line;
-
-	if (c == NULL || c->dead) {
-		json_decref(reply);
-		return;
-	}
-	line = proto_encode(reply);
-	strbuf_addstr(&c->out, line);
-	free(line);
+	conn_send(c, reply);
 	json_decref(reply);
 	c->waiting = false;
 }
@@ -142,7 +147,7 @@ conn_process(struct conn *c)
 	while (!c->waiting && !c->dead && !c->refused &&
 	       (rc = proto_next(&c->in, &req, &e)) != 0) {
 		if (rc < 0) {
-			conn_reply(c, proto_error(2, "%s", e.msg));
+			conn_reply(c, proto_error(EXIT_USAGE, "%s", e.msg));
 			if (c->in.len > PROTO_MAX_LINE)
 				c->close_after = true;
 			continue;
@@ -239,7 +244,7 @@ listener_event(void *arg, int fd, short revents)
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 	    (cred.uid != getuid() && cred.uid != 0)) {
 		c->refused = true;
-		conn_reply(c, proto_error(4, "permission denied: uid %d is "
+		conn_reply(c, proto_error(EXIT_DAEMON, "permission denied: uid %d is "
 					  "not the daemon's user",
 					  (int)cred.uid));
 	}
@@ -282,7 +287,8 @@ sweep_conns(struct daemon *d)
 			d->conns[out++] = c;
 			continue;
 		}
-		sup_forget_conn(d->sup, c);
+		if (c->job != NULL)
+			sup_job_abandon(d->sup, c->job);
 		close(c->fd);
 		strbuf_release(&c->in);
 		strbuf_release(&c->out);
@@ -361,7 +367,7 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	if (deploy_home_ensure(home, e) < 0 || take_lock(&d, e) < 0 ||
 	    open_signals(&d, e) < 0 || bind_socket(&d, e) < 0)
 		goto out;
-	d.sup = sup_new(&d, e);
+	d.sup = sup_new(d.home, e);
 	if (d.sup == NULL)
 		goto out;
 	fprintf(stderr, "deploy daemon %s: pid %d, socket '%s'\n",

@@ -11,6 +11,7 @@
 #include "util.h"
 
 struct sup;
+struct sup_job;
 struct daemon;
 
 /* One control connection. */
@@ -21,6 +22,7 @@ struct conn {
 	bool dead;		/* closed at the end of this turn */
 	bool close_after;	/* close once out is written */
 	bool waiting;		/* a deferred reply is owed */
+	struct sup_job *job;	/* the request the reply waits for */
 	bool refused;		/* not our uid: told so, input discarded */
 };
 
@@ -46,8 +48,10 @@ struct daemon {
  */
 int daemon_run(const char *home, bool resurrect, struct derr *e);
 
-/* Queue reply (stolen) on c; c may be NULL (the client left). */
+/* Queue reply (stolen) on c and stop waiting. */
 void conn_reply(struct conn *c, json_t *reply);
+/* Queue one line (borrowed) on c, ahead of the reply it waits for. */
+void conn_send(struct conn *c, const json_t *msg);
 /* Begin a graceful shutdown: stop every worker, save, exit. */
 void daemon_shutdown(struct daemon *d);
 

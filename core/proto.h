@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "exitcode.h"
 #include "strbuf.h"
 #include "util.h"
 

@@ -1,5 +1,4 @@
 /* sup.c: the supervisor: its loop hooks, reaping, sampling, shutdown */
-#include "daemon.h"
 #include "fileio.h"
 #include "procstat.h"
 #include "ready.h"
@@ -28,14 +27,13 @@
 
 /* A supervisor with no apps, its logs dir and notify socket ready. */
 struct sup *
-sup_new(struct daemon *d, struct derr *e)
+sup_new(const char *home, struct derr *e)
 {
 	struct sup *s = xcalloc(1, sizeof *s);
 
-	s->d = d;
-	s->home = xstrdup(d->home);
-	s->logs_dir = xasprintf("%s/logs", d->home);
-	s->notify_path = xasprintf("%s/notify.sock", d->home);
+	s->home = xstrdup(home);
+	s->logs_dir = xasprintf("%s/logs", home);
+	s->notify_path = xasprintf("%s/notify.sock", home);
 	s->logs = logs_new();
 	s->proc = procstat_new("/proc");
 	procstat_keep_files(s->proc, true);
@@ -65,6 +63,7 @@ sup_free(struct sup *s)
 	for (size_t i = 0; i < s->n_jobs; i++)
 		job_free(s->jobs[i]);
 	free(s->jobs);
+	free(s->exits);
 	if (s->notify != NULL) {
 		notify_close(s->notify);
 		unlink(s->notify_path);
@@ -133,7 +132,7 @@ sup_watch(struct sup *s, struct loop *l)
 		}
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
-		loop_deadline(l, s->jobs[i]->deadline);
+		loop_deadline(l, job_wakeup(s->jobs[i]));
 	ready_http_watch(l);
 	if (any) {
 		if (s->next_sample < 0)
@@ -157,7 +156,12 @@ inst_by_pid(const struct sup *s, pid_t pid)
 	return NULL;
 }
 
-/* Reap every exited child and tell its instance. */
+/*
+ * Reap every exited child. Its instance hears of it after the turn
+ * (sup_after_turn): acting now could spawn a replacement whose pipes
+ * take the fd numbers of pipes whose events are still to be dispatched
+ * in this turn.
+ */
 void
 sup_reap(struct sup *s)
 {
@@ -165,11 +169,22 @@ sup_reap(struct sup *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct sup_inst *in = inst_by_pid(s, pid);
+		ARRAY_GROW(s->exits, s->cap_exits, s->n_exits + 1);
+		s->exits[s->n_exits++] = (struct sup_exit){ pid, status };
+	}
+}
+
+/* Tell each instance whose process was reaped this turn. */
+static void
+handle_exits(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_exits; i++) {
+		struct sup_inst *in = inst_by_pid(s, s->exits[i].pid);
 
 		if (in != NULL)
-			inst_on_exit(in, status);
+			inst_on_exit(in, s->exits[i].status);
 	}
+	s->n_exits = 0;
 }
 
 /* A new /proc sample: a full sweep when one is due or a memory limit
@@ -236,6 +251,7 @@ sup_after_turn(struct sup *s)
 	long long now = now_ms();
 	size_t out = 0;
 
+	handle_exits(s);
 	ready_http_run();
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];

@@ -48,6 +48,7 @@ inst_new(struct sup_app *app, int index)
 	in->out_fd = in->err_fd = -1;
 	in->deadline = in->next_probe = -1;
 	in->exit_status = -1;
+	in->failed_at = in->crashed_at = -1;
 	return in;
 }
 
@@ -56,9 +57,9 @@ static void
 close_pipes(struct sup_inst *in)
 {
 	if (in->out_fd >= 0)
-		close(in->out_fd);
+		loop_close(in->out_fd);
 	if (in->err_fd >= 0)
-		close(in->err_fd);
+		loop_close(in->err_fd);
 	in->out_fd = in->err_fd = -1;
 	logs_detach(in);
 }
@@ -241,6 +242,8 @@ apply(struct sup_inst *in, const struct transition *t)
 	if (next.next != WS_STARTING)
 		ready_end(in);
 	in->state = next.next;
+	if (next.next == WS_ERRORED)
+		in->failed_at = now;
 	if (next.next == WS_ERRORED && next.reason != WR_NONE)
 		in->why_errored = next.reason;
 	if (next.actions & WA_SPAWN) {
@@ -356,12 +359,16 @@ inst_on_exit(struct sup_inst *in, int status)
 	spawn_signal_group(pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;
+	in->cpu = 0;	/* a process that is gone uses nothing */
+	in->rss = 0;
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
-	if (!asked)
+	if (!asked) {
 		inst_set_reason(in, "%s", how);
+		in->crashed_at = now_ms();
+	}
 	inst_event(in, EV_EXIT);
 	if (in->state == WS_ERRORED && in->why_errored == WR_CRASH_LOOP)
 		inst_set_reason(in, "%s; %s", how,
@@ -390,15 +397,15 @@ static void
 pipe_event(void *arg, int fd, short revents)
 {
 	struct sup_inst *in = arg;
-	bool err = fd == in->err_fd;
+	int *slot = fd == in->err_fd ? &in->err_fd :
+		fd == in->out_fd ? &in->out_fd : NULL;
 
 	(void)revents;
-	if (drain_pipe(fd, err ? in->err : in->out) < 0) {
-		close(fd);
-		if (err)
-			in->err_fd = -1;
-		else
-			in->out_fd = -1;
+	if (slot == NULL)
+		return;		/* not this instance's pipe any more */
+	if (drain_pipe(fd, slot == &in->err_fd ? in->err : in->out) < 0) {
+		loop_close(fd);
+		*slot = -1;
 	}
 }
 

@@ -39,6 +39,10 @@ struct sup_inst {
 	int exit_status;		/* last wait status, -1: none */
 	char *reason;			/* why it is errored or stopped */
 	bool ready_failed;		/* not ready within listen_timeout */
+	long long failed_at;		/* ms of the last ready_failed or
+					   errored, -1: never */
+	long long crashed_at;		/* ms of the last exit nobody asked
+					   for, -1: never */
 	bool retiring;			/* replaced by a reload: dropped once
 					   down */
 	bool removing;			/* deleted: drop once down */
@@ -74,23 +78,34 @@ struct sup_app {
 	struct sup_reload *reload;	/* NULL when none under way */
 	char *reload_error;		/* why the last reload failed, or
 					   NULL */
+	long long reload_ended;		/* ms the last reload ended */
 	bool removing;			/* deleted: drop once all down */
 };
 
 enum job_want { JOB_READY, JOB_STOPPED, JOB_RELOADED };
 
-/* A deferred reply: sent when its instances reach what it wants. */
+/* A request under way: answered when its instances reach what it
+   wants, when one of them fails, or at its deadline. */
 struct sup_job {
-	struct conn *conn;		/* NULL once the client left */
+	struct sup_reply reply;		/* done NULL: the asker left */
 	enum job_want want;
 	char **apps;			/* app names it covers */
 	int index;			/* one instance, or -1 for all */
+	long long created;		/* ms; failures before it are old */
 	long long deadline;		/* -1: none */
-	json_t *extra;			/* merged into the success reply */
+	long long settle_ms;		/* JOB_READY: stay ready this long */
+	long long settled_at;		/* when all were ready, -1: not yet */
+	char **reported;		/* "app:index:pid" events sent */
+	json_t *extra;			/* the success reply's fields */
+};
+
+/* A child reaped during a loop turn, acted on after the turn. */
+struct sup_exit {
+	pid_t pid;
+	int status;
 };
 
 struct sup {
-	struct daemon *d;
 	char *home;
 	char *logs_dir;
 	struct sup_app **apps;
@@ -104,6 +119,8 @@ struct sup {
 	long long last_sweep;		/* last full /proc sweep, -1: none */
 	long long watched_until;	/* sample every second until then */
 	struct sup_logs *logs;		/* open log files, shared by path */
+	struct sup_exit *exits;		/* reaped this turn, not yet seen */
+	size_t n_exits, cap_exits;
 };
 
 /* Someone asked for the stats: sample /proc every second for a while. */
@@ -156,10 +173,12 @@ void reload_tick(struct sup_app *app);
 void reload_free(struct sup_reload *r);
 
 /* sup_job.c */
-struct sup_job *job_add(struct sup *s, struct conn *c, enum job_want want,
-			long long deadline);
+struct sup_job *job_add(struct sup *s, struct sup_reply r,
+			enum job_want want, long long deadline);
 void job_add_app(struct sup_job *j, const char *name);
 void jobs_check(struct sup *s);
+/* When the job must be looked at again anyway (ms), -1: never. */
+long long job_wakeup(const struct sup_job *j);
 void job_free(struct sup_job *j);
 
 /* sup_logs.c */
