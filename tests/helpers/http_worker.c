@@ -2,7 +2,7 @@
  * http_worker: a tiny HTTP worker for the supervisor tests.
  * Listens on 127.0.0.1:$PORT, or on fd 3 when LISTEN_FDS=1 (listen
  * mode). Answers every request with one line:
- *   instance=<NODE_APP_INSTANCE> pid=<pid> msg=<$MSG>
+ *   instance=<NODE_APP_INSTANCE> pid=<pid> msg=<$MSG> path=<its path>
  * On SIGINT or SIGTERM it stops accepting, finishes the request in
  * hand and exits 0. Behaviour switches (environment):
  *   IGNORE_STOP=1     ignore SIGINT and SIGTERM (tests SIGKILL)
@@ -89,6 +89,7 @@ serve(int c)
 	ssize_t n;
 	int blen, hlen;
 
+	buf[0] = '\0';
 	while (got < sizeof buf - 1 &&
 	       (n = read(c, buf + got, sizeof buf - 1 - got)) > 0) {
 		got += (size_t)n;
