@@ -167,45 +167,74 @@ cert_names(const struct ngx_cert *c, char *buf, size_t size)
 }
 
 /*
- * Check the certificate and key of the server block srv (readable, a
- * pair, not expired, covering its names) before anything is written;
- * errors name the key in the file.
+ * The certificate at cert, once checked to be readable, not expired and
+ * the pair of key; errors name the key in the file. Servers that share
+ * a pair read it once. NULL on failure.
  */
+static const struct ngx_cert *
+good_pair(struct ngx_build *b, const char *cert, const char *key,
+	  struct ngx_path *pc, struct ngx_path *pk)
+{
+	struct ngx_pair *p;
+	struct ngx_cert c;
+	struct derr e2;
+	char day[16];
+
+	for (size_t k = 0; k < b->n_pairs; k++)
+		if (!strcmp(b->pairs[k].cert, cert) &&
+		    !strcmp(b->pairs[k].key, key))
+			return &b->pairs[k].c;
+	if (ngx_cert_read(cert, &c, &e2) < 0) {
+		ngx_fail(b->eco, pc, b->e, "%s", e2.msg);
+	} else if (c.not_after <= time(NULL)) {
+		day_text(c.not_after, day, sizeof day);
+		ngx_fail(b->eco, pc, b->e, "the certificate '%s' expired on "
+			 "%s", cert, day);
+	} else if (ngx_cert_key_matches(&c, key, &e2) < 0) {
+		ngx_fail(b->eco, pk, b->e, "%s '%s'", e2.msg, cert);
+	} else {
+		grow_array((void **)&b->pairs, &b->cap_pairs, b->n_pairs + 1,
+			   sizeof *p);
+		p = &b->pairs[b->n_pairs++];
+		p->cert = xstrdup(cert);
+		p->key = xstrdup(key);
+		p->c = c;
+		note_cert(b, cert, &c);
+		return &p->c;
+	}
+	ngx_cert_clear(&c);
+	return NULL;
+}
+
+/* Check the certificate and key of the server block srv before
+ * anything is written: a good pair that covers its server names. */
 static int
 check_cert(struct ngx_build *b, json_t *srv, const char *cert,
 	   const char *key, struct ngx_path *pc, struct ngx_path *pk)
 {
-	struct ngx_cert c;
-	struct derr e2;
-	char day[16], name[256], names[160];
-	int rc = -1;
+	const struct ngx_cert *c = good_pair(b, cert, key, pc, pk);
+	char name[256], names[160];
 
-	if (ngx_cert_read(cert, &c, &e2) < 0) {
-		ngx_fail(b->eco, pc, b->e, "%s", e2.msg);
-		goto out;
+	if (c == NULL)
+		return -1;
+	if (ngx_cert_uncovered(c, field(srv, "server_name"), name,
+			       sizeof name) != NULL)
+		return ngx_fail(b->eco, pc, b->e, "the certificate '%s' does "
+				"not cover server name '%s' (it names %s)",
+				cert, name, cert_names(c, names, sizeof names));
+	return 0;
+}
+
+/* Free the pairs kept by good_pair. */
+void
+ngx_pairs_free(struct ngx_build *b)
+{
+	for (size_t k = 0; k < b->n_pairs; k++) {
+		free(b->pairs[k].cert);
+		free(b->pairs[k].key);
+		ngx_cert_clear(&b->pairs[k].c);
 	}
-	if (c.not_after <= time(NULL)) {
-		day_text(c.not_after, day, sizeof day);
-		ngx_fail(b->eco, pc, b->e, "the certificate '%s' expired on "
-			 "%s", cert, day);
-		goto out;
-	}
-	if (ngx_cert_key_matches(&c, key, &e2) < 0) {
-		ngx_fail(b->eco, pk, b->e, "%s '%s'", e2.msg, cert);
-		goto out;
-	}
-	if (ngx_cert_uncovered(&c, field(srv, "server_name"), name,
-			       sizeof name) != NULL) {
-		ngx_fail(b->eco, pc, b->e, "the certificate '%s' does not "
-			 "cover server name '%s' (it names %s)", cert, name,
-			 cert_names(&c, names, sizeof names));
-		goto out;
-	}
-	note_cert(b, cert, &c);
-	rc = 0;
-out:
-	ngx_cert_clear(&c);
-	return rc;
+	free(b->pairs);
 }
 
 /* The plain HTTP side of a TLS server: where it listens (by default

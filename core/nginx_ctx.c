@@ -346,6 +346,7 @@ out:
 	for (size_t k = 0; k < b.n_srv; k++)
 		json_decref(b.srv[k].obj);
 	free(b.srv);
+	ngx_pairs_free(&b);
 	strv_free(b.hosts);
 	return ctx;
 }

@@ -123,6 +123,12 @@ struct ngx_srv {
 	bool shared;		/* opened by "server": others may join */
 };
 
+/* A certificate and key found to be a good pair. */
+struct ngx_pair {
+	char *cert, *key;
+	struct ngx_cert c;
+};
+
 /* What the whole config is being built for. */
 struct ngx_build {
 	const struct ecosystem *eco;
@@ -132,6 +138,8 @@ struct ngx_build {
 	struct ngx_srv *srv;	/* the server blocks so far */
 	size_t n_srv, cap_srv;
 	json_t *certs;		/* each certificate used, once */
+	struct ngx_pair *pairs;	/* the pairs checked so far */
+	size_t n_pairs, cap_pairs;
 	struct derr *e;
 };
 
@@ -164,5 +172,7 @@ char *ngx_listen_text(json_t *v, int port);
 /* Put the built app ap into its server block: a new one, or the one
  * of the apps with the same "server" and listen (nginx_blocks.c). */
 int ngx_add_to_server(struct ngx_build *b, struct ngx_app *ap);
+/* Free the certificate pairs b keeps. */
+void ngx_pairs_free(struct ngx_build *b);
 
 #endif
