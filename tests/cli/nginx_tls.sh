@@ -90,10 +90,15 @@ check_true "curl --cacert verifies the certificate" \
 check_true "http2 is negotiated" \
 	test "$(tcurl --http2 -o /dev/null -w '%{http_version}' \
 		"https://app.test:$https/")" = 2
-check_true "TLS 1.1 is refused" \
-	bash -c "! curl -s --max-time 5 --cacert '$CERTS/ca.pem' \
-		--resolve app.test:$https:127.0.0.1 --tlsv1.1 --tls-max 1.1 \
-		https://app.test:$https/ >/dev/null"
+# The protocol nginx agreed on, with openssl s_client's options $@.
+protocol() {
+	openssl s_client -brief -connect "127.0.0.1:$https" \
+		-servername app.test "$@" </dev/null 2>&1 |
+		sed -n 's/^Protocol version: //p'
+}
+check_true "TLS 1.3 is agreed on" test "$(protocol)" = TLSv1.3
+check_true "TLS 1.2 too, with the configured ciphers" \
+	test "$(protocol -tls1_2)" = TLSv1.2
 body=$(get /api/users?id=7)
 check_true "/api/ goes to api, the prefix stripped ($body)" \
 	grep -qE '^instance=[01] pid=[0-9]+ msg=api path=/users\?id=7$' \
