@@ -37,7 +37,8 @@ struct command {
 extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
 	cmd_up, cmd_ls, cmd_start, cmd_stop, cmd_restart, cmd_reload,
 	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup,
-	cmd_monit, cmd_complete, cmd_nginx, cmd_holder;
+	cmd_monit, cmd_complete, cmd_nginx, cmd_holder,
+	cmd_update;
 /* deploy up: with "nginx": {"auto": true}, rewrite and reload (nginx.c). */
 int nginx_auto_apply(const struct ecosystem *eco);
 extern const struct command cmd_setup, cmd_rollback, cmd_releases, cmd_exec;

@@ -29,6 +29,7 @@ const struct command *const commands[] = {
 	&cmd_releases,
 	&cmd_rollback,
 	&cmd_exec,
+	&cmd_update,
 	&cmd_daemon,
 	&cmd_help,
 	&cmd_complete,

@@ -1,6 +1,7 @@
 /* holder.c: a small process that keeps fds open while the daemon is away */
 #include "holder.h"
 #include "fileio.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -303,7 +304,7 @@ holder_close(struct holder *h)
 {
 	if (h == NULL)
 		return;
-	close(h->fd);
+	loop_close(h->fd);	/* its events may be pending in this turn */
 	free(h);
 }
 
@@ -371,4 +372,11 @@ pid_t
 holder_pid(const struct holder *h)
 {
 	return h != NULL ? h->pid : 0;
+}
+
+/* The connection's fd. */
+int
+holder_fd(const struct holder *h)
+{
+	return h->fd;
 }

@@ -39,6 +39,8 @@ int holder_take(struct holder *h, void (*fn)(void *arg, const char *tag,
 void holder_quit(struct holder *h);
 /* The holder's pid. */
 pid_t holder_pid(const struct holder *h);
+/* The connection's fd: readable (EOF) when the holder has gone. */
+int holder_fd(const struct holder *h);
 /* The holder process's own life, serving on listener (`deploy
    __holder`); never returns. */
 void holder_run(int listener, const char *pid_path)

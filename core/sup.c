@@ -62,6 +62,7 @@ sup_free(struct sup *s)
 {
 	if (s == NULL)
 		return;
+	sup_holder_off(s);	/* the holder keeps what it has */
 	for (size_t i = 0; i < s->n_apps; i++)
 		app_free(s->apps[i]);
 	free(s->apps);
@@ -74,7 +75,6 @@ sup_free(struct sup *s)
 		unlink(s->notify_path);
 	}
 	logs_free(s->logs);
-	holder_close(s->holder);
 	procstat_free(s->proc);
 	free(s->notify_path);
 	free(s->logs_dir);
@@ -129,6 +129,7 @@ sup_watch(struct sup *s, struct loop *l)
 	bool any = false;
 
 	loop_add(l, notify_fd(s->notify), POLLIN, notify_event, s);
+	sup_holder_watch(s, l);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 

@@ -130,6 +130,7 @@ struct sup {
 	struct sup_exit *exits;		/* reaped this turn, not yet seen */
 	size_t n_exits, cap_exits;
 	struct holder *holder;		/* keeps pipes and sockets open */
+	bool holder_off;		/* shutting down: no holder any more */
 	bool run_dirty;			/* run.json must be written */
 };
 
@@ -189,6 +190,8 @@ void run_save(struct sup *s);
 bool proc_group_live(pid_t pgid);
 void sup_hold(struct sup *s, const char *tag, int fd);
 void sup_unhold(struct sup *s, const char *tag);
+void sup_holder_off(struct sup *s);
+void sup_holder_watch(struct sup *s, struct loop *l);
 /* The holder's tag of pid's output pipe (err or out). */
 void pipe_tag(char *buf, size_t size, pid_t pid, bool err);
 /* The holder's tag of app's listen socket. */

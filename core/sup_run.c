@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,11 +170,31 @@ holder_reopen(struct sup *s)
 	return true;
 }
 
+/* Loop callback: the holder's connection hung up: it died. */
+static void
+holder_event(void *arg, int fd, short revents)
+{
+	struct sup *s = arg;
+
+	(void)fd;
+	(void)revents;
+	sup_log("the fd holder went away");
+	holder_reopen(s);
+}
+
+/* Watch the holder's connection, to replace a holder that dies. */
+void
+sup_holder_watch(struct sup *s, struct loop *l)
+{
+	if (s->holder != NULL)
+		loop_add(l, holder_fd(s->holder), POLLIN, holder_event, s);
+}
+
 /* Give the holder a copy of fd under tag. */
 void
 sup_hold(struct sup *s, const char *tag, int fd)
 {
-	if (s->holder == NULL && !holder_reopen(s))
+	if (s->holder_off || (s->holder == NULL && !holder_reopen(s)))
 		return;
 	if (holder_put(s->holder, tag, fd) < 0 && holder_reopen(s))
 		holder_put(s->holder, tag, fd);
@@ -461,4 +482,14 @@ sup_retire(struct sup *s)
 	unlink(path);
 	free(path);
 	holder_quit(s->holder);
+	sup_holder_off(s);
+}
+
+/* From now on nothing goes to a holder (shutting down). */
+void
+sup_holder_off(struct sup *s)
+{
+	holder_close(s->holder);
+	s->holder = NULL;
+	s->holder_off = true;
 }

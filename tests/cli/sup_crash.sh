@@ -108,6 +108,26 @@ check_rc "reload after the re-adoption" 0
 check_true "refuses no connection on the kept listen socket ($(cat "$TMP/load2"))" \
 	grep -q ' failed=0' "$TMP/load2"
 
+# The holder killed: the daemon starts another and gives it everything.
+kill -KILL "$holder"
+new_holder() {
+	local h
+	h=$(cat "$DEPLOY_HOME/holder.pid" 2>/dev/null)
+	[ -n "$h" ] && [ "$h" != "$holder" ] && kill -0 "$h" 2>/dev/null
+}
+check_true "a killed fd holder is replaced at once" wait_for 5 new_holder
+holder=$(cat "$DEPLOY_HOME/holder.pid")
+tpid=$(jls '.[] | select(.app == "talk") | .pid')
+kill_daemon
+run "$DEPLOY" ls
+check_true "the new holder kept the pipes: talk re-adopted" \
+	test "$(jls '.[] | select(.app == "talk") | .pid')" = "$tpid"
+last=$(grep -c "^pid=$tpid out " "$tlog")
+check_true "and its lines still reach the log" wait_for 5 grows
+gaps=$(grep "^pid=$tpid out " "$tlog" |
+	awk '$3 != NR - 1 { print "line " NR ": " $3; exit }')
+check_true "with none lost (${gaps:-no gap})" test -z "$gaps"
+
 # SIGSTOP: the workers keep serving, nothing is lost.
 dpid=$(cat "$DEPLOY_HOME/daemon.pid")
 "$HTTP_LOAD" "$port" "$((STOP_SECONDS + 2))" >"$TMP/load3" 2>&1 &
@@ -140,6 +160,9 @@ check_true "a pid reused by another process is not adopted ($npid)" \
 check_true "the stranger is left alone" kill -0 "$stranger"
 check_true "talk runs again under a new pid" wait_for 10 all_online talk
 
+kill -KILL "$(cat "$DEPLOY_HOME/holder.pid")"
+wait_for 5 new_holder
+holder=$(cat "$DEPLOY_HOME/holder.pid")
 run "$DEPLOY" down
 check_rc "down" 0
 check_true "down leaves no worker" wait_for 10 test "$(count_workers)" = 0
