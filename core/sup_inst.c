@@ -193,7 +193,8 @@ build_env(const struct sup_inst *in)
 	return out;
 }
 
-/* Fork and exec the worker; -1 with the reason set on failure. */
+/* Fork and exec the worker; -1 with the reason set on failure, -2
+   when the failure may pass (the machine short of fds or processes). */
 static int
 do_spawn(struct sup_inst *in)
 {
@@ -217,8 +218,10 @@ do_spawn(struct sup_inst *in)
 		goto out;
 	}
 	if (spawn_worker(&req, &res, &e) < 0) {
-		inst_set_reason(in, "%s", e.msg);
+		inst_set_reason(in, "%s%s", e.msg, res.transient ?
+				" (trying again)" : "");
 		logs_detach(in);
+		rc = res.transient ? -2 : -1;
 		goto out;
 	}
 	in->pid = res.pid;
@@ -288,9 +291,16 @@ apply(struct sup_inst *in, const struct transition *t)
 	if (next.next == WS_ERRORED && next.reason != WR_NONE)
 		in->why_errored = next.reason;
 	if (next.actions & WA_SPAWN) {
-		if (do_spawn(in) < 0) {
+		int rc = do_spawn(in);
+
+		if (rc == -2) {		/* as a crash: the policy retries */
+			sup_log("%s:%d: %s", cfg->name, in->index,
+				in->reason);
+			in->started_mono = now;
+			in->exit_status = -1;
+			inst_event(in, EV_EXIT);
+		} else if (rc < 0) {
 			inst_event(in, EV_EXEC_FAILED);
-			return;
 		}
 	}
 }

@@ -104,8 +104,13 @@ wait_for 5 test -e "$TMP/idle.ready"
 run "$DEPLOY" ls
 check_rc "ls works with 300 idle connections open" 0
 
-# At the fd limit, accept() does not spin.
-prlimit --pid "$dpid" --nofile=64:64
+wait "$idle"
+
+# At the fd limit, accept() does not spin. The soft limit is set to
+# the fds the daemon has open (the hard limit stays, to restore it).
+hard=$(awk '/^Max open files/ { print $5 }' "/proc/$dpid/limits")
+nfds=$(ls "/proc/$dpid/fd" | wc -l)
+prlimit --pid "$dpid" --nofile="$nfds:"
 python3 - "$sock" "$TMP/full.ready" <<'PY' &
 import socket, sys, time
 conns = []
@@ -127,11 +132,46 @@ sleep 1	# the window over which the daemon's CPU is measured
 t1=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
 check_true "at the fd limit the daemon does not spin ($((t1 - t0)) ticks in 1 s)" \
 	test $((t1 - t0)) -lt 20
-wait "$full" "$idle"
-check_true "the daemon survives an fd limit lowered under it" kill -0 "$dpid"
-prlimit --pid "$dpid" --nofile=4096:4096
+wait "$full"
+check_true "the daemon survives it" kill -0 "$dpid"
+prlimit --pid "$dpid" --nofile="$hard:"
 run "$DEPLOY" ls
 check_rc "and answers once fds are free" 0
+
+# poll() over the fd limit (lowered under the daemon) does not kill it.
+python3 - "$sock" "$TMP/many.ready" <<'PY' &
+import socket, sys, time
+conns = []
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    conns.append(s)
+open(sys.argv[2], "w").close()
+time.sleep(2)
+PY
+many=$!
+track_pid "$many"
+wait_for 5 test -e "$TMP/many.ready"
+prlimit --pid "$dpid" --nofile=64:
+wait "$many"
+run "$DEPLOY" ls
+check_rc "a daemon whose fd limit fell under its open fds still answers" 0
+check_true "(the same daemon)" test "$(cat "$DEPLOY_HOME/daemon.pid")" = "$dpid"
+prlimit --pid "$dpid" --nofile="$hard:"
+
+# Out of fds at a spawn: tried again, not errored.
+nfds=$(ls "/proc/$dpid/fd" | wc -l)
+prlimit --pid "$dpid" --nofile=$((nfds + 1)):
+"$DEPLOY" restart web >"$TMP/restart.out" 2>&1 &
+cli=$!
+track_pid "$cli"
+retrying() { grep -q "web:0: cannot create pipes .*Too many open files (trying again)" "$DEPLOY_HOME/daemon.log"; }
+check_true "a spawn out of fds is tried again" wait_for 10 retrying
+prlimit --pid "$dpid" --nofile="$hard:"
+wait "$cli"
+check_true "and the restart succeeds once fds are free ($(cat "$TMP/restart.out"))" \
+	grep -q 'web: restarted' "$TMP/restart.out"
+check_true "web is online, not errored" all_online web
 
 # A listen app whose address is taken: the others still start, nothing
 # wedges, the next up starts it.
