@@ -40,13 +40,7 @@ bench_need node curl jq timeout
 [ -x "$HTTP_LOAD" ] || die "no '$HTTP_LOAD' (make $HTTP_LOAD)"
 
 bench_init
-WORK=$BENCH_TMP/work
-mkdir -p "$WORK"
-export DEPLOY_HOME=$BENCH_TMP/deploy-home PM2_HOME=$BENCH_TMP/pm2-home
-export NO_COLOR=1
-cd "$WORK" || exit 1
-: >"$BENCH_RES/rounds.jsonl"
-: >"$BENCH_RES/failures"
+bench_work
 LOAD_PIDS=()
 
 TOOLS=(deploy)
@@ -120,12 +114,14 @@ load_start() {
 }
 
 # load_stop: stop the loops (each checks the stop file before every
-# request) and set LOAD_OK and LOAD_FAILED, summed over the ports.
+# request) and set LOAD_OK and LOAD_FAILED, summed over the ports, and
+# LOAD_OUT, what each loop printed ("PORT:ok=N failed=M" lines).
 load_stop() {
 	local p
 	touch "$BENCH_TMP/load.stop"
 	for p in "${LOAD_PIDS[@]}"; do wait "$p"; done
 	LOAD_PIDS=()
+	LOAD_OUT=$(grep -H . "$BENCH_TMP"/load.out.* | sed 's|.*load.out.||')
 	read -r LOAD_OK LOAD_FAILED < <(awk -F'[= ]' '/^ok=/ {
 		ok += $2; failed += $4 }
 		END { printf "%d %d\n", ok, failed }' "$BENCH_TMP"/load.out.*)
@@ -279,14 +275,15 @@ kill_round() {
 		--argjson unsup "$unsup" --argjson dead "$dead" \
 		--argjson orphans "$orphans" --argjson max "$max" \
 		--argjson up_rc "$up_rc" --arg after "$(app_pids |
-		paste -sd' ')" \
+		paste -sd' ')" --arg load "$LOAD_OUT" \
 		'{event: "kill", tool: $tool, run: $run, old_pids: $old,
 		  requests: ($ok + $failed), failed: $failed,
 		  listed_ms: $listed_ms, list_retries: $retries,
 		  list_log: $list_log, unsupervised: $unsup, dead: $dead,
 		  orphans: $orphans, max_processes_after_start: $max,
 		  start_exit: $up_rc, listing_after_start: $listing,
-		  pids_after_start: $after}' >>"$BENCH_RES/rounds.jsonl"
+		  pids_after_start: $after, load_output: $load}' \
+		>>"$BENCH_RES/rounds.jsonl"
 	say "$tool (kill -9): listed after $listed_ms ms, $unsup of" \
 		"$INSTANCES not supervised, $dead dead, $orphans orphans," \
 		"$max processes after the start; $failed failed of" \
@@ -346,12 +343,13 @@ update_round() {
 		--argjson ok "$ok" --argjson failed "$failed" \
 		--argjson ms "$(us_to_ms $((b - a)))" \
 		--arg daemon_before "$d" --arg daemon_after "$d2" \
-		--arg exe "$exe" \
+		--arg exe "$exe" --arg load "$LOAD_OUT" \
 		'{event: "update", tool: $tool, run: $run, ms: $ms,
 		  pids_before: $before, pids_after: $after,
 		  requests: ($ok + $failed), failed: $failed,
 		  daemon_before: $daemon_before, daemon_after: $daemon_after,
-		  daemon_exe_after: $exe}' >>"$BENCH_RES/rounds.jsonl"
+		  daemon_exe_after: $exe, load_output: $load}' \
+		>>"$BENCH_RES/rounds.jsonl"
 	say "$tool (update): $(us_to_ms $((b - a))) ms, $restarts of" \
 		"$INSTANCES workers restarted, $failed failed of" \
 		"$((ok + failed)) requests"
@@ -398,37 +396,22 @@ show online; PM2 never lists them, its first answer counts), then the
 start command again and $SETTLE s in which the app's processes are
 counted every 100 ms (duplicates: the most seen at once, above
 $INSTANCES); the failed requests cover that whole window. Orphans: app
-processes running just after the listing that it does not show. PM2's fork-mode Node workers
-exit (status 1) within a second of their God's death, before any new
-God runs, so they are lost rather than orphaned.
-update: \`deploy update\` run by a copy of the binary (its exec is real:
-/proc/PID/exe is checked), \`pm2 update\` (dump, kill, new God,
+processes running just after the listing that it does not show.
+PM2's fork-mode Node workers exit (status 1) within a second of their
+God's death, before any new God runs, so they are lost, not orphaned.
+update: \`deploy update\` run by a copy of the binary (its exec is
+real: /proc/PID/exe is checked), \`pm2 update\` (dump, kill, new God,
 resurrect); restarts: worker pids gone after it."
 
 figs=$(figures_json "$FIGURES") || die "cannot summarize the samples"
 mkdir -p "$OUT_DIR"
-jq -n --argjson figures "$figs" \
-	--argjson dr "$(samples_json deploy)" \
-	--argjson pr "$(samples_json pm2)" \
-	--slurpfile rounds "$BENCH_RES/rounds.jsonl" \
-	--rawfile failures "$BENCH_RES/failures" \
-	--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-	--arg deploy "$("$DEPLOY" --version | head -n 1)" \
-	--arg pm2 "${PM2_VERSION_FOUND:-}" --arg pm2_error "$PM2_ERROR" \
-	--arg load0 "$LOAD0" --arg load1 "$LOAD1" --arg notes "$NOTES" \
-	--argjson runs "$RUNS" --argjson settle "$SETTLE" \
-	--argjson instances $INSTANCES '
-	{meta: {date: $date, runs: $runs, instances: $instances,
-	  settle_s: $settle, app: "tests/fixtures/apps/hello.js",
-	  load: "http_load, one loop per port", deploy: $deploy,
-	  loadavg_1min: {before: ($load0 | tonumber),
-		after: ($load1 | tonumber)},
-	  pm2: (if $pm2 == "" then null else $pm2 end),
-	  pm2_error: (if $pm2_error == "" then null else $pm2_error end),
-	  failures: ($failures | split("\n") | map(select(. != ""))),
-	  notes: ($notes | gsub("\n"; " "))},
-	 figures: $figures, rounds: $rounds,
-	 raw: {deploy: $dr, pm2: $pr}}' >"$OUT_DIR/crash.json" ||
+meta=$(jq -n --argjson runs "$RUNS" --argjson settle "$SETTLE" \
+	--argjson instances $INSTANCES --arg notes "$NOTES" \
+	'{runs: $runs, instances: $instances, settle_s: $settle,
+	  app: "tests/fixtures/apps/hello.js",
+	  load: "http_load, one loop per port",
+	  notes: ($notes | gsub("\n"; " "))}')
+bench_json "$figs" "$meta" >"$OUT_DIR/crash.json" ||
 	die "cannot write $OUT_DIR/crash.json"
 say "raw results: $OUT_DIR/crash.json"
 
