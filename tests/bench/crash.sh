@@ -372,11 +372,7 @@ update_requests|1|2. requests sent in that window"
 
 bench_begin
 for ((run = 1; run <= RUNS; run++)); do
-	order=("${TOOLS[@]}")
-	if ((run % 2 == 0)) && [ ${#TOOLS[@]} = 2 ]; then
-		order=(pm2 deploy)
-	fi
-	for tool in "${order[@]}"; do
+	for tool in $(bench_order "$run" "${TOOLS[@]}"); do
 		say "run $run/$RUNS: $tool, kill -9 of the daemon"
 		kill_round "$tool" "$run"
 		say "run $run/$RUNS: $tool, update"

@@ -604,3 +604,13 @@ bench_json() {
 		 figures: $figures, rounds: $rounds,
 		 raw: {deploy: $dr, pm2: $pr}}'
 }
+
+# bench_order RUN TOOL...: print the TOOLs in the order run RUN measures
+# them, one a line: as given on odd runs, reversed on even ones, so that
+# neither tool always goes first.
+bench_order() {
+	local run=$1
+	shift
+	if ((run % 2 == 0)); then printf '%s\n' "$@" | tac
+	else printf '%s\n' "$@"; fi
+}
