@@ -200,6 +200,7 @@ int sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 void run_save(struct sup *s);
 bool proc_group_live(pid_t pgid);
 unsigned long long proc_start_time(pid_t pid);
+pid_t proc_parent(pid_t pid);
 bool proc_is_alive(pid_t pid, unsigned long long start);
 
 /* sup_tree.c */

@@ -88,7 +88,7 @@ proc_is_alive(pid_t pid, unsigned long long start)
 }
 
 /* The parent of pid; 0 when gone. */
-static pid_t
+pid_t
 proc_parent(pid_t pid)
 {
 	unsigned long long start;

@@ -75,7 +75,9 @@ environ_has(pid_t pid, const char *kv)
 	return false;
 }
 
-/* Remember every process of ours that carries in's mark. */
+/* Remember every orphan reparented to the daemon (the subreaper) that
+   carries in's mark. Only the daemon's own children are looked at:
+   reading another process's environment takes its memory map lock. */
 static void
 find_marked(struct sup_inst *in)
 {
@@ -87,8 +89,8 @@ find_marked(struct sup_inst *in)
 	while (dir != NULL && (de = readdir(dir)) != NULL) {
 		pid_t pid = (pid_t)atoi(de->d_name);
 
-		if (pid > 0 && pid != in->pid && getpgid(pid) != in->pid &&
-		    environ_has(pid, kv))
+		if (pid > 0 && pid != in->pid && proc_parent(pid) == getpid() &&
+		    getpgid(pid) != in->pid && environ_has(pid, kv))
 			stray_add(in, pid);
 	}
 	if (dir != NULL)
