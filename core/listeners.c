@@ -573,3 +573,19 @@ app_port_warning(const char *root, const struct eco_app *app)
 	free(what);
 	return w;
 }
+
+/* The warnings of every app; see listeners.h. */
+char **
+eco_port_warnings(const char *root, const struct ecosystem *eco)
+{
+	char **out = xcalloc(1, sizeof *out);
+
+	for (size_t i = 0; i < eco->n_apps; i++) {
+		char *w = app_port_warning(root, &eco->apps[i]);
+
+		if (w != NULL)
+			out = strv_push(out, w);
+		free(w);
+	}
+	return out;
+}

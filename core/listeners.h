@@ -9,6 +9,7 @@
 #include "util.h"
 
 struct eco_app;
+struct ecosystem;
 
 #define TCPS_ESTABLISHED	1	/* /proc/net/tcp "st" values */
 #define TCPS_TIME_WAIT		6
@@ -99,5 +100,9 @@ char *port_ephemeral_warning(const char *root, const char *what, int lo,
  * NULL when it has no port or it is fine.
  */
 char *app_port_warning(const char *root, const struct eco_app *app);
+
+/* The warnings of every app of eco (NULL-terminated, never NULL;
+ * caller frees with strv_free). */
+char **eco_port_warnings(const char *root, const struct ecosystem *eco);
 
 #endif
