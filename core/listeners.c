@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -136,16 +137,50 @@ diag_recv(int fd, int port, struct tcp_sock **out, size_t *n, size_t *cap)
 	}
 }
 
+/* A sock_diag dump request for one family, its states, and a
+   bytecode filter on the local port. */
+struct diag_req {
+	struct nlmsghdr nlh;
+	struct inet_diag_req_v2 r;
+	struct nlattr attr;
+	struct inet_diag_bc_op bc[2];
+};
+
+/* Fill a dump request; with port 0, no filter. */
+static void
+diag_req_init(struct diag_req *q, int af, unsigned states, int port)
+{
+	memset(q, 0, sizeof *q);
+	q->nlh.nlmsg_len = sizeof *q;
+	if (port == 0)
+		q->nlh.nlmsg_len = offsetof(struct diag_req, attr);
+	q->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	q->r.sdiag_family = (uint8_t)af;
+	q->r.sdiag_protocol = IPPROTO_TCP;
+	q->r.idiag_states = states;
+	q->attr.nla_len = sizeof q->attr + sizeof q->bc;
+	q->attr.nla_type = INET_DIAG_REQ_BYTECODE;
+	/* sport == port: on a match jump to the end (keep), else past it
+	   (drop); the second op carries the port */
+	q->bc[0].code = INET_DIAG_BC_S_EQ;
+	q->bc[0].yes = sizeof q->bc;
+	q->bc[0].no = sizeof q->bc + 4;
+	q->bc[1].no = (unsigned short)port;
+}
+
 /*
- * The listening TCP sockets of this network namespace through
- * sock_diag netlink, as ss(8) does: the kernel walks its listeners
- * only, where /proc/net/tcp lists every connection (tens of ms on a
- * busy host). -1 when netlink cannot be used.
+ * The TCP sockets of this network namespace through sock_diag netlink,
+ * as ss(8) reads them: the kernel filters by state and port, where
+ * /proc/net/tcp lists every connection as text (tens of ms on a busy
+ * host). -1 when netlink cannot be used.
  */
 static int
-diag_listeners(int port, struct tcp_sock **out, size_t *n, size_t *cap)
+diag_socks(int port, bool listen_only, struct tcp_sock **out, size_t *n,
+	   size_t *cap)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
+	unsigned states = listen_only ? 1U << TCPS_LISTEN : 0xfffU;
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			NETLINK_SOCK_DIAG);
 	int rc = 0;
@@ -153,19 +188,11 @@ diag_listeners(int port, struct tcp_sock **out, size_t *n, size_t *cap)
 	if (fd < 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
-		struct {
-			struct nlmsghdr nlh;
-			struct inet_diag_req_v2 r;
-		} req = {
-			.nlh = { .nlmsg_len = sizeof req,
-				 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-				 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-			.r = { .sdiag_family = (uint8_t)families[i],
-			       .sdiag_protocol = IPPROTO_TCP,
-			       .idiag_states = 1U << TCPS_LISTEN },
-		};
+		struct diag_req q;
 
-		if (send(fd, &req, sizeof req, 0) != (ssize_t)sizeof req ||
+		diag_req_init(&q, families[i], states, port);
+		if (send(fd, &q, q.nlh.nlmsg_len, 0) !=
+		    (ssize_t)q.nlh.nlmsg_len ||
 		    diag_recv(fd, port, out, n, cap) < 0)
 			rc = -1;
 	}
@@ -183,8 +210,8 @@ tcp_socks_read(const char *root, int port, bool listen_only,
 	int ok = 0;
 
 	*out = NULL;
-	if (listen_only && strcmp(root, "/proc") == 0 &&
-	    diag_listeners(port, out, &n, &cap) == 0)
+	if (strcmp(root, "/proc") == 0 &&
+	    diag_socks(port, listen_only, out, &n, &cap) == 0)
 		return (int)n;
 	n = 0;
 	for (size_t i = 0; i < 2; i++) {

@@ -101,13 +101,14 @@ become_ready(struct sup_inst *in, const char *by)
 			in->reason = NULL;
 		}
 	} else {
-		char *held = in->held_ino != 0 ? in->reason : NULL;
+		char *old = in->reason;
+		const char *held = in->held_ino != 0 ? old : NULL;
 
 		in->reason = NULL;
 		inst_set_reason(in, "not ready within listen_timeout "
 				"(%ld ms)%s%s", in->app->cfg->listen_timeout,
 				held != NULL ? ": " : "", held ? held : "");
-		free(held);
+		free(old);
 		sup_log("%s:%d: %s", in->app->cfg->name, in->index,
 			in->reason);
 	}

@@ -136,20 +136,32 @@ check_true "ready_by port" test "$(ready_by quick)" = port
 check_true "and it answers" http_get "$qport"
 "$DEPLOY" delete quick >/dev/null
 
+# hold PROGRAM ARGS...: run a python3 program that takes a port, then
+# creates the file its last argument names; its pid in $holder.
+hold() {
+	local ready=${*: -1}
+	python3 -c "$@" &
+	holder=$!
+	track_pid "$holder"
+	wait_for 10 test -e "$ready"
+}
+
+# up_on APP PORT: up --wait of an app on PORT (2 s listen_timeout).
+up_on() {
+	cat >"$1.json" <<JSON
+{"apps": [{"name": "$1", "script": "$HTTP_WORKER", "port": $2,
+  "listen_timeout": 2000}]}
+JSON
+	run "$DEPLOY" -c "$1.json" up --wait --timeout 10
+}
+
 # Another process listens on an instance's port: never ready, and up
 # --wait and ls name that process.
 hport=$(free_port 1)
-python3 -c 'import socket, sys, time
+check_true "a squatter listens on the port" hold 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
-open(sys.argv[2], "w").close(); time.sleep(600)' "$hport" "$TMP/held" &
-holder=$!
-track_pid "$holder"
-check_true "a squatter listens on the port" wait_for 10 test -e "$TMP/held"
-cat >held.json <<JSON
-{"apps": [{"name": "squat", "script": "$HTTP_WORKER", "port": $hport,
-  "listen_timeout": 2000}]}
-JSON
-run "$DEPLOY" -c held.json up --wait --timeout 10
+open(sys.argv[2], "w").close(); time.sleep(600)' "$hport" "$TMP/held"
+up_on squat "$hport"
 check_rc "up --wait fails while another process holds the port" 5
 check_err "naming the holder" "port $hport is held by pid $holder \(.*python3"
 reason() { jls ".[] | select(.app == \"$1\") | .reason"; }
@@ -165,24 +177,16 @@ check_true "once the squatter is gone it becomes ready by port" \
 # fails with EADDRINUSE, and its reason names that connection.
 cport=$(free_port 1)
 sport=$(free_port 1)
-python3 -c 'import socket, sys, time
+check_true "a client socket sits on the port" hold 'import socket, sys, time
 l = socket.socket(); l.bind(("127.0.0.1", int(sys.argv[2]))); l.listen(8)
 c = socket.socket(); c.bind(("127.0.0.1", int(sys.argv[1])))
 c.connect(("127.0.0.1", int(sys.argv[2]))); a, _ = l.accept()
-open(sys.argv[3], "w").close(); time.sleep(600)' "$cport" "$sport" \
-	"$TMP/conn" &
-client=$!
-track_pid "$client"
-check_true "a client socket sits on the port" wait_for 10 test -e "$TMP/conn"
-cat >conn.json <<JSON
-{"apps": [{"name": "blocked", "script": "$HTTP_WORKER", "port": $cport,
-  "listen_timeout": 2000}]}
-JSON
-run "$DEPLOY" -c conn.json up --wait --timeout 10
+open(sys.argv[3], "w").close(); time.sleep(600)' "$cport" "$sport" "$TMP/conn"
+up_on blocked "$cport"
 check_rc "up --wait fails while a connection holds the port" 5
 check_err "the reason names the connection, its pid and where to" \
-	"port $cport is held by a connection of pid $client \(.*python3.*\) to 127\.0\.0\.1:$sport\)"
-kill "$client"
+	"port $cport is held by a connection of pid $holder \(.*python3.*\) to 127\.0\.0\.1:$sport\)"
+kill "$holder"
 "$DEPLOY" delete blocked >/dev/null
 
 # Ports inside the kernel's ephemeral range are warned about.
