@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* "127.0.0.1:3000" or "[::1]:3000" from an address of family af. */
@@ -181,12 +182,15 @@ diag_socks(int port, bool listen_only, struct tcp_sock **out, size_t *n,
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	unsigned states = listen_only ? 1U << TCPS_LISTEN : 0xfffU;
+	struct timeval wait = { .tv_sec = 1 };
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			NETLINK_SOCK_DIAG);
 	int rc = 0;
 
 	if (fd < 0)
 		return -1;
+	/* the kernel answers at once; never wait long on it */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
 	for (size_t i = 0; rc == 0 && i < 2; i++) {
 		struct diag_req q;
 
