@@ -104,6 +104,7 @@ become_ready(struct sup_inst *in, const char *by)
 		char *old = in->reason;
 		const char *held = in->held_ino != 0 ? old : NULL;
 
+		in->failed_at = now_ms();
 		in->reason = NULL;
 		inst_set_reason(in, "not ready within listen_timeout "
 				"(%ld ms)%s%s", in->app->cfg->listen_timeout,

@@ -185,7 +185,7 @@ open(sys.argv[3], "w").close(); time.sleep(600)' "$cport" "$sport" "$TMP/conn"
 up_on blocked "$cport"
 check_rc "up --wait fails while a connection holds the port" 5
 check_err "the reason names the connection, its pid and where to" \
-	"port $cport is held by a connection of pid $holder \(.*python3.*\) to 127\.0\.0\.1:$sport\)"
+	"port $cport is held by a connection of pid $holder \(.*python3.*\) to 127\.0\.0\.1:$sport"
 kill "$holder"
 "$DEPLOY" delete blocked >/dev/null
 
