@@ -12,7 +12,6 @@
 
 struct logfile;
 struct logwriter;
-struct tcp_probe;
 struct http_probe;
 struct notify_sock;
 struct procstat;
@@ -46,8 +45,11 @@ struct sup_inst {
 	long long started_wall;		/* ms since the epoch */
 	long long deadline;		/* kill / restart / ready, -1: none */
 	long long next_probe;		/* next readiness probe, -1: none */
-	struct tcp_probe *tcp;
 	struct http_probe *http;
+	const char *ready_by;		/* notify, http, port, listen,
+					   uptime; NULL: not ready */
+	unsigned long held_ino;		/* another process's socket on its
+					   port, last named in reason */
 	struct restart_state rs;
 	int exit_status;		/* last wait status, -1: none */
 	char *reason;			/* why it is errored or stopped */
@@ -177,6 +179,9 @@ void ready_on_notify(struct sup *s, pid_t sender, const char *msg);
 /* The HTTP health probes' fds and timers in the loop, and their work. */
 void ready_http_watch(struct loop *l);
 void ready_http_run(void);
+/* Append to buf what holds the dead instance's port, if anything. */
+void ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
+		     size_t size);
 
 /* sup_app.c */
 struct ecosystem *app_parse(json_t *raw, const char *file, const char *env,
