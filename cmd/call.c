@@ -110,8 +110,11 @@ print_event(void *arg, json_t *ev)
 		"app")), (int)json_integer_value(json_object_get(ev,
 		"instance")), json_string_value(json_object_get(ev, "event")));
 	if (json_integer_value(json_object_get(ev, "pid")) > 0)
-		fprintf(stderr, " (pid %d)", (int)json_integer_value(
-			json_object_get(ev, "pid")));
+		fprintf(stderr, " (pid %d%s%s)", (int)json_integer_value(
+			json_object_get(ev, "pid")), json_object_get(ev,
+			"ready_by") ? ", by " : "", json_object_get(ev,
+			"ready_by") ? json_string_value(json_object_get(ev,
+			"ready_by")) : "");
 	fprintf(stderr, " after %.2f s\n", (double)json_integer_value(
 		json_object_get(ev, "ms")) / 1000.0);
 }

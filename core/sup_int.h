@@ -171,6 +171,7 @@ void inst_set_reason(struct sup_inst *in, const char *fmt, ...)
 json_t *inst_to_json(const struct sup_inst *in);
 
 /* sup_ready.c */
+const char *ready_by_find(const char *name);
 void ready_begin(struct sup_inst *in, long long now);
 void ready_tick(struct sup_inst *in, long long now);
 void ready_watch(struct sup_inst *in, struct loop *l);

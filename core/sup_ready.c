@@ -89,6 +89,21 @@ probe_reason(const struct sup_inst *in)
 		strncmp(in->reason, health, sizeof health - 1) == 0);
 }
 
+/* The ways to be ready, as ready_by names them. */
+static const char *const ready_ways[] = {
+	"notify", "http", "port", "listen", "uptime",
+};
+
+/* The ready_by string called name (from run.json), or NULL. */
+const char *
+ready_by_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(ready_ways); i++)
+		if (strcmp(ready_ways[i], name) == 0)
+			return ready_ways[i];
+	return NULL;
+}
+
 /* The instance is ready by the way named (NULL: gave up waiting). */
 static void
 become_ready(struct sup_inst *in, const char *by)

@@ -232,6 +232,8 @@ inst_record(const struct sup_inst *in)
 	}
 	if (in->reason != NULL)
 		json_object_set_new(o, "reason", json_string(in->reason));
+	if (in->ready_by != NULL)
+		json_object_set_new(o, "ready_by", json_string(in->ready_by));
 	return o;
 }
 
@@ -347,6 +349,8 @@ adopt(struct sup_inst *in, json_t *rec, struct taken *t)
 	in->started_mono = now_ms() - (wall_ms() - wall);
 	in->ready_failed = json_is_true(json_object_get(rec,
 							"ready_failed"));
+	in->ready_by = ready_by_find(json_string_value(json_object_get(rec,
+							"ready_by")));
 	in->pidfd = open_pidfd(in->pid);
 	in->foreign = in->pidfd >= 0;
 	pipe_tag(tag, sizeof tag, in->pid, false);
