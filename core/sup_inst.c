@@ -50,6 +50,7 @@ inst_new(struct sup_app *app, int index)
 	in->exit_status = -1;
 	in->failed_at = in->crashed_at = -1;
 	in->pidfd = -1;
+	in->serial = ++app->s->serial;
 	return in;
 }
 

@@ -36,6 +36,7 @@ struct sup_inst {
 	int pidfd;			/* an adopted process that is not our
 					   child: POLLIN when it exits; -1 */
 	bool foreign;			/* its group is not ours to reap */
+	unsigned long long serial;	/* unique in the home, for its mark */
 	struct sup_stray *strays;	/* being stopped outside its group */
 	size_t n_strays, cap_strays;
 	struct logwriter *out, *err;
@@ -142,6 +143,7 @@ struct sup {
 	struct holder *holder;		/* keeps pipes and sockets open */
 	bool holder_off;		/* shutting down: no holder any more */
 	unsigned long turn;		/* loop turns so far */
+	unsigned long long serial;	/* the last instance serial given */
 	unsigned long swept_turn;	/* the turn of the last full sweep */
 	bool run_dirty;			/* run.json must be written */
 };

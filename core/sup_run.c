@@ -234,6 +234,8 @@ inst_record(const struct sup_inst *in)
 		json_object_set_new(o, "reason", json_string(in->reason));
 	if (in->ready_by != NULL)
 		json_object_set_new(o, "ready_by", json_string(in->ready_by));
+	json_object_set_new(o, "serial", json_integer(
+		(json_int_t)in->serial));
 	return o;
 }
 
@@ -406,6 +408,9 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 	}
 	in->rs.restarts = (int)json_integer_value(json_object_get(rec,
 								  "restarts"));
+	if (json_integer_value(json_object_get(rec, "serial")) > 0)
+		in->serial = (unsigned long long)json_integer_value(
+			json_object_get(rec, "serial"));
 	in->retiring = json_is_true(json_object_get(rec, "retiring"));
 	in->removing = json_is_true(json_object_get(rec, "removing")) ||
 		app->removing;

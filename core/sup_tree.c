@@ -26,12 +26,14 @@
  * before.
  */
 
-/* The mark of in's processes: "HOME|APP:INDEX"; a new string. */
+/* The mark of in's processes: "HOME|APP:INDEX|SERIAL", the serial
+   telling this instance from the one it replaces in a reload; a new
+   string. */
 char *
 inst_marker(const struct sup_inst *in)
 {
-	return xasprintf("%s|%s:%d", in->app->s->home, in->app->cfg->name,
-			 in->index);
+	return xasprintf("%s|%s:%d|%llu", in->app->s->home,
+			 in->app->cfg->name, in->index, in->serial);
 }
 
 /* Remember stray pid (its start time tells it from a reused pid). */
