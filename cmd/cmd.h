@@ -77,6 +77,8 @@ int print_json(json_t *value);
  */
 int daemon_call(json_t *req, bool autostart, int timeout_ms,
 		json_t **reply);
+/* The daemon's pid from daemon.pid, or 0. */
+pid_t daemon_pid(void);
 /* True when $DEPLOY_HOME/run.json records workers (see sup_restore). */
 bool daemon_left_workers(void);
 /*
