@@ -48,6 +48,7 @@ static const struct ctl_op {
 	{ "restart", false, NULL, sup_action },
 	{ "reload", false, NULL, sup_action },
 	{ "delete", false, NULL, sup_action },
+	{ "reset", false, NULL, sup_op_reset },
 	{ "save", false, NULL, sup_op_save },
 	{ "resurrect", false, NULL, sup_op_resurrect },
 };

@@ -45,6 +45,7 @@ void sup_op_up(struct sup *s, struct conn *c, json_t *req);
 void sup_op_action(struct sup *s, struct conn *c, json_t *req,
 		   const char *action);
 void sup_op_ls(struct sup *s, struct conn *c, json_t *req);
+void sup_op_reset(struct sup *s, struct conn *c, json_t *req);
 void sup_op_save(struct sup *s, struct conn *c, json_t *req);
 void sup_op_resurrect(struct sup *s, struct conn *c, json_t *req);
 

@@ -408,3 +408,46 @@ sup_op_ls(struct sup *s, struct conn *c, json_t *req)
 				(json_int_t)s->d->started_ms, "version",
 				DEPLOY_VERSION, "instances", list));
 }
+
+/* Zero the restart counts of app's instances (index < 0: all). */
+static int
+reset_app(struct sup_app *app, int index)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < app->n_inst; i++)
+		if (index < 0 || app->inst[i]->index == index) {
+			app->inst[i]->rs.restarts = 0;
+			n++;
+		}
+	return n;
+}
+
+/* {"op":"reset", "target": T}: restart counts of T back to 0. */
+void
+sup_op_reset(struct sup *s, struct conn *c, json_t *req)
+{
+	const char *target = json_string_value(json_object_get(req,
+							       "target"));
+	struct sup_app *app;
+	char name[256];
+	int index, n = 0;
+
+	if (target == NULL || parse_target(target, name, sizeof name,
+					   &index) < 0) {
+		conn_reply(c, proto_error(2, "reset: expected APP, APP:N or "
+					  "all"));
+		return;
+	}
+	if (strcmp(name, "all") == 0) {
+		for (size_t a = 0; a < s->n_apps; a++)
+			n += reset_app(s->apps[a], index);
+	} else if ((app = app_find(s, name)) != NULL && !app->removing) {
+		n = reset_app(app, index);
+	} else {
+		conn_reply(c, proto_error(1, "no app '%s' (see 'deploy ls')",
+					  name));
+		return;
+	}
+	conn_reply(c, json_pack("{s:b, s:i}", "ok", 1, "instance_count", n));
+}
