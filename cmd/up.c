@@ -56,6 +56,23 @@ up_request(const struct ecosystem *eco, char **names, int n, bool wait,
 	return req;
 }
 
+/* ls --json's words in up --json: "app" for the name, and
+   "instance_count" for the count ("instances" is ls's array). */
+static void
+up_json_keys(json_t *apps)
+{
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(apps, i, a) {
+		json_object_set(a, "app", json_object_get(a, "name"));
+		json_object_set(a, "instance_count", json_object_get(a,
+								"instances"));
+		json_object_del(a, "name");
+		json_object_del(a, "instances");
+	}
+}
+
 /* Start the daemon if needed and hand it the apps. */
 static int
 up_run(struct cmd_ctx *ctx)
@@ -104,6 +121,7 @@ up_run(struct cmd_ctx *ctx)
 	if (rc != EXIT_OK)
 		return rc;
 	nginx_rc = nginx_auto_apply(ctx->eco);
+	up_json_keys(json_object_get(reply, "apps"));
 	if (ctx->json) {
 		json_object_del(reply, "ok");
 		rc = print_json(reply);
@@ -113,7 +131,7 @@ up_run(struct cmd_ctx *ctx)
 
 		json_array_foreach(json_object_get(reply, "apps"), i, a)
 			printf("%s: %s\n",
-			       json_string_value(json_object_get(a, "name")),
+			       json_string_value(json_object_get(a, "app")),
 			       json_string_value(json_object_get(a,
 								 "action")));
 		if (wait)
