@@ -40,9 +40,9 @@ state_attr(enum ui_state st, bool color)
 		[ST_WAITING] = PAIR_BUSY, [ST_ERRORED] = PAIR_ERRORED,
 	};
 
-	if (!color)
-		return st == ST_ERRORED || st == ST_WAITING ? A_BOLD :
-			A_NORMAL;
+	if (!color)		/* trouble underlined, errors bold too */
+		return st == ST_ERRORED ? A_BOLD | A_UNDERLINE :
+			st == ST_WAITING ? A_UNDERLINE : A_NORMAL;
 	return COLOR_PAIR(pairs[st]) | (st == ST_ERRORED ? A_BOLD : 0);
 }
 
@@ -53,11 +53,21 @@ hot_attr(bool color)
 	return color ? COLOR_PAIR(PAIR_HOT) | A_BOLD : A_REVERSE | A_BOLD;
 }
 
+/* A horizontal line of w cells at (y, x), drawn as text (UTF-8 or
+   ASCII) rather than with the terminal's alternate character set. */
+static void
+draw_hline(int y, int x, int w)
+{
+	move(y, x);
+	for (int i = 0; i < w; i++)
+		addstr(layout_glyph(G_HLINE));
+}
+
 /* A horizontal rule across the screen at row y. */
 static void
 rule(int y)
 {
-	mvhline(y, 0, layout_ascii() ? '-' : ACS_HLINE, COLS);
+	draw_hline(y, 0, COLS);
 }
 
 /* Write s at (y, x) cut to w cells. */
@@ -215,7 +225,10 @@ app_cells(const struct ui_app *a, char cells[COL_COUNT][48])
 		snprintf(cells[COL_STATUS] + o, 48 - o, " %d %s",
 			 a->n_state[worst], state_names[worst]);
 	snprintf(cells[COL_CPU], 48, "%.1f", a->cpu);
-	fmt_bytes(a->mem, cells[COL_MEM], 48);
+	if (a->mem > 0)
+		fmt_bytes(a->mem, cells[COL_MEM], 48);
+	else
+		snprintf(cells[COL_MEM], 48, "-");
 	snprintf(cells[COL_RESTARTS], 48, "%d", a->restarts);
 	snprintf(cells[COL_UPTIME], 48, " ");
 }
@@ -467,24 +480,22 @@ draw_help(void)
 	int n = (int)ARRAY_SIZE(text), w = COLS < 40 ? COLS : 40;
 	int h = n + 2 > LINES ? LINES : n + 2;
 	int y = (LINES - h) / 2, x = (COLS - w) / 2;
-	chtype hl = layout_ascii() ? '-' : ACS_HLINE;
-	chtype vl = layout_ascii() ? '|' : ACS_VLINE;
 
 	if (w < 4 || h < 3)
 		return;
 	for (int r = 0; r < h; r++) {
 		mvhline(y + r, x, ' ', w);
-		mvaddch(y + r, x, vl);
-		mvaddch(y + r, x + w - 1, vl);
+		mvaddstr(y + r, x, layout_glyph(G_VLINE));
+		mvaddstr(y + r, x + w - 1, layout_glyph(G_VLINE));
 		if (r > 0 && r < h - 1)
 			put(y + r, x + 2, w - 4, text[r - 1]);
 	}
-	mvhline(y, x, hl, w);
-	mvhline(y + h - 1, x, hl, w);
-	mvaddch(y, x, layout_ascii() ? '+' : ACS_ULCORNER);
-	mvaddch(y, x + w - 1, layout_ascii() ? '+' : ACS_URCORNER);
-	mvaddch(y + h - 1, x, layout_ascii() ? '+' : ACS_LLCORNER);
-	mvaddch(y + h - 1, x + w - 1, layout_ascii() ? '+' : ACS_LRCORNER);
+	draw_hline(y, x, w);
+	draw_hline(y + h - 1, x, w);
+	mvaddstr(y, x, layout_glyph(G_TOP_LEFT));
+	mvaddstr(y, x + w - 1, layout_glyph(G_TOP_RIGHT));
+	mvaddstr(y + h - 1, x, layout_glyph(G_BOTTOM_LEFT));
+	mvaddstr(y + h - 1, x + w - 1, layout_glyph(G_BOTTOM_RIGHT));
 	put(y, x + 2, w - 4, " deploy monit keys ");
 	put(y + h - 1, x + 2, w - 4, " any key closes ");
 }

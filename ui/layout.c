@@ -48,6 +48,10 @@ layout_glyph(enum ui_glyph g)
 		[G_RESTART] = { "↺", "rst" },
 		[G_TREE_MID] = { "├─", "|-" },
 		[G_TREE_LAST] = { "└─", "`-" },
+		[G_HLINE] = { "─", "-" }, [G_VLINE] = { "│", "|" },
+		[G_TOP_LEFT] = { "┌", "+" }, [G_TOP_RIGHT] = { "┐", "+" },
+		[G_BOTTOM_LEFT] = { "└", "+" },
+		[G_BOTTOM_RIGHT] = { "┘", "+" },
 	};
 
 	return glyphs[g][ascii_mode];

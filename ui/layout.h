@@ -27,7 +27,8 @@ bool layout_ascii(void);
 /* Glyphs with an ASCII fallback. */
 enum ui_glyph {
 	G_SORT_UP, G_SORT_DOWN, G_RESTART, G_TREE_MID, G_TREE_LAST,
-	G_COUNT
+	G_HLINE, G_VLINE, G_TOP_LEFT, G_TOP_RIGHT, G_BOTTOM_LEFT,
+	G_BOTTOM_RIGHT, G_COUNT
 };
 const char *layout_glyph(enum ui_glyph g);
 

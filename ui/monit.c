@@ -330,8 +330,15 @@ key_move(struct monit *mo, int ch)
 	switch (ch) {
 	case KEY_UP: case 'k': model_move(m, -1); break;
 	case KEY_DOWN: case 'j': model_move(m, 1); break;
-	case KEY_PPAGE: model_move(m, -page); break;
-	case KEY_NPAGE: model_move(m, page); break;
+	case KEY_PPAGE:		/* the view moves a page, as in htop */
+		model_move(m, -page);
+		mo->view.top = mo->view.top > (size_t)page ? mo->view.top -
+			(size_t)page : 0;
+		break;
+	case KEY_NPAGE:
+		model_move(m, page);
+		mo->view.top += (size_t)page;
+		break;
 	case KEY_HOME: case 'g': model_select(m, 0); break;
 	case KEY_END: case 'G': model_select(m, (size_t)-1); break;
 	case '[': mo->view.log_back += (size_t)logpage; break;
@@ -552,6 +559,14 @@ ui_monit(const char *home, int interval_ms, struct derr *e)
 #endif
 		  , NULL);
 	mouseinterval(0);
+	/* Home and End as tmux, screen and the Linux console send them,
+	   whatever TERM says. */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[H", KEY_HOME);
+	define_key("\033[F", KEY_END);
+	define_key("\033OH", KEY_HOME);
+	define_key("\033OF", KEY_END);
 	mo.tree = true;
 	mo.view.log_rows = LOG_ROWS_DEFAULT;
 	mo.view.interval_ms = interval_ms;
