@@ -14,6 +14,7 @@
 
 #define COLOR_RESET "\033[0m"
 #define NAME_MIN 8		/* an app name is never cut below this */
+#define NAME_FAIR 24		/* names are cut to this before columns go */
 #define CELL 256
 
 enum { LC_APP, LC_ID, LC_PID, LC_STATUS, LC_CPU, LC_MEM, LC_RESTARTS,
@@ -134,24 +135,33 @@ total_width(const int *w)
 	return t;
 }
 
-/* Fit the widths in screen cells: drop columns, then cut names. */
+/* Cut the app column by up to over cells, not below floor; returns
+   what is still over. */
+static int
+cut_names(int *w, int over, int floor)
+{
+	int cut = w[LC_APP] - floor;
+
+	if (over <= 0 || cut <= 0)
+		return over;
+	cut = cut < over ? cut : over;
+	w[LC_APP] -= cut;
+	return over - cut;
+}
+
+/* Fit the widths in screen cells: cut long names to a fair width,
+   drop columns, then cut names further, then the status. */
 static void
 fit(int *w, int screen)
 {
 	int over;
 
+	cut_names(w, total_width(w) - screen, NAME_FAIR);
 	for (int order = 1; order <= 5 && total_width(w) > screen; order++)
 		for (int c = 0; c < LC_COUNT; c++)
 			if (cols[c].drop == order)
 				w[c] = 0;
-	over = total_width(w) - screen;
-	if (over > 0 && w[LC_APP] > NAME_MIN) {
-		int cut = w[LC_APP] - NAME_MIN < over ? w[LC_APP] - NAME_MIN :
-			over;
-
-		w[LC_APP] -= cut;
-		over -= cut;
-	}
+	over = cut_names(w, total_width(w) - screen, NAME_MIN);
 	if (over > 0 && w[LC_STATUS] > 7)
 		w[LC_STATUS] -= over < w[LC_STATUS] - 7 ? over :
 			w[LC_STATUS] - 7;
@@ -351,8 +361,8 @@ const struct command cmd_ls = {
 	.summary = "list every worker: pid, status, cpu, memory, restarts",
 	.help = "  APP             only these apps' instances\n"
 		"  the table fits the terminal (or COLUMNS): narrow ones "
-		"drop pid, uptime,\n  memory, cpu and id in that order, then "
-		"cut names; piped, it is whole\n",
+		"cut names to 24,\n  drop pid, uptime, memory, cpu and id in "
+		"that order, then cut names\n  further; piped, it is whole\n",
 	.flags = CMD_JSON,
 	.run = ls_run,
 };
