@@ -461,6 +461,9 @@ inst_to_json(const struct sup_inst *in)
 		json_object_set_new(o, "reason", json_string(in->reason));
 	if (in->ready_failed)
 		json_object_set_new(o, "ready", json_false());
+	if (in->state == WS_WAITING_RESTART && in->deadline >= 0)
+		json_object_set_new(o, "restart_in_ms", json_integer(
+			in->deadline > now_ms() ? in->deadline - now_ms() : 0));
 	if (in->exit_status != -1) {
 		char how[64];
 
