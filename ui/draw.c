@@ -224,7 +224,11 @@ app_cells(const struct ui_app *a, char cells[COL_COUNT][48])
 	if (worst != ST_ONLINE)
 		snprintf(cells[COL_STATUS] + o, 48 - o, " %d %s",
 			 a->n_state[worst], state_names[worst]);
-	snprintf(cells[COL_CPU], 48, "%.1f", a->cpu);
+	if (a->n_state[ST_ONLINE] + a->n_state[ST_STARTING] +
+	    a->n_state[ST_STOPPING] > 0)
+		snprintf(cells[COL_CPU], 48, "%.1f", a->cpu);
+	else			/* nothing runs: no cpu to speak of */
+		snprintf(cells[COL_CPU], 48, "-");
 	if (a->mem > 0)
 		fmt_bytes(a->mem, cells[COL_MEM], 48);
 	else

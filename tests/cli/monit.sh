@@ -76,7 +76,9 @@ cat >ecosystem.json <<JSON
   {"name": "web", "script": "$HTTP_WORKER", "instances": 3, "port": $port,
    "env": {"LINES": "60"}},
   {"name": "api", "script": "$HTTP_WORKER", "instances": 2,
-   "port": $((port + 3))}
+   "port": $((port + 3))},
+  {"name": "slow", "script": "/bin/sh", "args": ["-c", "exit 1"],
+   "restart_delay": 6000}
 ]}
 JSON
 
@@ -332,6 +334,13 @@ restarted_sel() { [ "$(count_status web stopped)" = 0 ] &&
 	[ "$(count_status api stopped)" = 0 ]; }
 check_true "s on a stopped instance starts it, no question" \
 	wait_for 10 restarted_sel
+
+# A restart that waits counts down.
+"$DEPLOY" up slow >/dev/null
+check_true "a waiting restart shows its countdown" \
+	wait_for 5 on_screen '└─ :0 +- waiting [1-6]s '
+check_true "and the header counts it waiting" on_screen 'waiting 1 '
+"$DEPLOY" delete slow >/dev/null
 
 "$DEPLOY" down >/dev/null
 check_true "the screen says when the daemon is gone" \
