@@ -41,7 +41,7 @@ struct monit {
 	char typed[64];
 	char *filter_before;		/* the filter when F4 was pressed */
 	char *last_search;
-	char prompt[96];
+	char prompt[128];
 	bool tree;			/* instances shown under their apps */
 };
 
