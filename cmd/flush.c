@@ -39,7 +39,7 @@ flush_file(const char *path, json_t *seen)
 static int
 flush_run(struct cmd_ctx *ctx)
 {
-	json_t *reply, *in, *seen = json_object();
+	json_t *reply, *in, *seen;
 	char **names = ctx->argv + 1;
 	int n = ctx->argc - 1, rc, failed = 0;
 	size_t i;
@@ -50,12 +50,12 @@ flush_run(struct cmd_ctx *ctx)
 					   names[k]);
 	rc = ls_fetch(&reply);
 	if (rc != EXIT_OK || reply == NULL) {
-		json_decref(seen);
 		if (rc == EXIT_OK)
 			printf("the daemon is not running: no logs to "
 			       "flush\n");
 		return rc;
 	}
+	seen = json_object();
 	json_array_foreach(json_object_get(reply, "instances"), i, in) {
 		const char *app = json_string_value(json_object_get(in,
 								    "app"));

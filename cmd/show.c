@@ -83,7 +83,7 @@ show_run(struct cmd_ctx *ctx)
 {
 	struct ecosystem *eco = NULL;
 	const struct eco_app *cfg;
-	json_t *reply, *list = json_array(), *in;
+	json_t *reply, *list, *in;
 	char *path = NULL;
 	const char *name;
 	size_t i;
@@ -97,6 +97,7 @@ show_run(struct cmd_ctx *ctx)
 	rc = ls_fetch(&reply);
 	if (rc != EXIT_OK)
 		return rc;
+	list = json_array();
 	json_array_foreach(json_object_get(reply, "instances"), i, in) {
 		const char *app = json_string_value(json_object_get(in,
 								    "app"));
