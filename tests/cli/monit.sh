@@ -12,6 +12,7 @@ screen() { tm capture-pane -p -t "${1:-mon}"; }
 # The screen with attributes (SGR sequences).
 screen_e() { tm capture-pane -e -p -t "${1:-mon}"; }
 on_screen() { screen | grep -qE -- "$1"; }
+off_screen() { ! on_screen "$1"; }
 # The screen's lines, each after the attributes its first character
 # has: "R" reverse, "U" underline, "B" bold, "F<n>" colour <n> (SGR
 # state carried over from line to line, as capture-pane -e gives it).
@@ -46,6 +47,18 @@ attr_lines() {
 		}
 		print at out
 	}'
+}
+# press NAME PATTERN KEY...: the keys make PATTERN show (a check).
+press() {
+	local name=$1 pat=$2; shift 2
+	tm send-keys -t mon "$@"
+	check_true "$name" wait_for 3 on_screen "$pat"
+}
+# press_selects NAME PATTERN KEY...: the keys select the line PATTERN.
+press_selects() {
+	local name=$1 pat=$2; shift 2
+	tm send-keys -t mon "$@"
+	check_true "$name" wait_for 3 is_selected "$pat"
 }
 # Whether the line matching $1 is the selected (reversed) one.
 is_selected() { attr_lines | grep -E -- "$1" | grep -q '^R'; }
@@ -133,24 +146,19 @@ tm send-keys -t col q
 tm send-keys -t mon G
 check_true "G goes to the last line" wait_for 3 bash -c \
 	"tmux -S '$sock' capture-pane -p -t mon | grep -qE '└─ :59 '"
-tm send-keys -t mon g
-check_true "g goes back to the first line" wait_for 3 is_selected '- crashy'
+press_selects "g goes back to the first line" '- crashy' g
 
-tm send-keys -t mon NPage
-check_true "PgDn shows a later page" wait_for 3 on_screen '├─ :3[0-9] '
-tm send-keys -t mon End
-check_true "End shows the last worker" wait_for 3 on_screen '└─ :59 '
-tm send-keys -t mon Home PPage
-check_true "Home shows the first app" wait_for 3 on_screen '^- crashy'
+press "PgDn shows a later page" '├─ :3[0-9] ' NPage
+press "End shows the last worker" '└─ :59 ' End
+press "Home shows the first app" '^- crashy' Home PPage
 
-tm send-keys -t mon /
-check_true "/ opens the search prompt" wait_for 3 on_screen '^search: _'
+press "/ opens the search prompt" '^search: _' /
 tm send-keys -t mon m a n
 check_true "typing selects the first match" \
 	wait_for 3 is_selected '- many'
 tm send-keys -t mon Escape
 check_true "Esc leaves the prompt at once" wait_for 1 \
-	bash -c "! tmux -S '$sock' capture-pane -p -t mon | grep -q '^search:'"
+	off_screen '^search:'
 tm send-keys -t mon F3 c r a Enter
 check_true "F3 searches too" \
 	wait_for 3 is_selected '- crashy'
@@ -159,27 +167,20 @@ tm send-keys -t mon '\' c r a
 check_true "\\ filters the apps as typed" wait_for 3 bash -c \
 	"tmux -S '$sock' capture-pane -p -t mon | grep -q '^- crashy' &&
 	! tmux -S '$sock' capture-pane -p -t mon | grep -q '^- many'"
-tm send-keys -t mon Enter
-check_true "the header names the filter" wait_for 3 on_screen "filter 'cra'"
-tm send-keys -t mon Escape
-check_true "Esc drops the filter" wait_for 3 on_screen '^- many'
+press "the header names the filter" "filter 'cra'" Enter
+press "Esc drops the filter" '^- many' Escape
 tm send-keys -t mon F4 m a n y Enter
-check_true "F4 filters too" wait_for 3 bash -c \
-	"! tmux -S '$sock' capture-pane -p -t mon | grep -q '^- crashy'"
+check_true "F4 filters too" wait_for 3 off_screen '^- crashy'
 tm send-keys -t mon Escape
 
 tm send-keys -t mon F5
 check_true "F5 folds every app (tree off)" wait_for 3 bash -c \
 	"tmux -S '$sock' capture-pane -p -t mon | grep -q '^+ many' &&
 	! tmux -S '$sock' capture-pane -p -t mon | grep -q ' :0 '"
-tm send-keys -t mon F5
-check_true "F5 again unfolds them" wait_for 3 on_screen '^- many'
-tm send-keys -t mon F6
-check_true "F6 sorts by the next column" wait_for 3 on_screen '^app :id▲'
-tm send-keys -t mon F6
-check_true "F6 again: the one after" wait_for 3 on_screen ' pid▲ '
-tm send-keys -t mon '<' '<'
-check_true "< goes back" wait_for 3 on_screen '^app▲ '
+press "F5 again unfolds them" '^- many' F5
+press "F6 sorts by the next column" '^app :id▲' F6
+press "F6 again: the one after" ' pid▲ ' F6
+press "< goes back" '^app▲ ' '<' '<'
 
 # Mouse: a click on a row selects it (SGR mouse report, as xterm sends).
 row=$(screen | grep -nE '├─ :4 ' | head -1 | cut -d: -f1)
@@ -199,15 +200,13 @@ pids_before=$(app_pids many)
 tm send-keys -t mon r
 check_true "r on an app line asks first" wait_for 3 on_screen \
 	'restart every instance of many \(60\) at once\? \(y/n\)'
-tm send-keys -t mon n
-check_true "n answers no" wait_for 3 on_screen 'cancelled: nothing was done'
+press "n answers no" 'cancelled: nothing was done' n
 check_true "and no instance was restarted" \
 	test "$(app_pids many)" = "$pids_before"
 tm send-keys -t mon j R
 check_true "R on an instance line says it reloads the whole app" \
 	wait_for 3 on_screen 'reload the whole app many: all 60 instances'
-tm send-keys -t mon Escape
-check_true "Esc answers no" wait_for 3 on_screen 'cancelled'
+press "Esc answers no" 'cancelled' Escape
 tm send-keys -t mon k s
 check_true "s on an app line asks before stopping it all" \
 	wait_for 3 on_screen 'stop every instance of many \(60\)\? \(y/n\)'
@@ -226,8 +225,7 @@ framed() {
 check_true "F1: a framed help that fits 40 columns" wait_for 3 framed
 keep monit-help-40.txt
 tm send-keys -t mon x
-check_true "any key closes it" wait_for 3 bash -c \
-	"! tmux -S '$sock' capture-pane -p -t mon | grep -q 'deploy monit keys'"
+check_true "any key closes it" wait_for 3 off_screen 'deploy monit keys'
 tm send-keys -t mon q
 wait_for 5 on_screen MARKER-BEFORE
 
@@ -308,22 +306,17 @@ check_true "selecting an instance shows its details" \
 	wait_for 3 on_screen "^command  $HTTP_WORKER"
 check_true "the log pane shows the app's lines" \
 	wait_for 5 on_screen '^[0-9]\| '
-tm send-keys -t mon '['
-check_true "[ scrolls the log pane back" wait_for 3 on_screen 'logs: web \([0-9]+ back'
-tm send-keys -t mon ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']'
-check_true "] comes back to the newest lines" wait_for 3 on_screen 'logs: web $|logs: web ─'
+press "[ scrolls the log pane back" 'logs: web \([0-9]+ back' '['
+press "] comes back to the newest lines" 'logs: web $|logs: web ─' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']' ']'
 tm send-keys -t mon i
-check_true "i turns the detail pane off" wait_for 3 bash -c \
-	"! tmux -S '$sock' capture-pane -p -t mon | grep -q '^command '"
+check_true "i turns the detail pane off" wait_for 3 off_screen '^command '
 tm send-keys -t mon i
 tm send-keys -t mon l
-check_true "l turns the log pane off" wait_for 3 bash -c \
-	"! tmux -S '$sock' capture-pane -p -t mon | grep -q 'logs: '"
+check_true "l turns the log pane off" wait_for 3 off_screen 'logs: '
 tm send-keys -t mon l
 
 # 's' on a running instance asks first; 'y' stops it.
-tm send-keys -t mon s
-check_true "s asks before stopping" wait_for 3 on_screen 'stop [a-z]+:[0-9]\? \(y/n\)'
+press "s asks before stopping" 'stop [a-z]+:[0-9]\? \(y/n\)' s
 tm send-keys -t mon y
 sel_stopped() { [ "$(count_status web stopped)" = 1 ] ||
 	[ "$(count_status api stopped)" = 1 ]; }
@@ -360,7 +353,7 @@ tm send-keys -t mon F10
 check_true "F10 gives the screen back (what was there before)" \
 	wait_for 5 on_screen MARKER-BEFORE
 check_true "and the dashboard is gone from it" \
-	bash -c "! tmux -S '$sock' capture-pane -p -t mon | grep -q 'daemon up'"
+	off_screen 'daemon up'
 tm send-keys -t mon "stty -a > $TMP/stty.after" Enter
 wait_for 5 test -s "$TMP/stty.after"
 modes() { sed -E 's/rows [0-9]+; columns [0-9]+;//' "$1"; }
