@@ -199,6 +199,8 @@ print_reason(json_t *in, int screen)
 	const char *err = json_string_value(json_object_get(in, "last_err"));
 	char line[1024];
 
+	if (err != NULL && err[0] == '\0')
+		err = NULL;		/* "": nothing on stderr yet */
 	if (status == NULL || strcmp(status, "online") == 0 ||
 	    strcmp(status, "starting") == 0 || (reason == NULL && err == NULL))
 		return;
