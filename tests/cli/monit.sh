@@ -257,7 +257,7 @@ check_true "TERM=dumb: one snapshot and a warning instead" \
 check_true "TERM=dumb: no replacement or other non-ASCII character" \
 	ascii_only dumb
 
-"$DEPLOY" delete many crashy >/dev/null
+"$DEPLOY" delete many crashy >/dev/null 2>&1
 
 # --- the web and api apps at 100x30 -----------------------------------------
 run "$DEPLOY" up web api --wait --timeout 20
@@ -333,7 +333,7 @@ check_true "s on a stopped instance starts it, no question" \
 check_true "a waiting restart shows its countdown" \
 	wait_for 5 on_screen '└─ :0 +- waiting [1-6]s '
 check_true "and the header counts it waiting" on_screen 'waiting 1 '
-"$DEPLOY" delete slow >/dev/null
+"$DEPLOY" delete slow >/dev/null 2>&1
 
 "$DEPLOY" down >/dev/null
 check_true "the screen says when the daemon is gone" \
