@@ -5,8 +5,6 @@
 #include "core/paths.h"
 #include "ui/layout.h"
 
-#include <langinfo.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -350,7 +348,6 @@ ls_run(struct cmd_ctx *ctx)
 {
 	int c;
 
-	setlocale(LC_CTYPE, "");
 	while ((c = cmd_getopt(ctx, "", NULL)) != -1)
 		if (c == '?')
 			return EXIT_USAGE;
