@@ -141,6 +141,9 @@ coloured() { attr_lines col | grep -E -- '- crashy' | grep -qE '^R?U?B?F3[13] ';
 check_true "with colour the crash-looping app's row is yellow or red" \
 	wait_for 3 coloured
 tm send-keys -t col q
+many_restarts() { [ "$(jls '.[] | select(.app == "crashy") | .restarts')" -ge 3 ]; }
+wait_for 10 many_restarts && wait_for 3 on_screen '↺ 1m [3-9]'
+keep monit-crash-later-80x24.txt
 
 # --- keys --------------------------------------------------------------------
 tm send-keys -t mon G
@@ -240,6 +243,8 @@ check_true "LANG=C: the tree, sort and restart marks in ASCII" \
 	bash -c "tmux -S '$sock' capture-pane -p -t c8 | grep -q '^app^ ' &&
 		tmux -S '$sock' capture-pane -p -t c8 | grep -q 'rst 1m'"
 check_true "LANG=C: no character outside ASCII" ascii_only c8
+check_true "LANG=C: and no curses stand-ins (M-b...) for UTF-8 bytes" \
+	bash -c "! tmux -S '$sock' capture-pane -p -t c8 | grep -q 'M-[a-z^]'"
 tm send-keys -t c8 F1
 wait_for 3 on_screen 'deploy monit keys' c8
 check_true "LANG=C: the help's frame in ASCII" \
