@@ -156,11 +156,11 @@ static void
 op_ls(struct daemon *d, struct conn *c, json_t *req)
 {
 	(void)req;
-	conn_reply(c, json_pack("{s:b, s:{s:i, s:I, s:s}, s:o}", "ok", 1,
-				"daemon", "pid", (int)getpid(), "started",
+	conn_reply(c, json_pack("{s:b, s:{s:i, s:I, s:s, s:s}, s:o}", "ok",
+				1, "daemon", "pid", (int)getpid(), "started",
 				(json_int_t)d->started_ms, "version",
-				DEPLOY_VERSION, "instances",
-				sup_list(d->sup)));
+				DEPLOY_VERSION, "stops", "process tree",
+				"instances", sup_list(d->sup)));
 }
 
 /* {"op":"save"}: write state.json. */

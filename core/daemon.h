@@ -23,12 +23,14 @@ struct conn {
 	bool waiting;		/* a deferred reply is owed */
 	struct sup_job *job;	/* the request the reply waits for */
 	bool refused;		/* not our uid: told so, input discarded */
+	long long last_ms;	/* last read or write, CLOCK_MONOTONIC */
 };
 
 struct daemon {
 	char *home;
 	char *sock_path;
 	int lock_fd, listen_fd, sig_fd;
+	int spare_fd;		/* given up to accept at the fd limit */
 	struct conn **conns;
 	size_t n_conns, cap_conns;
 	struct loop loop;
@@ -56,6 +58,16 @@ void daemon_shutdown(struct daemon *d);
 
 /* Write c's pending output now, as far as the socket takes it. */
 void conn_flush(struct conn *c);
+/* The connections in the loop (core/conn.c): watch the listener and
+   each connection; after a turn answer, close idle and dead ones. */
+void conns_watch(struct daemon *d, struct loop *l);
+void conns_after_turn(struct daemon *d);
+void conns_sweep(struct daemon *d);
+void conns_close_all(struct daemon *d);
+/* Close every idle connection; how many were. */
+size_t conns_shed(struct daemon *d);
+/* The soft fd limit now. */
+size_t fd_limit(void);
 
 /* Replace the daemon by the binary exe in place (core/daemon_update.c):
    the workers stay its children. Returns only on failure, -1. */

@@ -40,6 +40,7 @@ sup_new(const char *home, struct derr *e)
 	procstat_keep_files(s->proc, true);
 	s->next_sample = -1;
 	s->last_sweep = -1;
+	s->swept_turn = (unsigned long)-1;
 	if (mkdir_p(s->logs_dir, 0700, e) < 0)
 		goto fail;
 	unlink(s->notify_path);
@@ -128,6 +129,7 @@ sup_watch(struct sup *s, struct loop *l)
 {
 	bool any = false;
 
+	s->turn++;	/* a new loop turn begins */
 	loop_add(l, notify_fd(s->notify), POLLIN, notify_event, s);
 	sup_holder_watch(s, l);
 	for (size_t a = 0; a < s->n_apps; a++) {
@@ -215,6 +217,7 @@ refresh_procs(struct sup *s, struct derr *e)
 	if (s->last_sweep < 0 || now - s->last_sweep >= FULL_SWEEP_MS ||
 	    any_memory_limit(s)) {
 		s->last_sweep = now;
+		s->swept_turn = s->turn;
 		return procstat_refresh(s->proc, e);
 	}
 	for (size_t a = 0; a < s->n_apps; a++)

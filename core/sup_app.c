@@ -103,6 +103,21 @@ app_free(struct sup_app *app)
 	free(app);
 }
 
+/* Take app out of the supervisor and free it (no process of it may
+   run). */
+void
+app_discard(struct sup *s, struct sup_app *app)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->n_apps; i++)
+		if (s->apps[i] != app)
+			s->apps[out++] = s->apps[i];
+	s->n_apps = out;
+	s->run_dirty = true;
+	app_free(app);
+}
+
 /* Drop instances that were retired or removed and are now down. */
 void
 app_sweep(struct sup_app *app)

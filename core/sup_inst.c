@@ -131,7 +131,7 @@ inst_group_lingers(struct sup_inst *in)
 		in->group_left = 0;
 		in->foreign = false;
 	}
-	return in->group_left > 0;
+	return in->group_left > 0 || inst_strays_alive(in);
 }
 
 /* The command line: interpreter, its args, script, args. */
@@ -165,6 +165,7 @@ build_env(const struct sup_inst *in)
 {
 	struct eco_env env = { 0 }, own;
 	char **out = xcalloc(1, sizeof *out);
+	char *mark;
 
 	for (char **e = environ; *e != NULL; e++) {
 		char *eq = strchr(*e, '=');
@@ -179,6 +180,9 @@ build_env(const struct sup_inst *in)
 	for (size_t i = 0; i < own.n; i++)
 		eco_env_set(&env, own.vars[i].name, own.vars[i].value);
 	eco_env_free(&own);
+	mark = inst_marker(in);
+	eco_env_set(&env, WORKER_MARK_VAR, mark);
+	free(mark);
 	for (size_t i = 0; i < env.n; i++) {
 		char *kv = xasprintf("%s=%s", env.vars[i].name,
 				     env.vars[i].value);
@@ -189,7 +193,8 @@ build_env(const struct sup_inst *in)
 	return out;
 }
 
-/* Fork and exec the worker; -1 with the reason set on failure. */
+/* Fork and exec the worker; -1 with the reason set on failure, -2
+   when the failure may pass (the machine short of fds or processes). */
 static int
 do_spawn(struct sup_inst *in)
 {
@@ -213,8 +218,10 @@ do_spawn(struct sup_inst *in)
 		goto out;
 	}
 	if (spawn_worker(&req, &res, &e) < 0) {
-		inst_set_reason(in, "%s", e.msg);
+		inst_set_reason(in, "%s%s", e.msg, res.transient ?
+				" (trying again)" : "");
 		logs_detach(in);
+		rc = res.transient ? -2 : -1;
 		goto out;
 	}
 	in->pid = res.pid;
@@ -247,12 +254,16 @@ apply(struct sup_inst *in, const struct transition *t)
 	in->app->s->run_dirty = true;
 	if (t->actions & (WA_CANCEL_RESTART_TIMER | WA_CANCEL_KILL_TIMER))
 		in->deadline = -1;
-	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0)
+	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0) {
 		spawn_signal_group(in->pid, cfg->kill_signal);
+		inst_signal_tree(in, cfg->kill_signal);
+	}
 	if (t->actions & WA_ARM_KILL_TIMER)
 		in->deadline = now + cfg->kill_timeout;
-	if ((t->actions & WA_SIGNAL_KILL) && in->pid > 0)
+	if ((t->actions & WA_SIGNAL_KILL) && in->pid > 0) {
 		spawn_signal_group(in->pid, SIGKILL);
+		inst_signal_tree(in, SIGKILL);
+	}
 	if (t->actions & WA_RESET_CRASHES)
 		restart_state_reset(&in->rs);
 	if (t->actions & WA_COUNT_RESTART)
@@ -280,9 +291,16 @@ apply(struct sup_inst *in, const struct transition *t)
 	if (next.next == WS_ERRORED && next.reason != WR_NONE)
 		in->why_errored = next.reason;
 	if (next.actions & WA_SPAWN) {
-		if (do_spawn(in) < 0) {
+		int rc = do_spawn(in);
+
+		if (rc == -2) {		/* as a crash: the policy retries */
+			sup_log("%s:%d: %s", cfg->name, in->index,
+				in->reason);
+			in->started_mono = now;
+			in->exit_status = -1;
+			inst_event(in, EV_EXIT);
+		} else if (rc < 0) {
 			inst_event(in, EV_EXEC_FAILED);
-			return;
 		}
 	}
 }
@@ -392,8 +410,12 @@ inst_on_exit(struct sup_inst *in, int status)
 		drain_pipe(in->err_fd, in->err);
 	close_pipes(in);
 	close_pidfd(in);
-	/* Nothing of the group outlives its leader. */
+	/* Nothing of the group, nor what left it during a stop, outlives
+	   its leader. */
 	spawn_signal_group(pid, SIGKILL);
+	for (size_t i = 0; i < in->n_strays; i++)
+		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
+			kill(in->strays[i].pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;
 	in->cpu = 0;	/* a process that is gone uses nothing */

@@ -17,6 +17,12 @@ struct http_probe;
 struct notify_sock;
 struct procstat;
 
+/* A descendant that left the instance's process group. */
+struct sup_stray {
+	pid_t pid;
+	unsigned long long start;	/* /proc/PID/stat (22) */
+};
+
 /* One worker process slot: instance `index` of an app. */
 struct sup_inst {
 	struct sup_app *app;
@@ -31,6 +37,8 @@ struct sup_inst {
 	int pidfd;			/* an adopted process that is not our
 					   child: POLLIN when it exits; -1 */
 	bool foreign;			/* its group is not ours to reap */
+	struct sup_stray *strays;	/* being stopped outside its group */
+	size_t n_strays, cap_strays;
 	struct logwriter *out, *err;
 	char *log_path[2];		/* out and err, while attached */
 	char *last_err;			/* stderr's last line when detached */
@@ -131,6 +139,8 @@ struct sup {
 	size_t n_exits, cap_exits;
 	struct holder *holder;		/* keeps pipes and sockets open */
 	bool holder_off;		/* shutting down: no holder any more */
+	unsigned long turn;		/* loop turns so far */
+	unsigned long swept_turn;	/* the turn of the last full sweep */
 	bool run_dirty;			/* run.json must be written */
 };
 
@@ -178,6 +188,7 @@ struct sup_app *app_from_raw(struct sup *s, json_t *raw, const char *file,
 struct sup_app *app_find(const struct sup *s, const char *name);
 void app_add_instance(struct sup_app *app, struct sup_inst *in);
 void app_free(struct sup_app *app);
+void app_discard(struct sup *s, struct sup_app *app);
 void app_sweep(struct sup_app *app);
 int app_listen_open(struct sup_app *app, struct derr *e);
 
@@ -188,6 +199,14 @@ int sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 /* sup_run.c: run.json, the fd holder, re-adoption */
 void run_save(struct sup *s);
 bool proc_group_live(pid_t pgid);
+unsigned long long proc_start_time(pid_t pid);
+bool proc_is_alive(pid_t pid, unsigned long long start);
+
+/* sup_tree.c */
+#define WORKER_MARK_VAR "DEPLOY_WORKER"
+char *inst_marker(const struct sup_inst *in);
+void inst_signal_tree(struct sup_inst *in, int sig);
+bool inst_strays_alive(struct sup_inst *in);
 void sup_hold(struct sup *s, const char *tag, int fd);
 void sup_unhold(struct sup *s, const char *tag);
 void sup_holder_off(struct sup *s);

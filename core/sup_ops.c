@@ -145,7 +145,7 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 	if (app == NULL) {
 		app = app_new(s, eco, raw, file, env);
 		if (app_listen_open(app, e) < 0) {
-			app->removing = true;
+			app_discard(s, app);	/* nothing of it ran */
 			return NULL;
 		}
 		start_idle(app);
@@ -164,7 +164,8 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 /*
  * Apply the apps of an "up" request ({"file", "env", "apps": [...]}):
  * each is added to job (may be NULL) and described in done (may be
- * NULL). -1 with e filled at the first app that fails.
+ * NULL). An app that fails does not stop the others: -1 with e naming
+ * every app that failed and why.
  */
 int
 sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
@@ -173,19 +174,32 @@ sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 	const char *file = json_string_value(json_object_get(req, "file"));
 	const char *env = json_string_value(json_object_get(req, "env"));
 	json_t *apps = json_object_get(req, "apps"), *raw, *line;
+	struct strbuf failed = STRBUF_INIT;
+	struct derr one;
 	size_t i;
+	int rc = 0;
 
 	if (file == NULL || !json_is_array(apps))
 		return derr_set(e, "up: needs \"file\" and \"apps\"");
 	json_array_foreach(apps, i, raw) {
-		line = up_one(s, raw, file, env, job, e);
-		if (line == NULL)
-			return -1;
+		line = up_one(s, raw, file, env, job, &one);
+		if (line == NULL) {
+			const char *name = json_string_value(
+				json_object_get(raw, "name"));
+
+			strbuf_addf(&failed, "%s%s%s%s", failed.len ? "; " :
+				    "", name ? name : "", name ? ": " : "",
+				    one.msg);
+			continue;
+		}
 		if (done != NULL)
 			json_array_append(done, line);
 		json_decref(line);
 	}
-	return 0;
+	if (failed.len > 0)
+		rc = derr_set(e, "%s", failed.buf);
+	strbuf_release(&failed);
+	return rc;
 }
 
 /* Slack on top of the time the apps' own settings allow an action. */

@@ -30,54 +30,73 @@ run_path(const struct sup *s)
 	return xasprintf("%s/run.json", s->home);
 }
 
-/* The start time of pid in clock ticks after boot; 0 when gone. */
-static unsigned long long
-proc_start_time(pid_t pid)
+/* Read (3) state, (4) ppid, (5) pgrp and (22) starttime of pid from
+   /proc/PID/stat; 0, or -1 when it is gone. */
+static int
+proc_stat_read(pid_t pid, char *state, pid_t *ppid, pid_t *pgrp,
+	       unsigned long long *start)
 {
 	char path[64], buf[1024];
-	unsigned long long start = 0;
 	ssize_t n;
-	int fd;
+	int fd, pp, pg;
 	char *p;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return -1;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	/* (3) state, then fields 4 to 21, then (22) starttime */
+	if (p == NULL || sscanf(p + 1, " %c %d %d", state, &pp, &pg) != 3)
+		return -1;
+	*ppid = pp;
+	*pgrp = pg;
+	/* fields 6 to 21, then (22) */
 	for (int field = 3; p != NULL && field <= 22; field++)
 		p = strchr(p + 1, ' ');
-	if (p != NULL)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
+	*start = p != NULL ? strtoull(p + 1, NULL, 10) : 0;
+	return 0;
 }
 
-/* The parent of pid from /proc/PID/stat (4); 0 when gone. */
+/* The start time of pid in clock ticks after boot; 0 when gone. */
+unsigned long long
+proc_start_time(pid_t pid)
+{
+	unsigned long long start;
+	pid_t ppid, pgrp;
+	char state;
+
+	return proc_stat_read(pid, &state, &ppid, &pgrp, &start) < 0 ? 0 :
+		start;
+}
+
+/* True when pid is still the process that started at start, and not a
+   zombie. */
+bool
+proc_is_alive(pid_t pid, unsigned long long start)
+{
+	unsigned long long now;
+	pid_t ppid, pgrp;
+	char state;
+
+	return proc_stat_read(pid, &state, &ppid, &pgrp, &now) == 0 &&
+		now == start && state != 'Z' && state != 'X';
+}
+
+/* The parent of pid; 0 when gone. */
 static pid_t
 proc_parent(pid_t pid)
 {
-	char path[64], buf[1024];
-	ssize_t n;
-	int fd;
-	char *p;
+	unsigned long long start;
+	pid_t ppid, pgrp;
+	char state;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p != NULL && strlen(p) > 4 ? (pid_t)atoi(p + 4) : 0;
+	return proc_stat_read(pid, &state, &ppid, &pgrp, &start) < 0 ? 0 :
+		ppid;
 }
 
 /* True while a process of group pgid is alive and not a zombie. An
@@ -92,26 +111,13 @@ proc_group_live(pid_t pgid)
 	bool live = false;
 
 	while (dir != NULL && !live && (de = readdir(dir)) != NULL) {
-		char path[300], buf[1024], state;
-		int pgrp = 0, fd;
-		ssize_t n;
-		char *p;
+		unsigned long long start;
+		pid_t ppid, pgrp;
+		char state;
 
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		/* (3) state, (4) ppid, (5) pgrp */
-		if (p != NULL && sscanf(p + 1, " %c %*d %d", &state,
-					&pgrp) == 2)
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    proc_stat_read(atoi(de->d_name), &state, &ppid, &pgrp,
+				   &start) == 0)
 			live = pgrp == pgid && state != 'Z' && state != 'X';
 	}
 	if (dir != NULL)
