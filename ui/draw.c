@@ -548,6 +548,7 @@ draw_screen(const struct ui_model *m, const struct logpane *lp,
 	draw_header(m, v);
 	split_rows(m, v, avail, &table, &detail, &logs);
 	v->log_y = v->log_lines = 0;
+	v->detail_rows = detail;
 	if (!m->connected && m->error[0] != '\0') {
 		attron(A_BOLD);
 		put(HEAD_ROWS, 0, COLS, "daemon not reachable: retrying");

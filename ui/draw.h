@@ -27,6 +27,7 @@ struct ui_view {
 	/* Where draw_screen put things (for the mouse and paging). */
 	int table_y, table_rows;	/* the first line's row, the count */
 	int log_y, log_lines;		/* the first log line's row, count */
+	int detail_rows;		/* the detail pane's, 0: hidden */
 };
 
 /* Set up colour pairs when colour is on. */

@@ -268,17 +268,14 @@ key_input(struct monit *mo, int ch)
 	return MK_REDRAW;
 }
 
-/* Cycle a pane auto -> off -> on -> auto, and say so. */
+/* Hide a pane that shows, show one that does not (taking lines from
+   the table if need be), and say so. */
 static int
-key_pane(struct monit *mo, enum pane_mode *p, const char *name)
+key_pane(struct monit *mo, enum pane_mode *p, bool shown, const char *name)
 {
-	static const char *const said[] = { "when there is room", "off",
-					    "on" };
-
-	*p = *p == PANE_AUTO ? PANE_OFF : *p == PANE_OFF ? PANE_ON :
-		PANE_AUTO;
+	*p = shown ? PANE_OFF : PANE_ON;
 	snprintf(mo->message, sizeof mo->message, "%s pane: %s", name,
-		 said[*p]);
+		 shown ? "off" : "on");
 	return MK_REDRAW;
 }
 
@@ -382,8 +379,9 @@ key_view(struct monit *mo, int ch)
 			snprintf(mo->message, sizeof mo->message,
 				 "nothing to find: / searches");
 		break;
-	case 'i': return key_pane(mo, &v->detail, "detail");
-	case 'l': return key_pane(mo, &v->logs, "log");
+	case 'i':
+		return key_pane(mo, &v->detail, v->detail_rows > 0, "detail");
+	case 'l': return key_pane(mo, &v->logs, v->log_lines > 0, "log");
 	case '+': case '-':
 		v->logs = PANE_ON;
 		v->log_rows += ch == '+' ? 2 : -2;

@@ -215,6 +215,14 @@ check_true "s on an app line asks before stopping it all" \
 	wait_for 3 on_screen 'stop every instance of many \(60\)\? \(y/n\)'
 tm send-keys -t mon n
 
+# The panes: hidden while the table needs the lines, shown on request.
+press "i shows the detail pane when the table left it no room" \
+	'^instances 60: 60 online' i
+press "l shows the log pane too" 'logs: many' l
+check_true "and the table keeps its app line" on_screen '^- crashy'
+press "i again hides the detail pane" 'detail pane: off' i
+tm send-keys -t mon l
+
 # Help: F1, framed, and within 40 columns.
 tm resize-window -t mon -x 40 -y 24
 tm send-keys -t mon F1
