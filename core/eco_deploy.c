@@ -77,6 +77,24 @@ target_env(struct eco_ctx *c, void *obj, json_t *v)
 	return eco_want_env(c, v, &t->env);
 }
 
+/* "on_failure": "rollback" (each failed host alone, the default) or
+ * "rollback_all" (every switched host back when one fails). */
+static int
+target_on_failure(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_target *t = obj;
+	const char *s = json_string_value(v);
+
+	if (s != NULL && strcmp(s, "rollback") == 0)
+		t->rollback_all = false;
+	else if (s != NULL && strcmp(s, "rollback_all") == 0)
+		t->rollback_all = true;
+	else
+		return eco_fail(c, "expected \"rollback\" or "
+				"\"rollback_all\"");
+	return 0;
+}
+
 /* "health": the URL checked before a release is kept. */
 static int
 target_health(struct eco_ctx *c, void *obj, json_t *v)
@@ -106,6 +124,8 @@ static const struct eco_field target_fields[] = {
 	{ "keep_releases", ECO_F_INT, T(keep_releases), 1, 1000, NULL,
 	  false },
 	{ "parallel", ECO_F_INT, T(parallel), 0, INT_MAX, NULL, false },
+	{ "canary", ECO_F_INT, T(canary), 0, INT_MAX, NULL, false },
+	{ "on_failure", ECO_F_FN, .fn = target_on_failure },
 	{ "health", ECO_F_FN, .fn = target_health },
 	{ "health_timeout", ECO_F_MS, T(health_timeout), 0, 0, NULL, false },
 	LIST("shared_dirs", shared_dirs),
