@@ -3,30 +3,47 @@
 #include "cmd/remote_cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/strbuf.h"
 
-/* Read --accept-new (and --force-unlock) into o. */
+/* --timeout's value: seconds, or a duration ("90s", "2m"). */
 static int
-remote_cli_options(struct cmd_ctx *ctx, bool with_unlock,
-		   struct remote_opts *o)
+parse_timeout(const char *arg, long *ms)
+{
+	char *end;
+	long s = strtol(arg, &end, 10);
+
+	if (*end == '\0' && end != arg && s > 0 && s <= INT_MAX / 1000) {
+		*ms = s * 1000;
+		return 0;
+	}
+	return eco_parse_duration(arg, ms) < 0 || *ms <= 0 ? -1 : 0;
+}
+
+/* Read the options (--force-unlock only when with_unlock) into o. */
+static int
+remote_cli_options(struct cmd_ctx *ctx, const struct command *cmd,
+		   bool with_unlock, struct remote_opts *o)
 {
 	static const struct option all[] = {
 		{ "accept-new", no_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "force-unlock", no_argument, NULL, 'u' },
 		{ 0 }
 	};
 	static const struct option no_unlock[] = {
 		{ "accept-new", no_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ 0 }
 	};
 	int c;
 
 	/* The command line may have been read once already (deploy up). */
 	optind = 0;
-	while ((c = cmd_getopt(ctx, "", with_unlock ? all : no_unlock)) !=
+	while ((c = cmd_getopt(ctx, "t:", with_unlock ? all : no_unlock)) !=
 	       -1) {
 		if (c == '?')
 			return EXIT_USAGE;
@@ -34,6 +51,10 @@ remote_cli_options(struct cmd_ctx *ctx, bool with_unlock,
 			o->accept_new = true;
 		else if (c == 'u')
 			o->force_unlock = true;
+		else if (c == 't' && parse_timeout(optarg, &o->timeout_ms) < 0)
+			return usage_error(cmd, "--timeout: expected "
+					   "seconds or a duration like "
+					   "\"90s\", got '%s'", optarg);
 	}
 	return EXIT_OK;
 }
@@ -64,7 +85,7 @@ remote_cli_begin(struct cmd_ctx *ctx, const struct command *cmd,
 		 bool with_unlock, struct remote_opts *o, int max_rest,
 		 char ***rest, int *n_rest)
 {
-	int rc = remote_cli_options(ctx, with_unlock, o);
+	int rc = remote_cli_options(ctx, cmd, with_unlock, o);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -139,6 +160,26 @@ print_table(const struct remote_opts *o, const struct remote_report *rep)
 	}
 }
 
+/* The count line: "97 ok, 1 failed, 1 rolled back, 1 unreachable"
+ * (statuses no host has left out, ok always there). */
+static void
+print_counts(const struct remote_report *rep)
+{
+	size_t n[REMOTE_N_STATUS] = { 0 };
+	bool first = true;
+
+	for (size_t i = 0; i < rep->n_hosts; i++)
+		n[rep->hosts[i].status]++;
+	for (int s = 0; s < REMOTE_N_STATUS; s++) {
+		if (n[s] == 0 && s != REMOTE_OK)
+			continue;
+		printf("%s%zu %s", first ? "" : ", ", n[s],
+		       remote_status_name((enum remote_status)s));
+		first = false;
+	}
+	printf("\n");
+}
+
 /* Each host's releases, newest first, current marked. */
 static void
 print_releases(const struct remote_report *rep)
@@ -151,11 +192,13 @@ print_releases(const struct remote_report *rep)
 			continue;
 		printf("%s:%s\n", h->host, n ? "" : " no releases");
 		while (n-- > 0) {
-			bool cur = h->current &&
-				strcmp(h->current, h->releases[n]) == 0;
+			const char *r = h->releases[n];
+			bool cur = h->current && strcmp(h->current, r) == 0;
 
-			printf("  %s %s%s\n", cur ? "*" : " ", h->releases[n],
-			       cur ? "  (current)" : "");
+			printf("  %s %s%s\n", cur ? "*" : " ", r,
+			       cur ? "  (current)" :
+			       remote_name_in(h->rolled_back, r) ?
+			       "  (rolled back from)" : "");
 		}
 	}
 }
@@ -252,6 +295,7 @@ remote_cli_run(const struct cmd_ctx *ctx, struct remote_opts *o)
 		print_releases(&rep);
 	} else {
 		print_table(o, &rep);
+		print_counts(&rep);
 	}
 	for (size_t i = 0; i < rep.n_hosts; i++)
 		if (rep.hosts[i].error != NULL)

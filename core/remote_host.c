@@ -45,8 +45,11 @@ rstep_connect(struct rhost *h)
 		.alive_count = p->cfg.alive_count,
 		.log = on_ssh_note,
 		.log_arg = h,
+		.cancel = rhost_cancelled,
+		.cancel_arg = h,
 	};
 
+	h->t0 = remote_now_s();
 	h->ssh = ssh_connect(&so, &h->err);
 	return h->ssh != NULL ? 0 : -1;
 }
@@ -296,8 +299,11 @@ rstep_switch(struct rhost *h)
 
 	if (deploy)
 		rhost_say(h, "release %s ready (%.12s)", h->release, h->rev);
-	return rhost_switch(h, h->release, h->previous,
-			    deploy ? "deploy" : "rollback", deploy);
+	if (rhost_switch(h, h->release, h->previous,
+			 deploy ? "deploy" : "rollback", deploy) < 0)
+		return -1;
+	h->switched = true;
+	return 0;
 }
 
 /* The post-deploy hook in the release current now points at. */
@@ -324,14 +330,20 @@ int
 rstep_health(struct rhost *h)
 {
 	const struct eco_target *t = h->plan->t;
+	long long left = h->plan->deadline_ms -
+		(long long)(remote_now_s() * 1000);
+	long timeout = t->health_timeout;
 	char *url;
 	int rc;
 
 	if (t->health == NULL)
 		return 0;
+	/* Not past --timeout. */
+	if (h->plan->deadline_ms > 0 && left < timeout)
+		timeout = left > 0 ? (long)left : 1;
 	url = remote_health_url(t->health, h->eh->name);
 	rhost_say(h, "health check %s", url);
-	rc = remote_health_wait(url, t->health_timeout, &h->err);
+	rc = remote_health_wait(url, timeout, &h->err);
 	if (rc == 0)
 		rhost_say(h, "healthy");
 	free(url);

@@ -34,22 +34,31 @@ add_set_up_check(struct strbuf *sb, const char *path)
 		    ">&2; exit %d; }; ", RSCRIPT_NOT_SET_UP);
 }
 
-/* Take the lock: mkdir is atomic; the holder is written inside. */
+/*
+ * Take the lock: mkdir is atomic; the holder is written inside. When
+ * that write fails (a full disk) the lock goes again: an empty lock
+ * would stop every later deploy. An empty one met here is named so.
+ */
 char *
 rscript_lock(const char *path, const char *info)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, dir = STRBUF_INIT;
 
+	add_path(&dir, path, ".deploy-lock");
 	add_set_up_check(&sb, path);
-	strbuf_addstr(&sb, "if mkdir ");
-	add_path(&sb, path, ".deploy-lock");
-	strbuf_addstr(&sb, " 2>/dev/null; then printf '%s\\n' ");
+	strbuf_addf(&sb, "if mkdir %s 2>/dev/null; then "
+		    "if ! e=$(printf '%%s\\n' ", dir.buf);
 	remote_quote(&sb, info);
-	strbuf_addstr(&sb, " >");
-	add_path(&sb, path, ".deploy-lock/info");
-	strbuf_addstr(&sb, "; else printf 'locked by: %s\\n' \"$(cat ");
-	add_path(&sb, path, ".deploy-lock/info");
-	strbuf_addf(&sb, " 2>/dev/null)\" >&2; exit %d; fi", RSCRIPT_LOCKED);
+	strbuf_addf(&sb, " 2>&1 >%s/info); then rm -rf %s; "
+		    "echo \"cannot write the lock %s/info (disk full?): "
+		    "${e:-write failed}\" >&2; exit 1; fi; "
+		    "elif [ -d %s ]; then i=$(cat %s/info 2>/dev/null); "
+		    "printf 'locked by: %%s\\n' \"${i:-nobody (an empty "
+		    "lock; --force-unlock removes it)}\" >&2; exit %d; "
+		    "else mkdir %s; exit 1; fi",
+		    dir.buf, dir.buf, dir.buf, dir.buf, dir.buf,
+		    RSCRIPT_LOCKED, dir.buf);
+	strbuf_release(&dir);
 	return strbuf_detach(&sb);
 }
 
@@ -95,7 +104,9 @@ rscript_list(const char *path)
 	strbuf_addstr(&sb, "cd ");
 	add_path(&sb, path, "releases");
 	strbuf_addstr(&sb, " && for d in *; do [ -d \"$d\" ] || continue; "
-		      "if [ -f \"$d/" REMOTE_MARK "\" ]; then "
+		      "if [ -f \"$d/" REMOTE_LEFT_MARK "\" ]; then "
+		      "echo \"release $d rolledback\"; "
+		      "elif [ -f \"$d/" REMOTE_MARK "\" ]; then "
 		      "echo \"release $d complete\"; "
 		      "else echo \"release $d partial\"; fi; done; "
 		      "c=$(readlink ../current 2>/dev/null) && "
@@ -316,10 +327,23 @@ rscript_mark(const char *path, const char *name, const char *rev)
 	return strbuf_detach(&sb);
 }
 
+/* Mark a release rolled back from (rollback no longer picks it). */
+char *
+rscript_mark_rolled_back(const char *path, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "touch ");
+	add_release(&sb, path, name);
+	strbuf_addstr(&sb, "/" REMOTE_LEFT_MARK);
+	return strbuf_detach(&sb);
+}
+
 /*
  * Point current at the release: a new symlink beside it, renamed over
  * it (rename is atomic, so current is always one release or the
- * other), then a line in revisions.log.
+ * other), then a line in revisions.log. The script fails only when
+ * current did not move: a log it cannot write is a warning.
  */
 char *
 rscript_switch(const char *path, const char *name, const char *log_line)
@@ -338,10 +362,12 @@ rscript_switch(const char *path, const char *name, const char *log_line)
 	remote_quote(&sb, target);
 	strbuf_addf(&sb, " %s && mv -Tf %s ", tmp.buf, tmp.buf);
 	add_path(&sb, path, "current");
-	strbuf_addstr(&sb, " && printf '%s\\n' ");
+	strbuf_addstr(&sb, " && { printf '%s\\n' ");
 	remote_quote(&sb, log_line);
 	strbuf_addstr(&sb, " >>");
 	add_path(&sb, path, "revisions.log");
+	strbuf_addstr(&sb, " || echo 'warning: cannot write revisions.log' "
+		      ">&2; }");
 	strbuf_release(&tmp);
 	free(target);
 	free(tmp_name);

@@ -19,6 +19,7 @@
 #define IO_TIMEOUT_MS 30000
 #define ALIVE_INTERVAL_S 15
 #define ALIVE_COUNT 3
+#define CANCEL_POLL_MS 100
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long
@@ -79,6 +80,8 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	long long wait_ms;
 	int n;
 
+	if (s->cancel != NULL && s->cancel(s->cancel_arg))
+		return derr_set(e, "cancelled");
 	/* Not before the session is up: a keepalive sent in the middle of
 	 * the key exchange breaks it. */
 	if (s->up && s->f->keepalive_send(s->sess, &next) != 0)
@@ -90,6 +93,8 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	if (p.events == 0)
 		p.events = POLLIN;
 	wait_ms = next > 0 ? next * 1000LL : 1000;
+	if (s->cancel != NULL && wait_ms > CANCEL_POLL_MS)
+		wait_ms = CANCEL_POLL_MS;
 	if (deadline >= 0) {
 		long long left = deadline - ssh_now_ms();
 
@@ -243,12 +248,14 @@ prefer_known(struct ssh *s, const struct ssh_opts *o, const char *kh)
 	free(want);
 }
 
-/* Handshake, offering the host key types known_hosts has first. */
+/* Handshake, offering the host key types known_hosts has first; a
+ * ConnectTimeout bounds it too (a host that accepts and stays silent). */
 static int
 handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
 	  struct derr *e)
 {
-	long long deadline = ssh_io_deadline(s);
+	long long deadline = o->connect_timeout_ms > 0 ?
+		ssh_now_ms() + o->connect_timeout_ms : ssh_io_deadline(s);
 	int rc;
 
 	prefer_known(s, o, kh);
@@ -281,6 +288,8 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 		IO_TIMEOUT_MS;
 	s->log = o->log;
 	s->log_arg = o->log_arg;
+	s->cancel = o->cancel;
+	s->cancel_arg = o->cancel_arg;
 	user = o->user != NULL ? xstrdup(o->user) : local_user();
 	s->where = xasprintf("%s@%s:%d", user, o->host, opts.port);
 	kh = o->known_hosts != NULL ? xstrdup(o->known_hosts) :

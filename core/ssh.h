@@ -61,12 +61,17 @@ struct ssh_opts {
 	int alive_count;		/* <= 0: 3 */
 	ssh_log_fn *log;		/* may be NULL */
 	void *log_arg;
+	/* Polled while the session waits (at least every 100 ms): true
+	 * ends the wait with "cancelled" (the call fails). May be NULL. */
+	bool (*cancel)(void *arg);
+	void *cancel_arg;
 };
 
 struct ssh;
 
 /*
- * Connect (TCP with a timeout), handshake, check the host key against
+ * Connect (TCP, then the SSH handshake, within connect_timeout_ms when
+ * it is set), handshake, check the host key against
  * known_hosts, authenticate (ssh-agent, then identity, then
  * ~/.ssh/id_ed25519, id_ecdsa, id_rsa). NULL with e filled on any
  * failure: a refused unknown or changed key names the fingerprints.

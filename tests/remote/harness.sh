@@ -13,6 +13,7 @@
 #   host_start N               start host N (1: 127.0.0.2, 2: 127.0.0.3...)
 #   host_kill N                SIGKILL it (its files stay)
 #   host_root N                where its $REMOTE_ROOT is, seen from here
+#   host_ns N CMD...           run CMD in host N's mount namespace
 #   make_repo                  $SRC (work tree) and $REPO (bare) with app.js
 #   commit MSG                 commit $SRC and push it to $REPO
 REMOTE_ROOT=/srv/deploy-test
@@ -143,6 +144,17 @@ harness_wait() {
 	return 1
 }
 
+# host_ns N CMD...: run CMD in host N's mount namespace (where its
+# $REMOTE_ROOT is), e.g. to mount a small file system there.
+host_ns() {
+	local upid pid
+	upid=$(cat "$TMP/hosts/$1/unshare.pid") || return 1
+	pid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$pid" ] || return 1
+	shift
+	nsenter -t "$pid" -m -- "$@"
+}
+
 # A new host key for host N (its next start offers a changed key).
 host_rekey() {
 	rm -f "$TMP/hosts/$1/host_key" "$TMP/hosts/$1/host_key.pub"
@@ -157,15 +169,23 @@ current_of() {
 }
 
 # The app of the test repository: answers with its release and address;
-# /health says 503 while $REMOTE_ROOT/fail-health exists on its host.
+# /health says 503 while $REMOTE_ROOT/fail-health exists on its host and
+# is empty or holds the app's version.
 write_app() {
 	cat >"$SRC/app.js" <<'EOF'
 'use strict';
 const http = require('http'), fs = require('fs'), path = require('path');
 const addr = process.env.DEPLOY_TEST_ADDR || '127.0.0.1';
 const release = path.basename(process.cwd());
+// Sick while fail-health exists, holding nothing or this APP_VERSION.
+const sick = () => {
+  try {
+    const v = fs.readFileSync('/srv/deploy-test/fail-health', 'utf8').trim();
+    return v === '' || v === process.env.APP_VERSION;
+  } catch (e) { return false; }
+};
 http.createServer((req, res) => {
-  if (req.url === '/health' && fs.existsSync('/srv/deploy-test/fail-health')) {
+  if (req.url === '/health' && sick()) {
     res.statusCode = 503;
     res.end('sick\n');
     return;
