@@ -95,11 +95,38 @@ target_on_failure(struct eco_ctx *c, void *obj, json_t *v)
 	return 0;
 }
 
-/* "health": the URL checked before a release is kept. */
+/* "health": the URL checked before a release is kept, or {"url": URL,
+ * "from": "here" or "host" (checked on the host, over SSH)}. */
 static int
 target_health(struct eco_ctx *c, void *obj, json_t *v)
 {
-	return eco_want_url(c, v, &((struct eco_target *)obj)->health);
+	struct eco_target *t = obj;
+	size_t depth = c->depth;
+	const char *key, *from;
+	json_t *val;
+
+	if (!json_is_object(v))
+		return eco_want_url(c, v, &t->health);
+	json_object_foreach(v, key, val) {
+		eco_push_key(c, key);
+		if (strcmp(key, "url") == 0) {
+			if (eco_want_url(c, val, &t->health) < 0)
+				return -1;
+		} else if (strcmp(key, "from") == 0) {
+			from = json_string_value(val);
+			if (from == NULL || (strcmp(from, "here") != 0 &&
+					     strcmp(from, "host") != 0))
+				return eco_fail(c, "expected \"here\" or "
+						"\"host\"");
+			t->health_from_host = strcmp(from, "host") == 0;
+		} else {
+			return eco_fail(c, "unknown key (url, from)");
+		}
+		c->depth = depth;
+	}
+	if (t->health == NULL)
+		return eco_fail(c, "missing \"url\"");
+	return 0;
 }
 
 #define T(m) offsetof(struct eco_target, m)

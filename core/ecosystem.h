@@ -85,6 +85,7 @@ struct eco_target {
 	int canary;			/* hosts deployed first; 0: none */
 	bool rollback_all;		/* "on_failure": "rollback_all" */
 	char *health;			/* URL template, or NULL */
+	bool health_from_host;		/* checked on the host over SSH */
 	long health_timeout;		/* ms, 30000 */
 	char **shared_dirs;		/* NULL-terminated */
 	char **shared_files;

@@ -229,6 +229,11 @@ static const struct bad_case bad_texts[] = {
 	  "eco.json:1:36: deploy.prod.keep_releases: must be 1 or more" },
 	{ "{\"deploy\":{\"prod\":{\"parallel\":-1}}}", NULL,
 	  "eco.json:1:31: deploy.prod.parallel: must be 0 or more" },
+	{ "{\"deploy\":{\"prod\":{\"health\":{\"from\":\"x\"}}}}", NULL,
+	  "eco.json:1:37: deploy.prod.health.from: expected \"here\" or "
+	  "\"host\"" },
+	{ "{\"deploy\":{\"prod\":{\"health\":{\"from\":\"host\"}}}}", NULL,
+	  "eco.json:1:29: deploy.prod.health: missing \"url\"" },
 	{ "{\"deploy\":{\"prod\":{\"canary\":-1}}}", NULL,
 	  "eco.json:1:29: deploy.prod.canary: must be 0 or more" },
 	{ "{\"deploy\":{\"prod\":{\"on_failure\":\"x\"}}}", NULL,
