@@ -79,7 +79,7 @@ rhost_hook(struct rhost *h, const char *what, const char *cmd,
 	 const char *dir, int *status)
 {
 	struct eco_env env;
-	char *script;
+	char *script, *input;
 	int rc;
 
 	if (cmd == NULL || *cmd == '\0')
@@ -87,9 +87,10 @@ rhost_hook(struct rhost *h, const char *what, const char *cmd,
 	if (what != NULL)
 		rhost_say(h, "%s: %s", what, cmd);
 	hook_env(h, &env);
-	script = rscript_hook(&env, dir, cmd);
-	rc = rhost_exec(h, script, NULL, status);
+	script = rscript_hook(&env, dir, cmd, &input);
+	rc = rhost_exec_in(h, script, input, NULL, status);
 	free(script);
+	free(input);
 	eco_env_free(&env);
 	return rc;
 }
@@ -342,8 +343,12 @@ rstep_health(struct rhost *h)
 	if (h->plan->deadline_ms > 0 && left < timeout)
 		timeout = left > 0 ? (long)left : 1;
 	url = remote_health_url(t->health, h->eh->name);
-	rhost_say(h, "health check %s", url);
-	rc = remote_health_wait(url, timeout, &h->err);
+	rhost_say(h, "health check %s%s", url,
+		  t->health_from_host ? " (on the host)" : "");
+	if (t->health_from_host)
+		rc = rhost_script(h, rscript_health(url, timeout), NULL);
+	else
+		rc = remote_health_wait(url, timeout, &h->err);
 	if (rc == 0)
 		rhost_say(h, "healthy");
 	free(url);

@@ -118,6 +118,9 @@ void remote_emit(const struct remote_plan *p, const char *host, int stream,
  */
 int rhost_exec(struct rhost *h, const char *script, struct strbuf *out,
 	       int *status);
+/* The same with input (may be NULL) on the script's stdin. */
+int rhost_exec_in(struct rhost *h, const char *script, const char *input,
+		  struct strbuf *out, int *status);
 
 /* Steps (remote_host.c, remote_steps.c): 0, or -1 with h->err filled. */
 int rstep_connect(struct rhost *h);
@@ -186,7 +189,9 @@ char *rscript_mark(const char *path, const char *name, const char *rev);
 char *rscript_switch(const char *path, const char *name,
 		     const char *log_line);
 char *rscript_remove(const char *path, char *const *names);
+char *rscript_health(const char *url, long timeout_ms);
+/* The exports of vars go to *input (for stdin; caller frees). */
 char *rscript_hook(const struct eco_env *vars, const char *dir,
-		   const char *cmd);
+		   const char *cmd, char **input);
 
 #endif

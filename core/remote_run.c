@@ -104,7 +104,8 @@ prepare(struct remote_plan *p, struct derr *e)
 		return -1;
 	/* Both loaded here, before any thread: their global set-up is
 	 * not thread-safe. */
-	if (ssh_dl(e) == NULL || (gate && t->health && curl_dl(e) == NULL))
+	if (ssh_dl(e) == NULL || (gate && t->health &&
+				  !t->health_from_host && curl_dl(e) == NULL))
 		return -1;
 	p->started = time(NULL);
 	p->who = who_am_i();

@@ -400,21 +400,26 @@ rscript_remove(const char *path, char *const *names)
 /*
  * Run a command from the file (a hook, or exec's) in a login shell, so
  * that the profile sets PATH (nvm, rbenv...), with vars exported after
- * the profile ran, in dir (NULL: home).
+ * the profile ran, in dir (NULL: home). The exports go in *input, for
+ * the command's stdin: a value there (a secret) is on no command line
+ * any user of the host can read with ps.
  */
 char *
-rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd)
+rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd,
+	     char **input)
 {
-	struct strbuf inner = STRBUF_INIT, sb = STRBUF_INIT;
+	struct strbuf in = STRBUF_INIT, inner = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t i = 0; i < vars->n; i++) {
 		/* remote_run refuses bad names first; never emit one. */
 		if (!remote_env_name_ok(vars->vars[i].name))
 			continue;
-		strbuf_addf(&inner, "export %s=", vars->vars[i].name);
-		remote_quote(&inner, vars->vars[i].value);
-		strbuf_addch(&inner, '\n');
+		strbuf_addf(&in, "export %s=", vars->vars[i].name);
+		remote_quote(&in, vars->vars[i].value);
+		strbuf_addch(&in, '\n');
 	}
+	strbuf_addstr(&inner, "eval \"$(cat)\" || exit 1\n");
 	if (dir != NULL) {
 		strbuf_addstr(&inner, "cd ");
 		remote_quote_path(&inner, dir);
@@ -428,5 +433,32 @@ rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd)
 	remote_quote(&sb, inner.buf);
 	strbuf_addstr(&sb, "; fi");
 	strbuf_release(&inner);
+	*input = strbuf_detach(&in);
+	return strbuf_detach(&sb);
+}
+
+/*
+ * The health gate on the host: GET url every half second until a 2xx
+ * answer (curl, else wget), for up to timeout_ms; on failure the last
+ * answer on stderr.
+ */
+char *
+rscript_health(const char *url, long timeout_ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "u=");
+	remote_quote(&sb, url);
+	strbuf_addf(&sb, "; end=$(($(date +%%s) + %ld)); while :; do "
+		    "if command -v curl >/dev/null 2>&1; then "
+		    "c=$(curl -s -o /dev/null -w '%%{http_code}' "
+		    "--max-time 5 \"$u\"); else "
+		    "c=$(wget -q -S -O /dev/null -T 5 \"$u\" 2>&1 | "
+		    "awk '/HTTP\\//{c=$2} END{print c}'); fi; "
+		    "case \"$c\" in 2[0-9][0-9]) exit 0;; 000) c=;; esac; "
+		    "if [ \"$(date +%%s)\" -ge \"$end\" ]; then "
+		    "echo \"health check $u (on the host) failed: "
+		    "${c:+HTTP }${c:-no answer}\" >&2; exit 1; fi; "
+		    "sleep 0.5; done", (timeout_ms + 999) / 1000);
 	return strbuf_detach(&sb);
 }

@@ -2,8 +2,11 @@
 # Fleet deploys: one deploy at a time fleet-wide (every lock before any
 # change, none kept when one cannot be taken, none left by a full disk),
 # all hosts switch or none, canary, on_failure rollback_all, --timeout,
+# a health gate run on the hosts, SIGINT then SIGTERM quits at once
+# (the remote hook stopped too, the target's env on no command line),
 # rollback along the deploy history, "rolled back" only when the old
-# release serves, a failed switch step reported as such.
+# release serves, a failed switch step reported as such, a host known
+# by its RSA key.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/remote/harness.sh"
 two_hosts production
@@ -152,6 +155,53 @@ check_true "both locks are released" \
 	test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
 rm -f "$R1/slow" "$R1/reached"
 
+# The health gate on the host, over SSH ---------------------------------
+write_eco 13 && commit v13
+jq --arg u "http://{host}:$APP_PORT/health" \
+	'.deploy.production.health = {url: $u, from: "host"}' ecosystem.json \
+	>"$TMP/e" && mv "$TMP/e" ecosystem.json
+echo 13 >"$R2/fail-health"
+cur2=$(current_of 2 app)
+run "$DEPLOY" up production
+check_rc "a health gate run on the hosts fails on host 2: exit 7" 7
+check_err "it says it ran on the host" \
+	"$H2: health: health check http://127\.0\.0\.3:$APP_PORT/health \
+\(on the host\) failed: HTTP 503"
+check_true "host 2 went back" test "$(current_of 2 app)" = "$cur2"
+check_out "host 1 passed its gate" "^127\.0\.0\.2:$SSH_PORT +[0-9]+-[0-9a-f]+ +ok"
+rm -f "$R2/fail-health"
+
+# CI cancel: SIGINT, then SIGTERM, quits at once ---------------------------
+echo 30 >"$R1/slow"
+cur1=$(current_of 1 app) cur2=$(current_of 2 app)
+list1=$(releases_of 1) list2=$(releases_of 2)
+# A background job starts with SIGINT ignored; a CI runner's is not.
+env --default-signal=INT "$DEPLOY" up production >"$TMP/q.out" 2>&1 &
+q=$!
+wait_for 20 test -e "$R1/reached"
+check_true "the hook runs on host 1" grep -q "^sleep" <<<"$(host_procs 1)"
+check_true "the target's env is on no command line there (ps)" \
+	test "$(host_procs 1 cmdline | grep -c "touch /srv/deploy-test/pwned")" = 0
+start=$(date +%s%N)
+kill -INT "$q"
+kill -TERM "$q"
+wait "$q"
+rc=$?
+took=$((($(date +%s%N) - start) / 1000000))
+check_true "SIGINT then SIGTERM: exit 7" test "$rc" = 7
+check_true "at once ($took ms), not after the 30 s hook" test "$took" -lt 3000
+check_true "it says it quits" grep -q "^deploy: quitting" "$TMP/q.out"
+wait_for 5 eval '! grep -q "^sleep" <<<"$(host_procs 1)"'
+check_true "the remote hook was stopped too" \
+	test "$(host_procs 1 | grep -c "^sleep")" = 0
+check_true "no host switched" \
+	test "$(current_of 1 app)" = "$cur1" -a "$(current_of 2 app)" = "$cur2"
+check_true "the unfinished releases are removed" \
+	test "$(releases_of 1)" = "$list1" -a "$(releases_of 2)" = "$list2"
+check_true "both locks are released" \
+	test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
+rm -f "$R1/slow" "$R1/reached"
+
 # rollback follows the deploy history --------------------------------------
 write_eco 8 && commit v8
 run "$DEPLOY" up production
@@ -184,4 +234,22 @@ reverted=$(grep -c "going back\|no previous release" <<<"$out$err")
 check_true "without a revert that never was" test "$reverted" = 0
 rm -rf "$R2/app/current"
 mv "$TMP/current.saved" "$R2/app/current"
+
+# A host known only by its RSA key (as OpenSSH recorded it) --------------
+if HOST_KEY_TYPE=rsa host_start 3; then
+	ssh-keyscan -t rsa -p "$SSH_PORT" 127.0.0.4 >>"$KNOWN" 2>/dev/null
+	REMOTE_HOSTS=3 write_eco 12
+	run "$DEPLOY" setup production
+	if [ "$rc" = 0 ]; then
+		ok "a host known only by its RSA key connects"
+	else
+		# libssh2 before 1.11 has no rsa-sha2-*: say what to do.
+		check_err "a host known only by its RSA key: the error says \
+why and what to do" "only an RSA key for \[127\.0\.0\.4\]:$SSH_PORT.*\
+ssh-keyscan -t ed25519"
+	fi
+	host_kill 3
+else
+	not_ok "host 3 (RSA key) starts"
+fi
 finish

@@ -10,10 +10,12 @@
 # process it runs, as a machine going down would.
 #
 #   remote_init || exit 0      keys, config; prints a skip line if it can't
-#   host_start N               start host N (1: 127.0.0.2, 2: 127.0.0.3...)
+#   host_start N               start host N (1: 127.0.0.2, 2: 127.0.0.3...);
+#                              a new host key of $HOST_KEY_TYPE (ed25519)
 #   host_kill N                SIGKILL it (its files stay)
 #   host_root N                where its $REMOTE_ROOT is, seen from here
 #   host_ns N CMD...           run CMD in host N's mount namespace
+#   host_procs N               the names of the processes host N runs
 #   make_repo                  $SRC (work tree) and $REPO (bare) with app.js
 #   commit MSG                 commit $SRC and push it to $REPO
 REMOTE_ROOT=/srv/deploy-test
@@ -80,7 +82,8 @@ host_config() {
 	local d=$TMP/hosts/$1
 	mkdir -p "$d/root"
 	[ -f "$d/host_key" ] ||
-		ssh-keygen -q -t ed25519 -N '' -C "host$1" -f "$d/host_key"
+		ssh-keygen -q -t "${HOST_KEY_TYPE:-ed25519}" -N '' -C "host$1" \
+			-f "$d/host_key"
 	cat >"$d/sshd_config" <<EOF
 ListenAddress $(host_addr "$1"):$SSH_PORT
 HostKey $d/host_key
@@ -155,6 +158,19 @@ host_ns() {
 	nsenter -t "$pid" -m -- "$@"
 }
 
+# The command names of the processes running on host N (its pid
+# namespace), one a line; with FIELD cmdline, their command lines.
+host_procs() {
+	local upid pid ns p
+	upid=$(cat "$TMP/hosts/$1/unshare.pid") || return 1
+	pid=$(cut -d' ' -f1 "/proc/$upid/task/$upid/children" 2>/dev/null)
+	ns=$(readlink "/proc/$pid/ns/pid") || return 1
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] &&
+			tr '\0' ' ' <"$p/${2:-comm}" 2>/dev/null && echo
+	done
+}
+
 # A new host key for host N (its next start offers a changed key).
 host_rekey() {
 	rm -f "$TMP/hosts/$1/host_key" "$TMP/hosts/$1/host_key.pub"
@@ -216,9 +232,11 @@ commit() {
 }
 
 # The pre-deploy hook of the test targets: markers in a host's root make
-# that host slow (for the lock and kill tests) or fail the hook.
+# that host slow (for the lock and kill tests: 3 s, or the seconds the
+# marker holds) or fail the hook.
 PRE_DEPLOY='if [ -e /srv/deploy-test/slow ]; then'
-PRE_DEPLOY+=' touch /srv/deploy-test/reached; sleep 3; fi;'
+PRE_DEPLOY+=' touch /srv/deploy-test/reached;'
+PRE_DEPLOY+=' s=$(cat /srv/deploy-test/slow); sleep "${s:-3}"; fi;'
 PRE_DEPLOY+=' if [ -e /srv/deploy-test/fail-hook ]; then'
 PRE_DEPLOY+=' echo "hook says: npm ci failed" >&2; exit 3; fi; test -f app.js'
 
