@@ -31,22 +31,33 @@ remote_cli_options(struct cmd_ctx *ctx, const struct command *cmd,
 	static const struct option all[] = {
 		{ "accept-new", no_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "force-unlock", no_argument, NULL, 'u' },
 		{ 0 }
 	};
-	static const struct option no_unlock[] = {
-		{ "accept-new", no_argument, NULL, 'a' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ 0 }
-	};
+	char *end;
+	long n;
 	int c;
 
 	/* The command line may have been read once already (deploy up). */
 	optind = 0;
-	while ((c = cmd_getopt(ctx, "t:", with_unlock ? all : no_unlock)) !=
-	       -1) {
+	while ((c = cmd_getopt(ctx, "t:q", all)) != -1) {
 		if (c == '?')
 			return EXIT_USAGE;
+		if (c == 'u' && !with_unlock)
+			return usage_error(cmd, "unknown option "
+					   "'--force-unlock'");
+		if (c == 'q')
+			o->quiet = true;
+		if (c == 'W') {
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 1024)
+				return usage_error(cmd, "--workers: expected "
+						   "1 to 1024, got '%s'",
+						   optarg);
+			o->workers = (int)n;
+		}
 		if (c == 'a')
 			o->accept_new = true;
 		else if (c == 'u')
@@ -103,18 +114,6 @@ remote_cli_begin(struct cmd_ctx *ctx, const struct command *cmd,
 	return EXIT_OK;
 }
 
-/* remote_line_fn: "[host] line"; a command's stderr (and with --json
- * everything) to stderr. */
-static void
-print_line(void *arg, const char *host, int stream, const char *line)
-{
-	const bool *json = arg;
-	FILE *f = *json || stream == 2 ? stderr : stdout;
-
-	fprintf(f, "[%s] %s\n", host, line);
-	fflush(f);
-}
-
 /* The result column of one host. */
 static void
 result_text(const struct remote_opts *o, const struct remote_host_report *h,
@@ -160,16 +159,24 @@ print_table(const struct remote_opts *o, const struct remote_report *rep)
 	}
 }
 
+/* How many hosts ended with each status. */
+static void
+count(const struct remote_report *rep, size_t n[REMOTE_N_STATUS])
+{
+	memset(n, 0, REMOTE_N_STATUS * sizeof *n);
+	for (size_t i = 0; i < rep->n_hosts; i++)
+		n[rep->hosts[i].status]++;
+}
+
 /* The count line: "97 ok, 1 failed, 1 rolled back, 1 unreachable"
  * (statuses no host has left out, ok always there). */
 static void
 print_counts(const struct remote_report *rep)
 {
-	size_t n[REMOTE_N_STATUS] = { 0 };
+	size_t n[REMOTE_N_STATUS];
 	bool first = true;
 
-	for (size_t i = 0; i < rep->n_hosts; i++)
-		n[rep->hosts[i].status]++;
+	count(rep, n);
 	for (int s = 0; s < REMOTE_N_STATUS; s++) {
 		if (n[s] == 0 && s != REMOTE_OK)
 			continue;
@@ -210,6 +217,22 @@ str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* The count line as JSON, with the text's words as keys ("rolled
+ * back": 1), every status there. */
+static json_t *
+counts_json(const struct remote_report *rep)
+{
+	size_t n[REMOTE_N_STATUS];
+	json_t *j = json_object();
+
+	count(rep, n);
+	for (int s = 0; s < REMOTE_N_STATUS; s++)
+		json_object_set_new(j, remote_status_name(
+					    (enum remote_status)s),
+				    json_integer((json_int_t)n[s]));
+	return j;
+}
+
 /* The --json report. */
 static json_t *
 report_json(const struct remote_opts *o, const struct remote_report *rep)
@@ -224,14 +247,19 @@ report_json(const struct remote_opts *o, const struct remote_report *rep)
 
 		for (char **r = h->releases; r && *r; r++)
 			json_array_append_new(rel, json_string(*r));
-		j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:f, s:o, s:o}",
+		/* Seconds as the table shows them: a tenth, or null for
+		 * a host skipped. */
+		j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			      "host", h->host,
 			      "result", remote_status_name(h->status),
 			      "release", str_or_null(h->release),
 			      "previous", str_or_null(h->previous),
 			      "current", str_or_null(h->current),
 			      "rev", str_or_null(h->rev),
-			      "seconds", h->seconds,
+			      "seconds", h->status == REMOTE_SKIPPED ?
+			      json_null() :
+			      json_real((double)(long)(h->seconds * 10 +
+						       0.5) / 10),
 			      "step", str_or_null(h->step),
 			      "error", str_or_null(h->error));
 		if (o->op == REMOTE_EXEC)
@@ -244,9 +272,10 @@ report_json(const struct remote_opts *o, const struct remote_report *rep)
 		json_decref(rel);
 		json_array_append_new(hosts, j);
 	}
-	return json_pack("{s:s, s:s, s:b, s:o}", "target", o->target->name,
-			 "operation", ops[o->op], "ok",
-			 remote_report_ok(rep), "hosts", hosts);
+	return json_pack("{s:s, s:s, s:b, s:o, s:o}", "target",
+			 o->target->name, "operation", ops[o->op], "ok",
+			 remote_report_ok(rep), "counts", counts_json(rep),
+			 "hosts", hosts);
 }
 
 /* The exit code of a run. */
@@ -272,17 +301,21 @@ exit_code(const struct remote_opts *o, const struct remote_report *rep)
 int
 remote_cli_run(const struct cmd_ctx *ctx, struct remote_opts *o)
 {
+	struct remote_progress progress;
 	struct remote_report rep;
 	bool json = ctx->json;
 	struct derr e;
 	int rc;
 
 	o->dir = ctx->eco->dir;
-	o->line = print_line;
-	o->line_arg = &json;
 	if (remote_check_target(o->target, &e) < 0)
 		return error_code(EXIT_CONFIG, "%s", e.msg);
-	if (remote_run(o, &rep, &e) < 0)
+	remote_progress_init(&progress, o, json, o->quiet);
+	o->line = remote_progress_line;
+	o->line_arg = &progress;
+	rc = remote_run(o, &rep, &e);
+	remote_progress_clear(&progress);
+	if (rc < 0)
 		return error("%s", e.msg);
 	for (char **w = rep.warnings; *w != NULL; w++)
 		warning("%s", *w);

@@ -84,6 +84,7 @@ struct remote_opts {
 	const char *command;	/* exec: the shell command */
 	long timeout_ms;	/* the whole run's deadline; 0: none */
 	int workers;		/* SSH sessions at work at once; 0: 32 */
+	bool quiet;		/* for the caller's output: table only */
 	remote_line_fn *line;
 	void *line_arg;
 };
@@ -123,6 +124,10 @@ void remote_report_free(struct remote_report *rep);
 bool remote_report_ok(const struct remote_report *rep);
 /* "ok", "failed", "rolled back", "skipped", "unreachable". */
 const char *remote_status_name(enum remote_status s);
+
+/* How a host is named in output: "name", or "name:port" off port 22
+ * ("[addr]:port" for IPv6). Caller frees. */
+char *remote_host_label(const struct eco_host *h);
 
 /* Building blocks, exposed for tests ------------------------------------ */
 

@@ -67,9 +67,9 @@ who_am_i(void)
 	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
 }
 
-/* How a host is named in output: "name", or "name:port" off 22. */
-static char *
-host_label(const struct eco_host *h)
+/* How a host is named in output; see remote.h. */
+char *
+remote_host_label(const struct eco_host *h)
 {
 	if (h->port == 22)
 		return xstrdup(h->name);
@@ -165,7 +165,7 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 					   .rep = &rep->hosts[i] };
 		for (size_t k = 0; k < ARRAY_SIZE(hosts[i].partial); k++)
 			strbuf_init(&hosts[i].partial[k], 0);
-		rep->hosts[i].host = host_label(&t->hosts[i]);
+		rep->hosts[i].host = remote_host_label(&t->hosts[i]);
 		rep->hosts[i].status = REMOTE_OK;
 		rep->hosts[i].exit_status = -1;
 	}

@@ -235,6 +235,37 @@ check_true "without a revert that never was" test "$reverted" = 0
 rm -rf "$R2/app/current"
 mv "$TMP/current.saved" "$R2/app/current"
 
+# Output ------------------------------------------------------------------
+run "$DEPLOY" up production --quiet
+check_rc "a deploy with --quiet" 0
+check_true "shows no progress lines" test "$(grep -c '^\[' <<<"$out$err")" = 0
+check_out "but the table" "^127\.0\.0\.3:$SSH_PORT +[0-9]+-[0-9a-f]+ +ok"
+check_out "and the count line" "^2 ok$"
+run "$DEPLOY" releases production --json
+check_true "--json counts with the text's words" \
+	test "$(jq -c .counts <<<"$out")" = \
+	'{"ok":2,"failed":0,"rolled back":0,"skipped":0,"unreachable":0}'
+rounded=$(jq 'all(.hosts[]; .seconds | tostring |
+	test("^[0-9]+(\\.[0-9])?$"))' <<<"$out")
+check_true "and seconds rounded as the table shows them" \
+	test "$rounded" = true
+run env -u NO_COLOR script -qfec \
+	"$DEPLOY exec production -- echo from-the-host" /dev/null
+check_out "on a terminal, one line per host" \
+	$'\e\\[K127\\.0\\.0\\.2:'"$SSH_PORT +from-the-host"
+check_out "redrawn in place (cursor up over both)" $'\e\\[2A'
+run "$DEPLOY" exec production -- echo from-the-host
+check_out "elsewhere, plain lines" "^\[$H1\] from-the-host$"
+check_true "without escapes" test "$(grep -c $'\e' <<<"$out")" = 0
+start=$(date +%s%N)
+run "$DEPLOY" exec production --workers 1 -- sleep 0.5
+took=$((($(date +%s%N) - start) / 1000000))
+check_true "--workers 1: one host at a time ($took ms)" test "$took" -ge 1000
+start=$(date +%s%N)
+run "$DEPLOY" exec production -- sleep 0.5
+took=$((($(date +%s%N) - start) / 1000000))
+check_true "by default both at once ($took ms)" test "$took" -lt 1000
+
 # A host known only by its RSA key (as OpenSSH recorded it) --------------
 if HOST_KEY_TYPE=rsa host_start 3; then
 	ssh-keyscan -t rsa -p "$SSH_PORT" 127.0.0.4 >>"$KNOWN" 2>/dev/null
