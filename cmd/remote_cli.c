@@ -310,6 +310,13 @@ remote_cli_run(const struct cmd_ctx *ctx, struct remote_opts *o)
 	o->dir = ctx->eco->dir;
 	if (remote_check_target(o->target, &e) < 0)
 		return error_code(EXIT_CONFIG, "%s", e.msg);
+	if (o->op == REMOTE_DEPLOY) {
+		char **w = remote_reach_warnings(ctx->eco, o->target);
+
+		for (char **p = w; *p != NULL; p++)
+			warning("%s", *p);
+		strv_free(w);
+	}
 	remote_progress_init(&progress, o, json, o->quiet);
 	o->line = remote_progress_line;
 	o->line_arg = &progress;

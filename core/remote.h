@@ -125,6 +125,12 @@ bool remote_report_ok(const struct remote_report *rep);
 /* "ok", "failed", "rolled back", "skipped", "unreachable". */
 const char *remote_status_name(enum remote_status s);
 
+/* Warnings for the apps of eco that target's hosts run but nginx on
+ * another machine cannot reach: a listen address or HOST on loopback.
+ * NULL-terminated; caller frees with strv_free. */
+char **remote_reach_warnings(const struct ecosystem *eco,
+			     const struct eco_target *t);
+
 /* How a host is named in output: "name", or "name:port" off port 22
  * ("[addr]:port" for IPv6). Caller frees. */
 char *remote_host_label(const struct eco_host *h);

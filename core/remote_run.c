@@ -55,6 +55,51 @@ remote_check_target(const struct eco_target *t, struct derr *e)
 	return 0;
 }
 
+/* True for a loopback address or name. */
+static bool
+loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+		strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
+}
+
+/* Warn about apps that listen on loopback only; see remote.h. */
+char **
+remote_reach_warnings(const struct ecosystem *eco,
+		      const struct eco_target *t)
+{
+	char **w = xcalloc(1, sizeof *w), *host, *msg;
+	const char *where;
+	int port;
+
+	for (size_t i = 0; i < eco->n_apps; i++) {
+		const struct eco_app *a = &eco->apps[i];
+
+		host = NULL;
+		where = eco_env_get(&a->env, "HOST");
+		if (a->listen != NULL &&
+		    eco_split_hostport(a->listen, &host, &port) == 0 &&
+		    host != NULL && loopback(host))
+			msg = xasprintf("apps[%zu] '%s' listens on %s only: "
+					"nginx on another machine (deploy "
+					"nginx --target %s) cannot reach it",
+					i, a->name, a->listen, t->name);
+		else if (where != NULL && loopback(where))
+			msg = xasprintf("apps[%zu] '%s' has HOST=%s (loopback "
+					"only): nginx on another machine "
+					"(deploy nginx --target %s) cannot "
+					"reach it", i, a->name, where,
+					t->name);
+		else
+			msg = NULL;
+		if (msg != NULL)
+			w = strv_push(w, msg);
+		free(msg);
+		free(host);
+	}
+	return w;
+}
+
 /* "user@machine" for locks and revisions.log; caller frees. */
 static char *
 who_am_i(void)

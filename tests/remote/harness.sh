@@ -71,8 +71,50 @@ remote_init() {
 	return 0
 }
 
-# The address of host N.
-host_addr() { echo "127.0.0.$(($1 + 1))"; }
+# The address of host N: 127.0.0.N+1, or with HOST_NETNS set 10.231.N.2
+# in a network namespace of its own (a veth from 10.231.N.1 here), where
+# its apps may listen on any address, 127.0.0.1 included, as on a real
+# machine.
+host_addr() {
+	if [ -n "${HOST_NETNS:-}" ]; then echo "10.231.$1.2"
+	else echo "127.0.0.$(($1 + 1))"; fi
+}
+
+# The network namespace of host N ("" without HOST_NETNS).
+host_netns() { [ -z "${HOST_NETNS:-}" ] || echo "deploy-test-$$-$1"; }
+
+# Make host N's network namespace and its veth link, once.
+host_net_up() {
+	local ns here=dth$$$1 there=dtn$$$1
+	ns=$(host_netns "$1")
+	[ -n "$ns" ] || return 0
+	ip netns list | grep -q "^$ns\b" && return 0
+	ip netns add "$ns" &&
+	ip link add "$here" type veth peer name "$there" &&
+	ip link set "$there" netns "$ns" &&
+	ip addr add "10.231.$1.1/30" dev "$here" && ip link set "$here" up &&
+	ip netns exec "$ns" sh -c "ip addr add $(host_addr "$1")/30 \
+		dev $there && ip link set $there up && ip link set lo up"
+}
+
+# Remove the network namespaces of the hosts (their links go with them).
+host_nets_down() {
+	local n
+	for n in 1 2 3 4; do
+		[ -n "$(host_netns "$n")" ] &&
+			ip netns del "$(host_netns "$n")" 2>/dev/null
+	done
+	return 0
+}
+
+# Run CMD... in host N's network namespace (here without HOST_NETNS).
+host_net() {
+	local ns
+	ns=$(host_netns "$1")
+	shift
+	if [ -n "$ns" ]; then nsenter --net="/run/netns/$ns" "$@"
+	else "$@"; fi
+}
 
 # Host N's $REMOTE_ROOT as seen from here.
 host_root() { echo "$TMP/hosts/$1/root"; }
@@ -95,7 +137,8 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 Subsystem sftp internal-sftp
-SetEnv DEPLOY_TEST_ADDR=$(host_addr "$1")
+SetEnv DEPLOY_TEST_ADDR=$(host_addr "$1") DEPLOY_TEST_LISTEN=$(
+	[ -n "${HOST_NETNS:-}" ] && echo 0.0.0.0 || host_addr "$1")
 MaxStartups 100
 LogLevel ERROR
 EOF
@@ -103,16 +146,21 @@ EOF
 
 # True once host N accepts TCP connections.
 host_listening() {
-	ss -Htln "src $(host_addr "$1"):$SSH_PORT" 2>/dev/null | grep -q .
+	host_net "$1" ss -Htln "src $(host_addr "$1"):$SSH_PORT" 2>/dev/null |
+		grep -q .
 }
 
 # Start host N: sshd -D as pid 1 of new mount and pid namespaces, its
 # private root bound over $REMOTE_ROOT.
 host_start() {
-	local d=$TMP/hosts/$1 pid
+	local d=$TMP/hosts/$1 pid enter=()
 	host_config "$1"
 	mkdir -p "$d/home"
-	unshare -m -p -f --mount-proc --kill-child sh -c \
+	host_net_up "$1" || return 1
+	# A simple command, so that $! is unshare's pid (nsenter execs it).
+	[ -n "$(host_netns "$1")" ] &&
+		enter=(nsenter --net="/run/netns/$(host_netns "$1")")
+	"${enter[@]}" unshare -m -p -f --mount-proc --kill-child sh -c \
 		'mount --bind "$1" "$2" && mount --bind "$5" "$6" &&
 		exec "$3" -D -e -f "$4"' sh \
 		"$d/root" "$REMOTE_ROOT" "$SSHD" "$d/sshd_config" \
@@ -192,6 +240,7 @@ write_app() {
 'use strict';
 const http = require('http'), fs = require('fs'), path = require('path');
 const addr = process.env.DEPLOY_TEST_ADDR || '127.0.0.1';
+const bind = process.env.DEPLOY_TEST_LISTEN || addr;
 const release = path.basename(process.cwd());
 // Sick while fail-health exists, holding nothing or this APP_VERSION.
 const sick = () => {
@@ -207,7 +256,7 @@ http.createServer((req, res) => {
     return;
   }
   res.end(`release=${release} addr=${addr} v=${process.env.APP_VERSION}\n`);
-}).listen(Number(process.env.PORT), addr);
+}).listen(Number(process.env.PORT), bind);
 process.on('SIGINT', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 EOF
@@ -319,4 +368,5 @@ stop_hosts() {
 	"$DEPLOY" exec "$HOSTS_TARGET" -- deploy down >/dev/null 2>&1
 	host_kill 1
 	host_kill 2
+	host_nets_down
 }
