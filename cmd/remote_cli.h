@@ -42,13 +42,13 @@ struct remote_progress {
 	bool json, quiet;
 	bool live;		/* a terminal: one line per host, in place */
 	int cols;
-	size_t n, width, drawn;
+	size_t n, width, drawn, height;
 	char **hosts, **status;
+	unsigned long *heard, clock;	/* when each host spoke last */
 };
 
-/* Set up p for o's target: live on a terminal (when NO_COLOR is unset
- * and every host's line fits), plain "[host] line" lines otherwise,
- * nothing with quiet. */
+/* Set up p for o's target: live on a terminal (when NO_COLOR is unset),
+ * plain "[host] line" lines otherwise, nothing with quiet. */
 void remote_progress_init(struct remote_progress *p,
 			  const struct remote_opts *o, bool json, bool quiet);
 /* remote_line_fn (arg: the struct remote_progress). */

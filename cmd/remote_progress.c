@@ -1,6 +1,7 @@
 /* remote_progress.c: the output of a remote run while it goes: "[host]
  * line" lines, nothing (--quiet), or on a terminal one status line per
- * host redrawn in place */
+ * host redrawn in place (the hosts heard from last when they outnumber
+ * the terminal's lines) */
 #include "cmd/remote_cli.h"
 
 #include <stdio.h>
@@ -37,14 +38,15 @@ remote_progress_init(struct remote_progress *p, const struct remote_opts *o,
 	p->json = json;
 	p->quiet = quiet;
 	term_size(&p->cols, &rows);
-	/* In place only when every host's line fits on the screen. */
-	p->live = !json && !quiet && use_color() &&
-		t->n_hosts + 2 < (size_t)rows;
+	p->live = !json && !quiet && use_color();
 	if (!p->live)
 		return;
+	/* More hosts than lines: the ones heard from last are shown. */
+	p->height = rows > 3 ? (size_t)rows - 2 : 1;
 	p->n = t->n_hosts;
 	p->hosts = xcalloc(p->n + 1, sizeof *p->hosts);
 	p->status = xcalloc(p->n + 1, sizeof *p->status);
+	p->heard = xcalloc(p->n + 1, sizeof *p->heard);
 	for (size_t i = 0; i < p->n; i++) {
 		p->hosts[i] = remote_host_label(&t->hosts[i]);
 		p->status[i] = xstrdup("waiting");
@@ -53,18 +55,37 @@ remote_progress_init(struct remote_progress *p, const struct remote_opts *o,
 	}
 }
 
-/* Draw every host's line over the ones drawn before. */
+/* True when host i is among the p->height heard from last. */
+static bool
+shown(const struct remote_progress *p, size_t i)
+{
+	size_t newer = 0;
+
+	if (p->n <= p->height)
+		return true;
+	for (size_t k = 0; k < p->n; k++)
+		if (p->heard[k] > p->heard[i])
+			newer++;
+	return newer < p->height;
+}
+
+/* Draw the hosts' lines over the ones drawn before. */
 static void
 redraw(struct remote_progress *p)
 {
 	int room = p->cols - (int)p->width - 3;
+	size_t lines = 0;
 
 	if (p->drawn > 0)
 		printf("\033[%zuA", p->drawn);
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n && lines < p->height; i++) {
+		if (!shown(p, i))
+			continue;
 		printf("\r\033[K%-*s  %.*s\n", (int)p->width, p->hosts[i],
 		       room > 0 ? room : 0, p->status[i]);
-	p->drawn = p->n;
+		lines++;
+	}
+	p->drawn = lines;
 	fflush(stdout);
 }
 
@@ -79,8 +100,10 @@ host_index(struct remote_progress *p, const char *host)
 			return i;
 	p->hosts = xrealloc(p->hosts, (p->n + 1) * sizeof *p->hosts);
 	p->status = xrealloc(p->status, (p->n + 1) * sizeof *p->status);
+	p->heard = xrealloc(p->heard, (p->n + 1) * sizeof *p->heard);
 	p->hosts[i] = xstrdup(host);
 	p->status[i] = xstrdup("");
+	p->heard[i] = 0;
 	p->n++;
 	if (strlen(host) > p->width)
 		p->width = strlen(host);
@@ -108,6 +131,7 @@ remote_progress_line(void *arg, const char *host, int stream,
 	i = host_index(p, host);
 	free(p->status[i]);
 	p->status[i] = xstrdup(line);
+	p->heard[i] = ++p->clock;
 	redraw(p);
 }
 
@@ -121,5 +145,6 @@ remote_progress_clear(struct remote_progress *p)
 	}
 	free(p->hosts);
 	free(p->status);
+	free(p->heard);
 	memset(p, 0, sizeof *p);
 }

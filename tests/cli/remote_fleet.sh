@@ -254,6 +254,11 @@ run env -u NO_COLOR script -qfec \
 check_out "on a terminal, one line per host" \
 	$'\e\\[K127\\.0\\.0\\.2:'"$SSH_PORT +from-the-host"
 check_out "redrawn in place (cursor up over both)" $'\e\\[2A'
+run env -u NO_COLOR script -qfec "stty rows 3; $DEPLOY exec production \
+-- echo from-the-host" /dev/null
+check_out "a terminal of 3 lines shows the host heard from last" \
+	$'\e\\[1A\r\e\\[K127\\.0\\.0\\.[23]:'"$SSH_PORT  "
+check_true "on one line" test "$(grep -c $'\e\\[2A' <<<"$out")" = 0
 run "$DEPLOY" exec production -- echo from-the-host
 check_out "elsewhere, plain lines" "^\[$H1\] from-the-host$"
 check_true "without escapes" test "$(grep -c $'\e' <<<"$out")" = 0
