@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/ssh.h"
 #include "core/ssh_dl.h"
+#include "core/ssh_int.h"
 
 /* Two real ed25519 public keys and their `ssh-keygen -l` fingerprints. */
 #define KEY_K "AAAAC3NzaC1lZDI1NTE5AAAAIOR93+rqkDPR2ZaSDciGotpYjgDZWt0cnHJ/" \
@@ -436,16 +436,6 @@ START_TEST(test_connect_refused)
 }
 END_TEST
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A listener that never answers: connect works, the banner never
  * comes. Its fd; *port gets its port. */
 static int
@@ -484,11 +474,11 @@ START_TEST(test_handshake_connect_timeout)
 			      .connect_timeout_ms = 300 };
 	struct derr e = { "" };
 	int fd = silent_listener(&o.port);
-	long long t0 = mono_ms();
+	long long t0 = ssh_now_ms();
 
 	ck_assert_ptr_null(ssh_connect(&o, &e));
 	ck_assert_msg(strstr(e.msg, "timed out") != NULL, "%s", e.msg);
-	ck_assert_int_lt(mono_ms() - t0, 2000);
+	ck_assert_int_lt(ssh_now_ms() - t0, 2000);
 	close(fd);
 }
 END_TEST
@@ -507,11 +497,11 @@ START_TEST(test_cancel)
 			      .cancel = always };
 	struct derr e = { "" };
 	int fd = silent_listener(&o.port);
-	long long t0 = mono_ms();
+	long long t0 = ssh_now_ms();
 
 	ck_assert_ptr_null(ssh_connect(&o, &e));
 	ck_assert_str_eq(e.msg, "cancelled");
-	ck_assert_int_lt(mono_ms() - t0, 1000);
+	ck_assert_int_lt(ssh_now_ms() - t0, 1000);
 	close(fd);
 }
 END_TEST
