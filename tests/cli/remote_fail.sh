@@ -11,11 +11,7 @@ two_hosts production
 # True when release $2 on host $1 is complete.
 complete() { test -f "$(host_root "$1")/app/releases/$2/.deploy-revision"; }
 
-run "$DEPLOY" setup production --accept-new
-check_rc "setup succeeds" 0
-run "$DEPLOY" up production
-check_rc "a first deploy succeeds" 0
-rel1=$(current_of 1 app)
+first_deploy app
 
 # The lock ---------------------------------------------------------------
 write_eco 2 && commit v2

@@ -14,11 +14,16 @@ two_hosts production
 # The releases on host N, one line.
 releases_of() { ls "$(host_root "$1")/app/releases" | tr '\n' ' '; }
 
-run "$DEPLOY" setup production --accept-new
-check_rc "setup succeeds" 0
-run "$DEPLOY" up production
-check_rc "a first deploy succeeds" 0
-rel1=$(current_of 1 app)
+# After a deploy stopped early: current as $cur1 and $cur2, no lock.
+check_unchanged() {
+	check_true "no host switched" \
+		test "$(current_of 1 app)" = "$cur1" -a \
+		"$(current_of 2 app)" = "$cur2"
+	check_true "both locks are released" \
+		test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
+}
+
+first_deploy app
 
 # A lock left on the second host (in lock order) -------------------------
 write_eco 2 && commit v2
@@ -149,10 +154,7 @@ check_rc "a deploy past --timeout exits 7" 7
 check_err "it says it timed out" "$H1: pre-deploy: timed out"
 check_true "it stops at the deadline, not after the 3 s hook ($took ms)" \
 	test "$took" -lt 2500
-check_true "no host switched" \
-	test "$(current_of 1 app)" = "$cur1" -a "$(current_of 2 app)" = "$cur2"
-check_true "both locks are released" \
-	test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
+check_unchanged
 rm -f "$R1/slow" "$R1/reached"
 
 # The health gate on the host, over SSH ---------------------------------
@@ -194,12 +196,9 @@ check_true "it says it quits" grep -q "^deploy: quitting" "$TMP/q.out"
 wait_for 5 eval '! grep -q "^sleep" <<<"$(host_procs 1)"'
 check_true "the remote hook was stopped too" \
 	test "$(host_procs 1 | grep -c "^sleep")" = 0
-check_true "no host switched" \
-	test "$(current_of 1 app)" = "$cur1" -a "$(current_of 2 app)" = "$cur2"
+check_unchanged
 check_true "the unfinished releases are removed" \
 	test "$(releases_of 1)" = "$list1" -a "$(releases_of 2)" = "$list2"
-check_true "both locks are released" \
-	test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
 rm -f "$R1/slow" "$R1/reached"
 
 # rollback follows the deploy history --------------------------------------

@@ -363,6 +363,17 @@ two_hosts() {
 	trap 'stop_hosts; cleanup' EXIT
 }
 
+# first_deploy DIR: set up $HOSTS_TARGET's hosts and deploy to them
+# (two checks); rel1 gets host 1's release (DIR: the target's path under
+# $REMOTE_ROOT).
+first_deploy() {
+	run "$DEPLOY" setup "$HOSTS_TARGET" --accept-new
+	check_rc "setup succeeds" 0
+	run "$DEPLOY" up "$HOSTS_TARGET"
+	check_rc "a first deploy succeeds" 0
+	rel1=$(current_of 1 "$1")
+}
+
 # Stop the daemons the deploys started on the hosts, then the hosts.
 stop_hosts() {
 	"$DEPLOY" exec "$HOSTS_TARGET" -- deploy down >/dev/null 2>&1
