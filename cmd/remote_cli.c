@@ -243,10 +243,12 @@ report_json(const struct remote_opts *o, const struct remote_report *rep)
 
 	for (size_t i = 0; i < rep->n_hosts; i++) {
 		const struct remote_host_report *h = &rep->hosts[i];
-		json_t *rel = json_array(), *j;
+		json_t *rel = json_array(), *left = json_array(), *j;
 
 		for (char **r = h->releases; r && *r; r++)
 			json_array_append_new(rel, json_string(*r));
+		for (char **r = h->rolled_back; r && *r; r++)
+			json_array_append_new(left, json_string(*r));
 		/* Seconds as the table shows them: a tenth, or null for
 		 * a host skipped. */
 		j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -267,9 +269,12 @@ report_json(const struct remote_opts *o, const struct remote_report *rep)
 					    h->exit_status >= 0 ?
 					    json_integer(h->exit_status) :
 					    json_null());
-		if (o->op == REMOTE_RELEASES)
+		if (o->op == REMOTE_RELEASES) {
 			json_object_set(j, "releases", rel);
+			json_object_set(j, "rolled_back", left);
+		}
 		json_decref(rel);
+		json_decref(left);
 		json_array_append_new(hosts, j);
 	}
 	return json_pack("{s:s, s:s, s:b, s:o, s:o}", "target",

@@ -221,6 +221,9 @@ check_true "lands on A, not on B that was rolled back from" \
 	test "$(current_of 1 app)" = "$relA" -a "$(current_of 2 app)" = "$relA"
 run "$DEPLOY" releases production
 check_out "releases marks the ones rolled back from" "rolled back"
+run "$DEPLOY" releases production --json
+check_true "and so does --json" \
+	test "$(jq '.hosts[0].rolled_back | length' <<<"$out")" -ge 1
 
 # a failure inside the switch step -----------------------------------------
 write_eco 11 && commit v11
