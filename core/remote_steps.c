@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* A step: what it does; 0 or -1 with h->err filled. */
 struct step {
@@ -61,53 +60,53 @@ step_exec(struct rhost *h)
 }
 
 static const struct step connect_steps[] = {
-	{ "connect", rstep_connect},
-	{ NULL, NULL},
+	{ "connect", rstep_connect },
+	{ NULL, NULL },
 };
 
 static const struct step lock_steps[] = {
-	{ "lock", rstep_lock},
-	{ NULL, NULL},
+	{ "lock", rstep_lock },
+	{ NULL, NULL },
 };
 
 static const struct step setup_steps[] = {
-	{ "connect", rstep_connect},
-	{ "pre-setup", step_pre_setup},
-	{ "setup", step_layout},
-	{ "post-setup", step_post_setup},
-	{ NULL, NULL},
+	{ "connect", rstep_connect },
+	{ "pre-setup", step_pre_setup },
+	{ "setup", step_layout },
+	{ "post-setup", step_post_setup },
+	{ NULL, NULL },
 };
 
 /* Each step is one round trip (code: two in git mode, fetch and
  * extract; upload mode: SFTP and extract). */
 static const struct step prepare_steps[] = {
-	{ "code", rstep_code},
-	{ "pre-deploy", rstep_pre_deploy},
-	{ NULL, NULL},
+	{ "code", rstep_code },
+	{ "pre-deploy", rstep_pre_deploy },
+	{ NULL, NULL },
 };
 
 static const struct step pick_steps[] = {
-	{ "pick", step_pick},
-	{ NULL, NULL},
+	{ "pick", step_pick },
+	{ NULL, NULL },
 };
 
 static const struct step switch_steps[] = {
-	{ "switch", rstep_switch},
-	{ "post-deploy", rstep_post_deploy},
-	{ "health", rstep_health},
-	{ NULL, NULL},
+	{ "switch", rstep_switch },
+	{ "post-deploy", rstep_post_deploy },
+	{ "health", rstep_health },
+	{ NULL, NULL },
 };
 
 static const struct step releases_steps[] = {
-	{ "connect", rstep_connect},
-	{ "inspect", rstep_inspect},
-	{ NULL, NULL},
+	{ "connect", rstep_connect },
+	{ "inspect", rstep_inspect },
+	{ NULL, NULL },
 };
 
 static const struct step exec_steps[] = {
-	{ "connect", rstep_connect},
-	{ "exec", step_exec},
-	{ NULL, NULL},
+	{ "connect", rstep_connect },
+	{ "exec", step_exec },
+	{ NULL, NULL },
 };
 
 /* The steps of each operation's phases (NULL: none). */
@@ -130,7 +129,6 @@ add_to_error(struct rhost *h, const char *note)
 	h->rep->error = xasprintf("%s; %s", old ? old : "", note);
 	free(old);
 }
-
 
 /*
  * Back to the release current pointed at when we came, that release's
