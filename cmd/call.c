@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -18,29 +19,47 @@ on_interrupt(int sig)
 	interrupted = 1;
 }
 
-/* Send req (stolen) as w says; the reply or an exit code. */
-static int
-call(json_t *req, bool autostart, const struct client_wait *w,
-     json_t **reply)
+/* Send req to the daemon as w says; its reply, or NULL with e filled
+   (*broken: the daemon went away before it answered). */
+static json_t *
+call_once(json_t *req, bool autostart, const struct client_wait *w,
+	  bool *broken, struct derr *e)
 {
 	char *home = deploy_home();
-	char *run = xasprintf("%s/run.json", home);
-	struct derr e;
 	struct client *c;
 	json_t *r;
 
 	/* A daemon that died left workers to take back: start one. */
-	c = client_connect(home, autostart || access(run, F_OK) == 0, &e);
-	free(run);
-	*reply = NULL;
+	c = client_connect(home, autostart || daemon_left_workers(), e);
 	free(home);
-	if (c == NULL) {
-		json_decref(req);
-		return error_code(EXIT_DAEMON, "%s", e.msg);
-	}
-	r = client_call(c, req, w, &e);
-	json_decref(req);
+	*broken = false;
+	if (c == NULL)
+		return NULL;
+	r = client_call(c, req, w, e);
+	*broken = r == NULL && client_broken(c);
 	client_free(c);
+	return r;
+}
+
+/* Send req (stolen) as w says; the reply or an exit code. A daemon
+   that dies between accepting and answering (a kill -9 just before) is
+   replaced and asked again, a few times. */
+static int
+call(json_t *req, bool autostart, const struct client_wait *w,
+     json_t **reply)
+{
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	struct derr e;
+	bool broken = true;
+	json_t *r = NULL;
+
+	*reply = NULL;
+	for (int try = 0; try < 3 && broken && !interrupted; try++) {
+		if (try > 0)
+			nanosleep(&pause, NULL);
+		r = call_once(req, autostart, w, &broken, &e);
+	}
+	json_decref(req);
 	if (r == NULL && interrupted)
 		return EXIT_INTERRUPTED;
 	if (r == NULL)
@@ -57,6 +76,20 @@ call(json_t *req, bool autostart, const struct client_wait *w,
 	}
 	*reply = r;
 	return EXIT_OK;
+}
+
+/* True when a daemon recorded workers in run.json (it runs, or it died
+   and a new one must take them back). */
+bool
+daemon_left_workers(void)
+{
+	char *home = deploy_home();
+	char *run = xasprintf("%s/run.json", home);
+	bool there = access(run, F_OK) == 0;
+
+	free(run);
+	free(home);
+	return there;
 }
 
 /* Send req (stolen) and put the reply in *reply; an exit code. */
@@ -77,8 +110,11 @@ print_event(void *arg, json_t *ev)
 		"app")), (int)json_integer_value(json_object_get(ev,
 		"instance")), json_string_value(json_object_get(ev, "event")));
 	if (json_integer_value(json_object_get(ev, "pid")) > 0)
-		fprintf(stderr, " (pid %d)", (int)json_integer_value(
-			json_object_get(ev, "pid")));
+		fprintf(stderr, " (pid %d%s%s)", (int)json_integer_value(
+			json_object_get(ev, "pid")), json_object_get(ev,
+			"ready_by") ? ", by " : "", json_object_get(ev,
+			"ready_by") ? json_string_value(json_object_get(ev,
+			"ready_by")) : "");
 	fprintf(stderr, " after %.2f s\n", (double)json_integer_value(
 		json_object_get(ev, "ms")) / 1000.0);
 }

@@ -77,6 +77,8 @@ int print_json(json_t *value);
  */
 int daemon_call(json_t *req, bool autostart, int timeout_ms,
 		json_t **reply);
+/* True when $DEPLOY_HOME/run.json records workers (see sup_restore). */
+bool daemon_left_workers(void);
 /*
  * The same for a request the daemon answers when its work is done (it
  * keeps its own deadline, so no time limit here). With progress, each

@@ -1,5 +1,6 @@
 /* nginx.c: deploy nginx: render the nginx config, check it, apply it */
 #include "cmd/cmd.h"
+#include "core/listeners.h"
 #include "core/nginx.h"
 #include "core/strbuf.h"
 
@@ -155,6 +156,7 @@ nginx_run(struct cmd_ctx *ctx)
 	struct strbuf text = STRBUF_INIT;
 	struct derr e;
 	int rc = parse_args(ctx, &r);
+	char **pw;
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -162,6 +164,10 @@ nginx_run(struct cmd_ctx *ctx)
 		nginx_settings_clear(&s);
 		return error_code(EXIT_CONFIG, "%s", e.msg);
 	}
+	pw = eco_port_warnings("/proc", ctx->eco);
+	for (char **w = pw; *w != NULL; w++)
+		warning("%s", *w);
+	strv_free(pw);
 	a.output = r.output ? r.output : r.reload ? s.output : NULL;
 	if (r.reload && a.output == NULL) {
 		nginx_settings_clear(&s);

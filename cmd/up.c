@@ -1,5 +1,6 @@
 /* up.c: deploy up [APP...] [--wait]: make running apps match the file */
 #include "cmd/cmd.h"
+#include "core/listeners.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -68,6 +69,7 @@ up_run(struct cmd_ctx *ctx)
 	json_t *reply;
 	char *end;
 	int c, rc, nginx_rc;
+	char **pw;
 
 	/* deploy up TARGET: the first name is a deploy target. */
 	for (int i = 1; i < ctx->argc; i++) {
@@ -95,6 +97,10 @@ up_run(struct cmd_ctx *ctx)
 	rc = check_names(ctx->eco, ctx->argv + optind, ctx->argc - optind);
 	if (rc != EXIT_OK)
 		return rc;
+	pw = eco_port_warnings("/proc", ctx->eco);
+	for (char **w = pw; *w != NULL; w++)
+		warning("%s", *w);
+	strv_free(pw);
 	if (wait)
 		rc = daemon_wait(up_request(ctx->eco, ctx->argv + optind,
 					    ctx->argc - optind, true,

@@ -1,6 +1,7 @@
 /* validate.c: deploy validate [--print]: check the ecosystem file */
 #include "cmd/cmd.h"
 
+#include "core/listeners.h"
 #include "core/nginx.h"
 
 #include <getopt.h>
@@ -39,6 +40,7 @@ validate_run(struct cmd_ctx *ctx)
 		{ 0 }
 	};
 	const struct ecosystem *eco = ctx->eco;
+	char **pw;
 	bool print = false;
 	json_t *out;
 	int c, rc;
@@ -53,6 +55,10 @@ validate_run(struct cmd_ctx *ctx)
 				   ctx->argv[optind]);
 	if (check_nginx_keys(eco) != EXIT_OK)
 		return EXIT_CONFIG;
+	pw = eco_port_warnings("/proc", ctx->eco);
+	for (char **w = pw; *w != NULL; w++)
+		warning("%s", *w);
+	strv_free(pw);
 	if (print) {
 		out = ecosystem_to_json(eco);
 		rc = print_json(out);

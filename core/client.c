@@ -22,6 +22,7 @@
 struct client {
 	int fd;
 	struct strbuf in;
+	bool broken;		/* the daemon went away before answering */
 };
 
 /* $home/daemon.sock. */
@@ -172,8 +173,12 @@ read_more(struct client *c, long long deadline, const struct client_wait *w,
 	if (w->stop != NULL && *w->stop)
 		return derr_set(e, "interrupted");
 	n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
-	if (n == 0)
-		return derr_set(e, "the daemon closed the connection");
+	if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+		c->broken = true;
+		return n == 0 ? derr_set(e, "the daemon closed the "
+					 "connection") :
+			derr_errno(e, "cannot talk to the daemon");
+	}
 	if (n < 0 && errno != EAGAIN && errno != EINTR)
 		return derr_errno(e, "cannot talk to the daemon");
 	if (n > 0)
@@ -197,6 +202,7 @@ client_call(struct client *c, json_t *req, const struct client_wait *w,
 	rc = send_all(c->fd, line, strlen(line));
 	free(line);
 	if (rc < 0) {
+		c->broken = errno == EPIPE || errno == ECONNRESET;
 		derr_errno(e, "cannot talk to the daemon");
 		return NULL;
 	}
@@ -215,6 +221,13 @@ client_call(struct client *c, json_t *req, const struct client_wait *w,
 		if (read_more(c, deadline, w, e) < 0)
 			return NULL;
 	}
+}
+
+/* True when the daemon went away before it answered. */
+bool
+client_broken(const struct client *c)
+{
+	return c->broken;
 }
 
 /* Close and free. */

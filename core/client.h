@@ -36,6 +36,9 @@ struct client_wait {
  */
 json_t *client_call(struct client *c, json_t *req,
 		    const struct client_wait *w, struct derr *e);
+/* True when the last client_call failed because the daemon went away
+   before it answered (killed between accept and reply, say). */
+bool client_broken(const struct client *c);
 void client_free(struct client *c);
 
 /* The path of the daemon's socket in home; a new string. */

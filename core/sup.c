@@ -41,6 +41,8 @@ sup_new(const char *home, struct derr *e)
 	s->next_sample = -1;
 	s->last_sweep = -1;
 	s->swept_turn = (unsigned long)-1;
+	/* Serials only grow, across daemons too: from the clock. */
+	s->serial = (unsigned long long)wall_ms() * 1000;
 	if (mkdir_p(s->logs_dir, 0700, e) < 0)
 		goto fail;
 	unlink(s->notify_path);

@@ -50,6 +50,7 @@ inst_new(struct sup_app *app, int index)
 	in->exit_status = -1;
 	in->failed_at = in->crashed_at = -1;
 	in->pidfd = -1;
+	in->serial = ++app->s->serial;
 	return in;
 }
 
@@ -400,7 +401,7 @@ describe_status(int status, char *buf, size_t size)
 void
 inst_on_exit(struct sup_inst *in, int status)
 {
-	char how[64];
+	char how[320];
 	pid_t pid = in->pid;
 	bool asked = in->state == WS_STOPPING || in->state == WS_RESTARTING;
 
@@ -422,6 +423,8 @@ inst_on_exit(struct sup_inst *in, int status)
 	in->rss = 0;
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);
+	if (!asked)
+		ready_exit_note(in, pid, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
 	if (!asked) {
@@ -554,6 +557,8 @@ inst_to_json(const struct sup_inst *in)
 		json_object_set_new(o, "reason", json_string(in->reason));
 	if (in->ready_failed)
 		json_object_set_new(o, "ready", json_false());
+	if (in->ready_by != NULL && in->state == WS_ONLINE)
+		json_object_set_new(o, "ready_by", json_string(in->ready_by));
 	if (in->exit_status != -1) {
 		char how[64];
 

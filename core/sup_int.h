@@ -12,7 +12,6 @@
 
 struct logfile;
 struct logwriter;
-struct tcp_probe;
 struct http_probe;
 struct notify_sock;
 struct procstat;
@@ -37,6 +36,7 @@ struct sup_inst {
 	int pidfd;			/* an adopted process that is not our
 					   child: POLLIN when it exits; -1 */
 	bool foreign;			/* its group is not ours to reap */
+	unsigned long long serial;	/* unique in the home, for its mark */
 	struct sup_stray *strays;	/* being stopped outside its group */
 	size_t n_strays, cap_strays;
 	struct logwriter *out, *err;
@@ -46,8 +46,11 @@ struct sup_inst {
 	long long started_wall;		/* ms since the epoch */
 	long long deadline;		/* kill / restart / ready, -1: none */
 	long long next_probe;		/* next readiness probe, -1: none */
-	struct tcp_probe *tcp;
 	struct http_probe *http;
+	const char *ready_by;		/* notify, http, port, listen,
+					   uptime; NULL: not ready */
+	unsigned long held_ino;		/* another process's socket on its
+					   port, last named in reason */
 	struct restart_state rs;
 	int exit_status;		/* last wait status, -1: none */
 	char *reason;			/* why it is errored or stopped */
@@ -140,6 +143,7 @@ struct sup {
 	struct holder *holder;		/* keeps pipes and sockets open */
 	bool holder_off;		/* shutting down: no holder any more */
 	unsigned long turn;		/* loop turns so far */
+	unsigned long long serial;	/* the last instance serial given */
 	unsigned long swept_turn;	/* the turn of the last full sweep */
 	bool run_dirty;			/* run.json must be written */
 };
@@ -169,6 +173,7 @@ void inst_set_reason(struct sup_inst *in, const char *fmt, ...)
 json_t *inst_to_json(const struct sup_inst *in);
 
 /* sup_ready.c */
+const char *ready_by_find(const char *name);
 void ready_begin(struct sup_inst *in, long long now);
 void ready_tick(struct sup_inst *in, long long now);
 void ready_watch(struct sup_inst *in, struct loop *l);
@@ -177,6 +182,9 @@ void ready_on_notify(struct sup *s, pid_t sender, const char *msg);
 /* The HTTP health probes' fds and timers in the loop, and their work. */
 void ready_http_watch(struct loop *l);
 void ready_http_run(void);
+/* Append to buf what holds the dead instance's port, if anything. */
+void ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
+		     size_t size);
 
 /* sup_app.c */
 struct ecosystem *app_parse(json_t *raw, const char *file, const char *env,
@@ -200,6 +208,7 @@ int sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 void run_save(struct sup *s);
 bool proc_group_live(pid_t pgid);
 unsigned long long proc_start_time(pid_t pid);
+pid_t proc_parent(pid_t pid);
 bool proc_is_alive(pid_t pid, unsigned long long start);
 
 /* sup_tree.c */

@@ -270,6 +270,9 @@ job_progress(struct sup *s, struct sup_job *j, long long now)
 				       what, "app", *name, "instance",
 				       in->index, "pid", (int)in->pid, "ms",
 				       (json_int_t)(now - j->created));
+			if (!down && in->ready_by != NULL)
+				json_object_set_new(ev, "ready_by",
+					json_string(in->ready_by));
 			j->reply.event(j->reply.arg, ev);
 			json_decref(ev);
 		}

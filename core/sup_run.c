@@ -88,7 +88,7 @@ proc_is_alive(pid_t pid, unsigned long long start)
 }
 
 /* The parent of pid; 0 when gone. */
-static pid_t
+pid_t
 proc_parent(pid_t pid)
 {
 	unsigned long long start;
@@ -232,6 +232,10 @@ inst_record(const struct sup_inst *in)
 	}
 	if (in->reason != NULL)
 		json_object_set_new(o, "reason", json_string(in->reason));
+	if (in->ready_by != NULL)
+		json_object_set_new(o, "ready_by", json_string(in->ready_by));
+	json_object_set_new(o, "serial", json_integer(
+		(json_int_t)in->serial));
 	return o;
 }
 
@@ -347,6 +351,8 @@ adopt(struct sup_inst *in, json_t *rec, struct taken *t)
 	in->started_mono = now_ms() - (wall_ms() - wall);
 	in->ready_failed = json_is_true(json_object_get(rec,
 							"ready_failed"));
+	in->ready_by = ready_by_find(json_string_value(json_object_get(rec,
+							"ready_by")));
 	in->pidfd = open_pidfd(in->pid);
 	in->foreign = in->pidfd >= 0;
 	pipe_tag(tag, sizeof tag, in->pid, false);
@@ -402,6 +408,9 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 	}
 	in->rs.restarts = (int)json_integer_value(json_object_get(rec,
 								  "restarts"));
+	if (json_integer_value(json_object_get(rec, "serial")) > 0)
+		in->serial = (unsigned long long)json_integer_value(
+			json_object_get(rec, "serial"));
 	in->retiring = json_is_true(json_object_get(rec, "retiring"));
 	in->removing = json_is_true(json_object_get(rec, "removing")) ||
 		app->removing;

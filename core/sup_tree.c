@@ -26,12 +26,14 @@
  * before.
  */
 
-/* The mark of in's processes: "HOME|APP:INDEX"; a new string. */
+/* The mark of in's processes: "HOME|APP:INDEX|SERIAL", the serial
+   telling this instance from the one it replaces in a reload; a new
+   string. */
 char *
 inst_marker(const struct sup_inst *in)
 {
-	return xasprintf("%s|%s:%d", in->app->s->home, in->app->cfg->name,
-			 in->index);
+	return xasprintf("%s|%s:%d|%llu", in->app->s->home,
+			 in->app->cfg->name, in->index, in->serial);
 }
 
 /* Remember stray pid (its start time tells it from a reused pid). */
@@ -75,7 +77,9 @@ environ_has(pid_t pid, const char *kv)
 	return false;
 }
 
-/* Remember every process of ours that carries in's mark. */
+/* Remember every orphan reparented to the daemon (the subreaper) that
+   carries in's mark. Only the daemon's own children are looked at:
+   reading another process's environment takes its memory map lock. */
 static void
 find_marked(struct sup_inst *in)
 {
@@ -87,8 +91,8 @@ find_marked(struct sup_inst *in)
 	while (dir != NULL && (de = readdir(dir)) != NULL) {
 		pid_t pid = (pid_t)atoi(de->d_name);
 
-		if (pid > 0 && pid != in->pid && getpgid(pid) != in->pid &&
-		    environ_has(pid, kv))
+		if (pid > 0 && pid != in->pid && proc_parent(pid) == getpid() &&
+		    getpgid(pid) != in->pid && environ_has(pid, kv))
 			stray_add(in, pid);
 	}
 	if (dir != NULL)

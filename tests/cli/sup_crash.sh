@@ -160,11 +160,23 @@ check_true "a pid reused by another process is not adopted ($npid)" \
 check_true "the stranger is left alone" kill -0 "$stranger"
 check_true "talk runs again under a new pid" wait_for 10 all_online talk
 
+# A command at once after the kill (the dying daemon may still accept).
+pids=$(jls 'map("\(.app):\(.instance)=\(.pid)") | join(" ")')
+bad=0
+for ((r = 0; r < 10; r++)); do
+	kill -KILL "$(cat "$DEPLOY_HOME/daemon.pid")"
+	"$DEPLOY" ls --json >"$TMP/ls.json" 2>"$TMP/ls.err" || bad=$((bad + 1))
+	[ "$(jq -r '.instances | map("\(.app):\(.instance)=\(.pid)") | join(" ")' "$TMP/ls.json")" = "$pids" ] || bad=$((bad + 1))
+done
+check_true "ls right after each of 10 kills answers with the same workers ($(cat "$TMP/ls.err"))" \
+	test "$bad" = 0
+
 kill -KILL "$(cat "$DEPLOY_HOME/holder.pid")"
 wait_for 5 new_holder
 holder=$(cat "$DEPLOY_HOME/holder.pid")
+kill_daemon
 run "$DEPLOY" down
-check_rc "down" 0
+check_rc "down with the daemon dead (killed) takes the workers back and stops them" 0
 check_true "down leaves no worker" wait_for 10 test "$(count_workers)" = 0
 check_true "and no fd holder" wait_for 5 bash -c "! kill -0 $holder 2>/dev/null"
 check_true "and no run.json" test ! -e "$DEPLOY_HOME/run.json"
