@@ -29,9 +29,10 @@ exec_run(struct cmd_ctx *ctx)
 
 const struct command cmd_exec = {
 	.name = "exec",
-	.usage = "exec TARGET [--accept-new] [--json] -- COMMAND...",
+	.usage = "exec TARGET [--accept-new] [--timeout T] [-q] [--json] "
+		 "-- COMMAND...",
 	.summary = "run a shell command in current on every host of TARGET",
-	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_JSON,
+	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_RUN REMOTE_HELP_JSON,
 	.flags = CMD_CONFIG | CMD_JSON,
 	.run = exec_run,
 };

@@ -17,9 +17,10 @@ releases_run(struct cmd_ctx *ctx)
 
 const struct command cmd_releases = {
 	.name = "releases",
-	.usage = "releases TARGET [--accept-new] [--json]",
+	.usage = "releases TARGET [--accept-new] [--timeout T] [-q] "
+		 "[--json]",
 	.summary = "list the releases on every host of TARGET",
-	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_JSON,
+	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_RUN REMOTE_HELP_JSON,
 	.flags = CMD_CONFIG | CMD_JSON,
 	.run = releases_run,
 };

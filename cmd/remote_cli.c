@@ -3,37 +3,69 @@
 #include "cmd/remote_cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/strbuf.h"
 
-/* Read --accept-new (and --force-unlock) into o. */
+/* --timeout's value: seconds, or a duration ("90s", "2m"). */
 static int
-remote_cli_options(struct cmd_ctx *ctx, bool with_unlock,
-		   struct remote_opts *o)
+parse_timeout(const char *arg, long *ms)
+{
+	char *end;
+	long s = strtol(arg, &end, 10);
+
+	if (*end == '\0' && end != arg && s > 0 && s <= INT_MAX / 1000) {
+		*ms = s * 1000;
+		return 0;
+	}
+	return eco_parse_duration(arg, ms) < 0 || *ms <= 0 ? -1 : 0;
+}
+
+/* Read the options (--force-unlock only when with_unlock) into o. */
+static int
+remote_cli_options(struct cmd_ctx *ctx, const struct command *cmd,
+		   bool with_unlock, struct remote_opts *o)
 {
 	static const struct option all[] = {
 		{ "accept-new", no_argument, NULL, 'a' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "force-unlock", no_argument, NULL, 'u' },
 		{ 0 }
 	};
-	static const struct option no_unlock[] = {
-		{ "accept-new", no_argument, NULL, 'a' },
-		{ 0 }
-	};
+	char *end;
+	long n;
 	int c;
 
 	/* The command line may have been read once already (deploy up). */
 	optind = 0;
-	while ((c = cmd_getopt(ctx, "", with_unlock ? all : no_unlock)) !=
-	       -1) {
+	while ((c = cmd_getopt(ctx, "t:q", all)) != -1) {
 		if (c == '?')
 			return EXIT_USAGE;
+		if (c == 'u' && !with_unlock)
+			return usage_error(cmd, "unknown option "
+					   "'--force-unlock'");
+		if (c == 'q')
+			o->quiet = true;
+		if (c == 'W') {
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > 1024)
+				return usage_error(cmd, "--workers: expected "
+						   "1 to 1024, got '%s'",
+						   optarg);
+			o->workers = (int)n;
+		}
 		if (c == 'a')
 			o->accept_new = true;
 		else if (c == 'u')
 			o->force_unlock = true;
+		else if (c == 't' && parse_timeout(optarg, &o->timeout_ms) < 0)
+			return usage_error(cmd, "--timeout: expected "
+					   "seconds or a duration like "
+					   "\"90s\", got '%s'", optarg);
 	}
 	return EXIT_OK;
 }
@@ -64,7 +96,7 @@ remote_cli_begin(struct cmd_ctx *ctx, const struct command *cmd,
 		 bool with_unlock, struct remote_opts *o, int max_rest,
 		 char ***rest, int *n_rest)
 {
-	int rc = remote_cli_options(ctx, with_unlock, o);
+	int rc = remote_cli_options(ctx, cmd, with_unlock, o);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -80,18 +112,6 @@ remote_cli_begin(struct cmd_ctx *ctx, const struct command *cmd,
 		return usage_error(cmd, "unexpected argument '%s'",
 				   (*rest)[max_rest]);
 	return EXIT_OK;
-}
-
-/* remote_line_fn: "[host] line"; a command's stderr (and with --json
- * everything) to stderr. */
-static void
-print_line(void *arg, const char *host, int stream, const char *line)
-{
-	const bool *json = arg;
-	FILE *f = *json || stream == 2 ? stderr : stdout;
-
-	fprintf(f, "[%s] %s\n", host, line);
-	fflush(f);
 }
 
 /* The result column of one host. */
@@ -139,6 +159,34 @@ print_table(const struct remote_opts *o, const struct remote_report *rep)
 	}
 }
 
+/* How many hosts ended with each status. */
+static void
+count(const struct remote_report *rep, size_t n[REMOTE_N_STATUS])
+{
+	memset(n, 0, REMOTE_N_STATUS * sizeof *n);
+	for (size_t i = 0; i < rep->n_hosts; i++)
+		n[rep->hosts[i].status]++;
+}
+
+/* The count line: "97 ok, 1 failed, 1 rolled back, 1 unreachable"
+ * (statuses no host has left out, ok always there). */
+static void
+print_counts(const struct remote_report *rep)
+{
+	size_t n[REMOTE_N_STATUS];
+	bool first = true;
+
+	count(rep, n);
+	for (int s = 0; s < REMOTE_N_STATUS; s++) {
+		if (n[s] == 0 && s != REMOTE_OK)
+			continue;
+		printf("%s%zu %s", first ? "" : ", ", n[s],
+		       remote_status_name((enum remote_status)s));
+		first = false;
+	}
+	printf("\n");
+}
+
 /* Each host's releases, newest first, current marked. */
 static void
 print_releases(const struct remote_report *rep)
@@ -151,11 +199,13 @@ print_releases(const struct remote_report *rep)
 			continue;
 		printf("%s:%s\n", h->host, n ? "" : " no releases");
 		while (n-- > 0) {
-			bool cur = h->current &&
-				strcmp(h->current, h->releases[n]) == 0;
+			const char *r = h->releases[n];
+			bool cur = h->current && strcmp(h->current, r) == 0;
 
-			printf("  %s %s%s\n", cur ? "*" : " ", h->releases[n],
-			       cur ? "  (current)" : "");
+			printf("  %s %s%s\n", cur ? "*" : " ", r,
+			       cur ? "  (current)" :
+			       remote_name_in(h->rolled_back, r) ?
+			       "  (rolled back from)" : "");
 		}
 	}
 }
@@ -165,6 +215,22 @@ static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
+}
+
+/* The count line as JSON, with the text's words as keys ("rolled
+ * back": 1), every status there. */
+static json_t *
+counts_json(const struct remote_report *rep)
+{
+	size_t n[REMOTE_N_STATUS];
+	json_t *j = json_object();
+
+	count(rep, n);
+	for (int s = 0; s < REMOTE_N_STATUS; s++)
+		json_object_set_new(j, remote_status_name(
+					    (enum remote_status)s),
+				    json_integer((json_int_t)n[s]));
+	return j;
 }
 
 /* The --json report. */
@@ -177,18 +243,25 @@ report_json(const struct remote_opts *o, const struct remote_report *rep)
 
 	for (size_t i = 0; i < rep->n_hosts; i++) {
 		const struct remote_host_report *h = &rep->hosts[i];
-		json_t *rel = json_array(), *j;
+		json_t *rel = json_array(), *left = json_array(), *j;
 
 		for (char **r = h->releases; r && *r; r++)
 			json_array_append_new(rel, json_string(*r));
-		j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:f, s:o, s:o}",
+		for (char **r = h->rolled_back; r && *r; r++)
+			json_array_append_new(left, json_string(*r));
+		/* Seconds as the table shows them: a tenth, or null for
+		 * a host skipped. */
+		j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			      "host", h->host,
 			      "result", remote_status_name(h->status),
 			      "release", str_or_null(h->release),
 			      "previous", str_or_null(h->previous),
 			      "current", str_or_null(h->current),
 			      "rev", str_or_null(h->rev),
-			      "seconds", h->seconds,
+			      "seconds", h->status == REMOTE_SKIPPED ?
+			      json_null() :
+			      json_real((double)(long)(h->seconds * 10 +
+						       0.5) / 10),
 			      "step", str_or_null(h->step),
 			      "error", str_or_null(h->error));
 		if (o->op == REMOTE_EXEC)
@@ -196,14 +269,18 @@ report_json(const struct remote_opts *o, const struct remote_report *rep)
 					    h->exit_status >= 0 ?
 					    json_integer(h->exit_status) :
 					    json_null());
-		if (o->op == REMOTE_RELEASES)
+		if (o->op == REMOTE_RELEASES) {
 			json_object_set(j, "releases", rel);
+			json_object_set(j, "rolled_back", left);
+		}
 		json_decref(rel);
+		json_decref(left);
 		json_array_append_new(hosts, j);
 	}
-	return json_pack("{s:s, s:s, s:b, s:o}", "target", o->target->name,
-			 "operation", ops[o->op], "ok",
-			 remote_report_ok(rep), "hosts", hosts);
+	return json_pack("{s:s, s:s, s:b, s:o, s:o}", "target",
+			 o->target->name, "operation", ops[o->op], "ok",
+			 remote_report_ok(rep), "counts", counts_json(rep),
+			 "hosts", hosts);
 }
 
 /* The exit code of a run. */
@@ -229,17 +306,28 @@ exit_code(const struct remote_opts *o, const struct remote_report *rep)
 int
 remote_cli_run(const struct cmd_ctx *ctx, struct remote_opts *o)
 {
+	struct remote_progress progress;
 	struct remote_report rep;
 	bool json = ctx->json;
 	struct derr e;
 	int rc;
 
 	o->dir = ctx->eco->dir;
-	o->line = print_line;
-	o->line_arg = &json;
 	if (remote_check_target(o->target, &e) < 0)
 		return error_code(EXIT_CONFIG, "%s", e.msg);
-	if (remote_run(o, &rep, &e) < 0)
+	if (o->op == REMOTE_DEPLOY) {
+		char **w = remote_reach_warnings(ctx->eco, o->target);
+
+		for (char **p = w; *p != NULL; p++)
+			warning("%s", *p);
+		strv_free(w);
+	}
+	remote_progress_init(&progress, o, json, o->quiet);
+	o->line = remote_progress_line;
+	o->line_arg = &progress;
+	rc = remote_run(o, &rep, &e);
+	remote_progress_clear(&progress);
+	if (rc < 0)
 		return error("%s", e.msg);
 	for (char **w = rep.warnings; *w != NULL; w++)
 		warning("%s", *w);
@@ -252,6 +340,7 @@ remote_cli_run(const struct cmd_ctx *ctx, struct remote_opts *o)
 		print_releases(&rep);
 	} else {
 		print_table(o, &rep);
+		print_counts(&rep);
 	}
 	for (size_t i = 0; i < rep.n_hosts; i++)
 		if (rep.hosts[i].error != NULL)

@@ -31,9 +31,10 @@ rollback_run(struct cmd_ctx *ctx)
 const struct command cmd_rollback = {
 	.name = "rollback",
 	.usage = "rollback TARGET [N] [--accept-new] [--force-unlock] "
-		 "[--json]",
+		 "[--timeout T] [-q] [--json]",
 	.summary = "switch every host of TARGET back N releases (1)",
-	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_UNLOCK REMOTE_HELP_JSON,
+	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_UNLOCK REMOTE_HELP_RUN
+		REMOTE_HELP_JSON,
 	.flags = CMD_CONFIG | CMD_JSON,
 	.run = rollback_run,
 };

@@ -17,9 +17,10 @@ setup_run(struct cmd_ctx *ctx)
 
 const struct command cmd_setup = {
 	.name = "setup",
-	.usage = "setup TARGET [--accept-new] [--json]",
+	.usage = "setup TARGET [--accept-new] [--timeout T] [-q] "
+		 "[--json]",
 	.summary = "create the release layout on every host of TARGET",
-	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_JSON,
+	.help = REMOTE_HELP_ACCEPT REMOTE_HELP_RUN REMOTE_HELP_JSON,
 	.flags = CMD_CONFIG | CMD_JSON,
 	.run = setup_run,
 };

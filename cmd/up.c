@@ -137,7 +137,7 @@ const struct command cmd_up = {
 	.name = "up",
 	.usage = "up [APP...] [--env NAME] [--wait] [--timeout SECONDS]\n"
 		 "       deploy up TARGET [--accept-new] [--force-unlock] "
-		 "[--json]",
+		 "[--timeout T] [-q] [--workers N] [--json]",
 	.summary = "make running apps match the file, or ship to a "
 		   "target's hosts",
 	.help = "  -w, --wait         return when every instance is ready "
@@ -151,7 +151,10 @@ const struct command cmd_up = {
 		"hosts over SSH\n"
 		"  --accept-new       record the key of a host not yet in "
 		"known_hosts\n"
-		"  --force-unlock     remove a lock a failed deploy left\n",
+		"  --force-unlock     remove a lock a failed deploy left\n"
+		"  --timeout T        give up at T (\"90s\"), undo, unlock\n"
+		"  -q, --quiet        only the final table and the failures\n"
+		"  --workers N        SSH sessions at work at once (32)\n",
 	.flags = CMD_CONFIG | CMD_JSON,
 	.run = up_run,
 };

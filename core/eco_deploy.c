@@ -77,11 +77,56 @@ target_env(struct eco_ctx *c, void *obj, json_t *v)
 	return eco_want_env(c, v, &t->env);
 }
 
-/* "health": the URL checked before a release is kept. */
+/* "on_failure": "rollback" (each failed host alone, the default) or
+ * "rollback_all" (every switched host back when one fails). */
+static int
+target_on_failure(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_target *t = obj;
+	const char *s = json_string_value(v);
+
+	if (s != NULL && strcmp(s, "rollback") == 0)
+		t->rollback_all = false;
+	else if (s != NULL && strcmp(s, "rollback_all") == 0)
+		t->rollback_all = true;
+	else
+		return eco_fail(c, "expected \"rollback\" or "
+				"\"rollback_all\"");
+	return 0;
+}
+
+/* "health": the URL checked before a release is kept, or {"url": URL,
+ * "from": "here" or "host" (checked on the host, over SSH)}. */
 static int
 target_health(struct eco_ctx *c, void *obj, json_t *v)
 {
-	return eco_want_url(c, v, &((struct eco_target *)obj)->health);
+	struct eco_target *t = obj;
+	size_t depth = c->depth;
+	const char *key, *from;
+	json_t *val;
+
+	if (!json_is_object(v))
+		return eco_want_url(c, v, &t->health);
+	json_object_foreach(v, key, val) {
+		eco_push_key(c, key);
+		if (strcmp(key, "url") == 0) {
+			if (eco_want_url(c, val, &t->health) < 0)
+				return -1;
+		} else if (strcmp(key, "from") == 0) {
+			from = json_string_value(val);
+			if (from == NULL || (strcmp(from, "here") != 0 &&
+					     strcmp(from, "host") != 0))
+				return eco_fail(c, "expected \"here\" or "
+						"\"host\"");
+			t->health_from_host = strcmp(from, "host") == 0;
+		} else {
+			return eco_fail(c, "unknown key (url, from)");
+		}
+		c->depth = depth;
+	}
+	if (t->health == NULL)
+		return eco_fail(c, "missing \"url\"");
+	return 0;
 }
 
 #define T(m) offsetof(struct eco_target, m)
@@ -106,6 +151,8 @@ static const struct eco_field target_fields[] = {
 	{ "keep_releases", ECO_F_INT, T(keep_releases), 1, 1000, NULL,
 	  false },
 	{ "parallel", ECO_F_INT, T(parallel), 0, INT_MAX, NULL, false },
+	{ "canary", ECO_F_INT, T(canary), 0, INT_MAX, NULL, false },
+	{ "on_failure", ECO_F_FN, .fn = target_on_failure },
 	{ "health", ECO_F_FN, .fn = target_health },
 	{ "health_timeout", ECO_F_MS, T(health_timeout), 0, 0, NULL, false },
 	LIST("shared_dirs", shared_dirs),

@@ -142,7 +142,12 @@ target_json(const struct eco_target *t)
 	SET("env", env_json(&t->env));
 	SET("keep_releases", json_integer(t->keep_releases));
 	SET("parallel", json_integer(t->parallel));
+	SET("canary", json_integer(t->canary));
+	SET("on_failure", json_string(t->rollback_all ? "rollback_all" :
+				      "rollback"));
 	SET("health", str_or_null(t->health));
+	SET("health_from", json_string(t->health_from_host ? "host" :
+				       "here"));
 	SET("health_timeout", json_integer(t->health_timeout));
 	SET("shared_dirs", strv_json(t->shared_dirs));
 	SET("shared_files", strv_json(t->shared_files));

@@ -82,7 +82,10 @@ struct eco_target {
 	struct eco_env env;
 	int keep_releases;		/* 5 */
 	int parallel;			/* 0: all hosts at once */
+	int canary;			/* hosts deployed first; 0: none */
+	bool rollback_all;		/* "on_failure": "rollback_all" */
 	char *health;			/* URL template, or NULL */
+	bool health_from_host;		/* checked on the host over SSH */
 	long health_timeout;		/* ms, 30000 */
 	char **shared_dirs;		/* NULL-terminated */
 	char **shared_files;

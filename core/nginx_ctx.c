@@ -89,14 +89,13 @@ add_options(struct ngx_build *b, struct ngx_app *ap)
 				json_integer(ngx_number(v)));
 	}
 	/*
-	 * Servers on this host: max_fails 0 unless set. A refused local
-	 * port costs nothing to retry, while nginx's default (a failed
-	 * server is skipped for fail_timeout) marks each instance of a
-	 * rolling reload in turn, until no server is left ("no live
-	 * upstreams", 502) though all are up again.
+	 * max_fails 0 unless set, here and on a target's hosts. A refused
+	 * port costs little to retry (proxy_next_upstream), while nginx's
+	 * default (a failed server is skipped for fail_timeout) marks each
+	 * instance of a rolling reload or a deploy in turn, until no
+	 * server is left ("no live upstreams", 502) though all are up.
 	 */
-	if (b->target == NULL && json_object_get(ap->out, "max_fails") ==
-	    NULL)
+	if (json_object_get(ap->out, "max_fails") == NULL)
 		json_object_set_new_nocheck(ap->out, "max_fails",
 					    json_integer(0));
 	v = ngx_pick(b->eco, ap->i, "next_upstream_tries", &p);

@@ -37,9 +37,12 @@ enum remote_op {
 enum remote_status {
 	REMOTE_OK,
 	REMOTE_FAILED,		/* current unchanged (or never switched) */
-	REMOTE_ROLLED_BACK,	/* switched, failed, switched back */
-	REMOTE_SKIPPED,		/* an earlier batch failed */
+	REMOTE_ROLLED_BACK,	/* switched, failed, switched back, and the
+				 * release it went back to is healthy */
+	REMOTE_SKIPPED,		/* another host failed first: unchanged */
+	REMOTE_UNREACHABLE,	/* no SSH session: unchanged */
 };
+#define REMOTE_N_STATUS (REMOTE_UNREACHABLE + 1)
 
 /* What happened on one host. */
 struct remote_host_report {
@@ -55,6 +58,7 @@ struct remote_host_report {
 	int exit_status;	/* exec: the command's (128+N: signal N;
 				 * -1: it did not run) */
 	char **releases;	/* releases: complete ones, oldest first */
+	char **rolled_back;	/* those of them a rollback left */
 };
 
 struct remote_report {
@@ -78,6 +82,9 @@ struct remote_opts {
 	bool force_unlock;	/* clear a lock left behind first */
 	int steps;		/* rollback: how many releases back (>= 1) */
 	const char *command;	/* exec: the shell command */
+	long timeout_ms;	/* the whole run's deadline; 0: none */
+	int workers;		/* SSH sessions at work at once; 0: 32 */
+	bool quiet;		/* for the caller's output: table only */
 	remote_line_fn *line;
 	void *line_arg;
 };
@@ -90,9 +97,21 @@ struct remote_opts {
 int remote_check_target(const struct eco_target *t, struct derr *e);
 
 /*
- * Run op on every host of the target: in batches of target->parallel
- * hosts (0: all at once; exec and releases: always all), one thread and
- * one SSH session per host, no new batch after a failed one. Returns 0
+ * Run op on every host of the target, one SSH session per host, at
+ * most o->workers of them at work at once.
+ *
+ * deploy and rollback go fleet-wide: every host's lock is taken (the
+ * hosts in sorted order, the first alone) before any host changes, and
+ * all are released when one cannot be. Then, batch by batch (canary
+ * hosts first, then target->parallel at a time; 0: all), every host of
+ * the batch prepares (code and pre-deploy, or picks its release), and
+ * only when all prepared do they switch (then post-deploy and health,
+ * a failed host going back alone, or with on_failure "rollback_all"
+ * every switched host). A failed prepare removes the batch's new
+ * releases; no batch starts after a failed one.
+ *
+ * setup goes in batches of target->parallel; exec and releases to all
+ * hosts. Returns 0
  * when the run happened (rep tells per host what happened; free it with
  * remote_report_free), -1 with e filled when it could not start: a bad
  * value in the target, libssh2 or libcurl missing, a failed
@@ -103,8 +122,18 @@ int remote_run(const struct remote_opts *o, struct remote_report *rep,
 void remote_report_free(struct remote_report *rep);
 /* True when every host's status is REMOTE_OK. */
 bool remote_report_ok(const struct remote_report *rep);
-/* "ok", "failed", "rolled back", "skipped". */
+/* "ok", "failed", "rolled back", "skipped", "unreachable". */
 const char *remote_status_name(enum remote_status s);
+
+/* Warnings for the apps of eco that target's hosts run but nginx on
+ * another machine cannot reach: a listen address or HOST on loopback.
+ * NULL-terminated; caller frees with strv_free. */
+char **remote_reach_warnings(const struct ecosystem *eco,
+			     const struct eco_target *t);
+
+/* How a host is named in output: "name", or "name:port" off port 22
+ * ("[addr]:port" for IPv6). Caller frees. */
+char *remote_host_label(const struct eco_host *h);
 
 /* Building blocks, exposed for tests ------------------------------------ */
 
@@ -131,9 +160,12 @@ char *remote_health_url(const char *tmpl, const char *host);
 struct remote_listing {
 	char **complete;	/* sorted oldest first, NULL-terminated */
 	char **partial;		/* sorted, NULL-terminated */
+	char **rolled_back;	/* complete ones a rollback left; sorted */
 	char *current;		/* NULL when there is none */
 };
 
+/* True when name is one of v (NULL-terminated; NULL: none). */
+bool remote_name_in(char *const *v, const char *name);
 /* Read the list command's output; malformed lines are skipped. */
 void remote_listing_parse(const char *text, struct remote_listing *l);
 void remote_listing_clear(struct remote_listing *l);
@@ -149,7 +181,8 @@ char *remote_release_next(const struct remote_listing *l, time_t t,
  */
 char **remote_prune_plan(const struct remote_listing *l, int keep,
 			 const char *keep_also);
-/* The complete release steps before current; NULL with e filled when
+/* The complete release steps before current, releases rolled back
+ * from (listed as "rolledback") not counted; NULL with e filled when
  * there is none. Caller frees. */
 char *remote_rollback_pick(const struct remote_listing *l, int steps,
 			   struct derr *e);

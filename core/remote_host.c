@@ -45,8 +45,11 @@ rstep_connect(struct rhost *h)
 		.alive_count = p->cfg.alive_count,
 		.log = on_ssh_note,
 		.log_arg = h,
+		.cancel = rhost_cancelled,
+		.cancel_arg = h,
 	};
 
+	h->t0 = remote_now_s();
 	h->ssh = ssh_connect(&so, &h->err);
 	return h->ssh != NULL ? 0 : -1;
 }
@@ -76,7 +79,7 @@ rhost_hook(struct rhost *h, const char *what, const char *cmd,
 	 const char *dir, int *status)
 {
 	struct eco_env env;
-	char *script;
+	char *script, *input;
 	int rc;
 
 	if (cmd == NULL || *cmd == '\0')
@@ -84,9 +87,10 @@ rhost_hook(struct rhost *h, const char *what, const char *cmd,
 	if (what != NULL)
 		rhost_say(h, "%s: %s", what, cmd);
 	hook_env(h, &env);
-	script = rscript_hook(&env, dir, cmd);
-	rc = rhost_exec(h, script, NULL, status);
+	script = rscript_hook(&env, dir, cmd, &input);
+	rc = rhost_exec_in(h, script, input, NULL, status);
 	free(script);
+	free(input);
 	eco_env_free(&env);
 	return rc;
 }
@@ -296,8 +300,11 @@ rstep_switch(struct rhost *h)
 
 	if (deploy)
 		rhost_say(h, "release %s ready (%.12s)", h->release, h->rev);
-	return rhost_switch(h, h->release, h->previous,
-			    deploy ? "deploy" : "rollback", deploy);
+	if (rhost_switch(h, h->release, h->previous,
+			 deploy ? "deploy" : "rollback", deploy) < 0)
+		return -1;
+	h->switched = true;
+	return 0;
 }
 
 /* The post-deploy hook in the release current now points at. */
@@ -324,14 +331,24 @@ int
 rstep_health(struct rhost *h)
 {
 	const struct eco_target *t = h->plan->t;
+	long long left = h->plan->deadline_ms -
+		(long long)(remote_now_s() * 1000);
+	long timeout = t->health_timeout;
 	char *url;
 	int rc;
 
 	if (t->health == NULL)
 		return 0;
+	/* Not past --timeout. */
+	if (h->plan->deadline_ms > 0 && left < timeout)
+		timeout = left > 0 ? (long)left : 1;
 	url = remote_health_url(t->health, h->eh->name);
-	rhost_say(h, "health check %s", url);
-	rc = remote_health_wait(url, t->health_timeout, &h->err);
+	rhost_say(h, "health check %s%s", url,
+		  t->health_from_host ? " (on the host)" : "");
+	if (t->health_from_host)
+		rc = rhost_script(h, rscript_health(url, timeout), NULL);
+	else
+		rc = remote_health_wait(url, timeout, &h->err);
 	if (rc == 0)
 		rhost_say(h, "healthy");
 	free(url);

@@ -10,6 +10,8 @@
 
 /* The file that marks a release complete (holds its revision). */
 #define REMOTE_MARK ".deploy-revision"
+/* The file that marks a release a rollback went back from. */
+#define REMOTE_LEFT_MARK ".deploy-rolled-back"
 
 /* What every host of one run shares; read-only while threads run. */
 struct remote_plan {
@@ -20,6 +22,8 @@ struct remote_plan {
 	char *who;			/* "user@machine", for the lock */
 	char *upload_rev;		/* upload mode: the revision */
 	char *upload_file;		/* upload mode: the local .tar.gz */
+	long long deadline_ms;		/* --timeout on CLOCK_MONOTONIC; 0 */
+	size_t workers;			/* sessions at work at once */
 	pthread_mutex_t out_lock;	/* serialises o->line */
 };
 
@@ -37,6 +41,8 @@ struct rhost {
 	bool locked;		/* we hold the lock */
 	bool made;		/* we created release (remove it on failure) */
 	bool switched;		/* current points at release */
+	bool cleaning;		/* undoing: not cancelled by a quit */
+	double t0;		/* when the host's run began */
 	struct strbuf partial[3];	/* unfinished output lines */
 	char last_err[200];	/* the last stderr line shown */
 	struct derr err;
@@ -55,6 +61,46 @@ void remote_interrupt_catch(struct remote_interrupt_saved *saved);
 void remote_interrupt_restore(const struct remote_interrupt_saved *saved);
 /* True once the run was asked to stop. */
 bool remote_interrupted(void);
+/* True once the run was asked to quit at once (a second signal). */
+bool remote_quit(void);
+
+/* True when h must stop waiting now: a quit, or past --timeout (not
+ * while it undoes what it did). Its arg is h (ssh_opts.cancel). */
+bool rhost_cancelled(void *arg);
+/* Seconds on CLOCK_MONOTONIC. */
+double remote_now_s(void);
+/* True past the run's --timeout. */
+bool remote_past_deadline(const struct remote_plan *p);
+
+/* Run fn on each of the n hosts hs, at most p->workers at once. */
+void remote_pool(const struct remote_plan *p, struct rhost **hs, size_t n,
+		 void (*fn)(struct rhost *h));
+
+/* The phases of a host's run (remote_steps.c). Each runs its steps
+ * until one fails, which it records (status, step, error), undoing
+ * what it can. */
+enum rphase {
+	RPHASE_CONNECT,		/* a session */
+	RPHASE_LOCK,		/* deploy, rollback: the lock, the listing */
+	RPHASE_PREPARE,		/* deploy: code, pre-deploy; rollback: pick */
+	RPHASE_SWITCH,		/* switch, post-deploy, health */
+	RPHASE_WORK,		/* setup, releases, exec: all their steps */
+};
+
+/* Run phase ph of h's operation; 0, or -1 when a step failed. */
+int rhost_phase(struct rhost *h, enum rphase ph);
+/* Remove the release h made (not switched to), as undoing does. */
+void rhost_discard(struct rhost *h);
+/* Put a switched host back on its previous release (on_failure
+ * rollback_all); why goes to its report. */
+void rhost_revert(struct rhost *h, const char *why);
+/* The end of h's run: prune (deploy) or mark the release left
+ * (rollback), unlock, fill the report, close the session. */
+void rhost_finish(struct rhost *h);
+
+/* Run op's phases on every host (remote_fleet.c). */
+void remote_fleet(const struct remote_plan *p, struct rhost *hosts,
+		  size_t n);
 
 /* Pass one formatted progress line of host h to the output. */
 void rhost_say(struct rhost *h, const char *fmt, ...)
@@ -72,9 +118,9 @@ void remote_emit(const struct remote_plan *p, const char *host, int stream,
  */
 int rhost_exec(struct rhost *h, const char *script, struct strbuf *out,
 	       int *status);
-
-/* Run one host through op's steps (in its own thread). */
-void rhost_run(struct rhost *h);
+/* The same with input (may be NULL) on the script's stdin. */
+int rhost_exec_in(struct rhost *h, const char *script, const char *input,
+		  struct strbuf *out, int *status);
 
 /* Steps (remote_host.c, remote_steps.c): 0, or -1 with h->err filled. */
 int rstep_connect(struct rhost *h);
@@ -82,7 +128,7 @@ int rstep_inspect(struct rhost *h);	/* h->list, h->previous */
 int rstep_lock(struct rhost *h);	/* (force-unlock,) lock, inspect */
 int rstep_code(struct rhost *h);	/* fetch or upload, extract, link */
 int rstep_pre_deploy(struct rhost *h);
-int rstep_switch(struct rhost *h);	/* (mark,) switch */
+int rstep_switch(struct rhost *h);	/* (mark,) switch; sets switched */
 int rstep_post_deploy(struct rhost *h);
 int rstep_health(struct rhost *h);
 int rstep_prune(struct rhost *h);	/* prune, unlock; only warns */
@@ -129,6 +175,7 @@ int remote_health_wait(const char *url, long timeout_ms, struct derr *e);
 
 char *rscript_lock(const char *path, const char *info);
 char *rscript_unlock(const char *path, const char *info);
+char *rscript_mark_rolled_back(const char *path, const char *name);
 char *rscript_force_unlock(const char *path);
 char *rscript_list(const char *path);
 char *rscript_setup(const struct eco_target *t);
@@ -142,7 +189,9 @@ char *rscript_mark(const char *path, const char *name, const char *rev);
 char *rscript_switch(const char *path, const char *name,
 		     const char *log_line);
 char *rscript_remove(const char *path, char *const *names);
+char *rscript_health(const char *url, long timeout_ms);
+/* The exports of vars go to *input (for stdin; caller frees). */
 char *rscript_hook(const struct eco_env *vars, const char *dir,
-		   const char *cmd);
+		   const char *cmd, char **input);
 
 #endif

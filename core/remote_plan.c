@@ -32,13 +32,18 @@ remote_listing_parse(const char *text, struct remote_listing *l)
 	memset(l, 0, sizeof *l);
 	l->complete = xcalloc(1, sizeof *l->complete);
 	l->partial = xcalloc(1, sizeof *l->partial);
+	l->rolled_back = xcalloc(1, sizeof *l->rolled_back);
 	while (*p != '\0') {
 		size_t n = strcspn(p, "\n");
 		char *line = xstrndup(p, n), name[64], state[16];
 
 		if (sscanf(line, "release %63s %15s", name, state) == 2 &&
 		    remote_release_ok(name)) {
-			if (strcmp(state, "complete") == 0)
+			if (strcmp(state, "rolledback") == 0)
+				l->rolled_back = strv_push(l->rolled_back,
+							   name);
+			if (strcmp(state, "complete") == 0 ||
+			    strcmp(state, "rolledback") == 0)
 				l->complete = strv_push(l->complete, name);
 			else
 				l->partial = strv_push(l->partial, name);
@@ -54,6 +59,7 @@ remote_listing_parse(const char *text, struct remote_listing *l)
 	}
 	sort_strv(l->complete);
 	sort_strv(l->partial);
+	sort_strv(l->rolled_back);
 }
 
 /* Free what l holds. */
@@ -62,6 +68,7 @@ remote_listing_clear(struct remote_listing *l)
 {
 	strv_free(l->complete);
 	strv_free(l->partial);
+	strv_free(l->rolled_back);
 	free(l->current);
 	memset(l, 0, sizeof *l);
 }
@@ -99,12 +106,26 @@ remote_prune_plan(const struct remote_listing *l, int keep,
 	return out;
 }
 
-/* The release steps before current; see remote.h. */
+/* True when name is in the NULL-terminated v (v may be NULL). */
+bool
+remote_name_in(char *const *v, const char *name)
+{
+	for (; v != NULL && *v != NULL; v++)
+		if (strcmp(*v, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The release steps before current; see remote.h. Releases are named
+ * in deploy order, and one a rollback left is out of the history: after
+ * A, B, rollback (to A), C, one step back from C is A.
+ */
 char *
 remote_rollback_pick(const struct remote_listing *l, int steps,
 		     struct derr *e)
 {
-	size_t n = strv_len(l->complete), at = n;
+	size_t n = strv_len(l->complete), at = n, before = 0;
 
 	if (l->current == NULL) {
 		derr_set(e, "no current release");
@@ -118,12 +139,15 @@ remote_rollback_pick(const struct remote_listing *l, int steps,
 			 l->current);
 		return NULL;
 	}
-	if (steps < 1 || (size_t)steps > at) {
-		derr_set(e, "only %zu release%s before '%s'", at,
-			 at == 1 ? "" : "s", l->current);
-		return NULL;
+	for (size_t i = at; i-- > 0;) {
+		if (remote_name_in(l->rolled_back, l->complete[i]))
+			continue;
+		if (++before == (size_t)steps)
+			return xstrdup(l->complete[i]);
 	}
-	return xstrdup(l->complete[at - (size_t)steps]);
+	derr_set(e, "only %zu release%s before '%s'", before,
+		 before == 1 ? "" : "s", l->current);
+	return NULL;
 }
 
 /* The UTC time a release name's 14-digit stamp stands for, or -1. */

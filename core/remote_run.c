@@ -10,6 +10,9 @@
 #include "curl_dl.h"
 #include "ssh_dl.h"
 
+/* SSH sessions at work at once unless told (as pssh). */
+#define REMOTE_WORKERS 32
+
 /* Refuse values that quoting alone cannot make safe or sensible. */
 static int
 check_values(const struct eco_target *t, struct derr *e)
@@ -52,6 +55,51 @@ remote_check_target(const struct eco_target *t, struct derr *e)
 	return 0;
 }
 
+/* True for a loopback address or name. */
+static bool
+loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+		strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
+}
+
+/* Warn about apps that listen on loopback only; see remote.h. */
+char **
+remote_reach_warnings(const struct ecosystem *eco,
+		      const struct eco_target *t)
+{
+	char **w = xcalloc(1, sizeof *w), *host, *msg;
+	const char *where;
+	int port;
+
+	for (size_t i = 0; i < eco->n_apps; i++) {
+		const struct eco_app *a = &eco->apps[i];
+
+		host = NULL;
+		where = eco_env_get(&a->env, "HOST");
+		if (a->listen != NULL &&
+		    eco_split_hostport(a->listen, &host, &port) == 0 &&
+		    host != NULL && loopback(host))
+			msg = xasprintf("apps[%zu] '%s' listens on %s only: "
+					"nginx on another machine (deploy "
+					"nginx --target %s) cannot reach it",
+					i, a->name, a->listen, t->name);
+		else if (where != NULL && loopback(where))
+			msg = xasprintf("apps[%zu] '%s' has HOST=%s (loopback "
+					"only): nginx on another machine "
+					"(deploy nginx --target %s) cannot "
+					"reach it", i, a->name, where,
+					t->name);
+		else
+			msg = NULL;
+		if (msg != NULL)
+			w = strv_push(w, msg);
+		free(msg);
+		free(host);
+	}
+	return w;
+}
+
 /* "user@machine" for locks and revisions.log; caller frees. */
 static char *
 who_am_i(void)
@@ -64,9 +112,9 @@ who_am_i(void)
 	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
 }
 
-/* How a host is named in output: "name", or "name:port" off 22. */
-static char *
-host_label(const struct eco_host *h)
+/* How a host is named in output; see remote.h. */
+char *
+remote_host_label(const struct eco_host *h)
 {
 	if (h->port == 22)
 		return xstrdup(h->name);
@@ -88,38 +136,6 @@ rhost_clear(struct rhost *h)
 		strbuf_release(&h->partial[i]);
 }
 
-/* pthread entry: one host. */
-static void *
-host_thread(void *arg)
-{
-	rhost_run(arg);
-	return NULL;
-}
-
-/* Run hosts [from, to) at once; true when all of them succeeded. */
-static bool
-run_batch(struct rhost *hosts, size_t from, size_t to)
-{
-	pthread_t *tids = xcalloc(to - from, sizeof *tids);
-	bool *started = xcalloc(to - from, sizeof *started), ok = true;
-
-	for (size_t i = from; i < to; i++)
-		started[i - from] = pthread_create(&tids[i - from], NULL,
-						   host_thread,
-						   &hosts[i]) == 0;
-	for (size_t i = from; i < to; i++) {
-		if (started[i - from])
-			pthread_join(tids[i - from], NULL);
-		else
-			rhost_run(&hosts[i]);
-		if (hosts[i].rep->status != REMOTE_OK)
-			ok = false;
-	}
-	free(tids);
-	free(started);
-	return ok;
-}
-
 /* Load the libraries and do the local work before any host. */
 static int
 prepare(struct remote_plan *p, struct derr *e)
@@ -133,10 +149,15 @@ prepare(struct remote_plan *p, struct derr *e)
 		return -1;
 	/* Both loaded here, before any thread: their global set-up is
 	 * not thread-safe. */
-	if (ssh_dl(e) == NULL || (gate && t->health && curl_dl(e) == NULL))
+	if (ssh_dl(e) == NULL || (gate && t->health &&
+				  !t->health_from_host && curl_dl(e) == NULL))
 		return -1;
 	p->started = time(NULL);
 	p->who = who_am_i();
+	p->workers = o->workers > 0 ? (size_t)o->workers : REMOTE_WORKERS;
+	if (o->timeout_ms > 0)
+		p->deadline_ms = (long long)(remote_now_s() * 1000) +
+			o->timeout_ms;
 	if (o->op != REMOTE_DEPLOY)
 		return 0;
 	if (t->pre_deploy_local != NULL && *t->pre_deploy_local != '\0' &&
@@ -170,7 +191,7 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 	struct remote_plan plan = { .o = o, .t = t };
 	struct remote_interrupt_saved saved;
 	struct rhost *hosts;
-	size_t n = t->n_hosts, batch = n;
+	size_t n = t->n_hosts;
 
 	memset(rep, 0, sizeof *rep);
 	rep->warnings = xcalloc(1, sizeof *rep->warnings);
@@ -189,21 +210,12 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 					   .rep = &rep->hosts[i] };
 		for (size_t k = 0; k < ARRAY_SIZE(hosts[i].partial); k++)
 			strbuf_init(&hosts[i].partial[k], 0);
-		rep->hosts[i].host = host_label(&t->hosts[i]);
-		rep->hosts[i].status = REMOTE_SKIPPED;
+		rep->hosts[i].host = remote_host_label(&t->hosts[i]);
+		rep->hosts[i].status = REMOTE_OK;
 		rep->hosts[i].exit_status = -1;
 	}
-	if (t->parallel > 0 && o->op != REMOTE_EXEC &&
-	    o->op != REMOTE_RELEASES)
-		batch = (size_t)t->parallel;
 	remote_interrupt_catch(&saved);
-	for (size_t from = 0; from < n && !remote_interrupted();
-	     from += batch) {
-		size_t to = from + batch < n ? from + batch : n;
-
-		if (!run_batch(hosts, from, to))
-			break;
-	}
+	remote_fleet(&plan, hosts, n);
 	remote_interrupt_restore(&saved);
 	for (size_t i = 0; i < n; i++)
 		rhost_clear(&hosts[i]);
@@ -227,6 +239,7 @@ remote_report_free(struct remote_report *rep)
 		free(h->step);
 		free(h->error);
 		strv_free(h->releases);
+		strv_free(h->rolled_back);
 	}
 	free(rep->hosts);
 	strv_free(rep->warnings);
@@ -252,6 +265,7 @@ remote_status_name(enum remote_status s)
 		[REMOTE_FAILED] = "failed",
 		[REMOTE_ROLLED_BACK] = "rolled back",
 		[REMOTE_SKIPPED] = "skipped",
+		[REMOTE_UNREACHABLE] = "unreachable",
 	};
 
 	return names[s];

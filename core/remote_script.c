@@ -34,22 +34,31 @@ add_set_up_check(struct strbuf *sb, const char *path)
 		    ">&2; exit %d; }; ", RSCRIPT_NOT_SET_UP);
 }
 
-/* Take the lock: mkdir is atomic; the holder is written inside. */
+/*
+ * Take the lock: mkdir is atomic; the holder is written inside. When
+ * that write fails (a full disk) the lock goes again: an empty lock
+ * would stop every later deploy. An empty one met here is named so.
+ */
 char *
 rscript_lock(const char *path, const char *info)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, dir = STRBUF_INIT;
 
+	add_path(&dir, path, ".deploy-lock");
 	add_set_up_check(&sb, path);
-	strbuf_addstr(&sb, "if mkdir ");
-	add_path(&sb, path, ".deploy-lock");
-	strbuf_addstr(&sb, " 2>/dev/null; then printf '%s\\n' ");
+	strbuf_addf(&sb, "if mkdir %s 2>/dev/null; then "
+		    "if ! e=$(printf '%%s\\n' ", dir.buf);
 	remote_quote(&sb, info);
-	strbuf_addstr(&sb, " >");
-	add_path(&sb, path, ".deploy-lock/info");
-	strbuf_addstr(&sb, "; else printf 'locked by: %s\\n' \"$(cat ");
-	add_path(&sb, path, ".deploy-lock/info");
-	strbuf_addf(&sb, " 2>/dev/null)\" >&2; exit %d; fi", RSCRIPT_LOCKED);
+	strbuf_addf(&sb, " 2>&1 >%s/info); then rm -rf %s; "
+		    "echo \"cannot write the lock %s/info (disk full?): "
+		    "${e:-write failed}\" >&2; exit 1; fi; "
+		    "elif [ -d %s ]; then i=$(cat %s/info 2>/dev/null); "
+		    "printf 'locked by: %%s\\n' \"${i:-nobody (an empty "
+		    "lock; --force-unlock removes it)}\" >&2; exit %d; "
+		    "else mkdir %s; exit 1; fi",
+		    dir.buf, dir.buf, dir.buf, dir.buf, dir.buf,
+		    RSCRIPT_LOCKED, dir.buf);
+	strbuf_release(&dir);
 	return strbuf_detach(&sb);
 }
 
@@ -95,7 +104,9 @@ rscript_list(const char *path)
 	strbuf_addstr(&sb, "cd ");
 	add_path(&sb, path, "releases");
 	strbuf_addstr(&sb, " && for d in *; do [ -d \"$d\" ] || continue; "
-		      "if [ -f \"$d/" REMOTE_MARK "\" ]; then "
+		      "if [ -f \"$d/" REMOTE_LEFT_MARK "\" ]; then "
+		      "echo \"release $d rolledback\"; "
+		      "elif [ -f \"$d/" REMOTE_MARK "\" ]; then "
 		      "echo \"release $d complete\"; "
 		      "else echo \"release $d partial\"; fi; done; "
 		      "c=$(readlink ../current 2>/dev/null) && "
@@ -316,10 +327,23 @@ rscript_mark(const char *path, const char *name, const char *rev)
 	return strbuf_detach(&sb);
 }
 
+/* Mark a release rolled back from (rollback no longer picks it). */
+char *
+rscript_mark_rolled_back(const char *path, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "touch ");
+	add_release(&sb, path, name);
+	strbuf_addstr(&sb, "/" REMOTE_LEFT_MARK);
+	return strbuf_detach(&sb);
+}
+
 /*
  * Point current at the release: a new symlink beside it, renamed over
  * it (rename is atomic, so current is always one release or the
- * other), then a line in revisions.log.
+ * other), then a line in revisions.log. The script fails only when
+ * current did not move: a log it cannot write is a warning.
  */
 char *
 rscript_switch(const char *path, const char *name, const char *log_line)
@@ -338,10 +362,12 @@ rscript_switch(const char *path, const char *name, const char *log_line)
 	remote_quote(&sb, target);
 	strbuf_addf(&sb, " %s && mv -Tf %s ", tmp.buf, tmp.buf);
 	add_path(&sb, path, "current");
-	strbuf_addstr(&sb, " && printf '%s\\n' ");
+	strbuf_addstr(&sb, " && { printf '%s\\n' ");
 	remote_quote(&sb, log_line);
 	strbuf_addstr(&sb, " >>");
 	add_path(&sb, path, "revisions.log");
+	strbuf_addstr(&sb, " || echo 'warning: cannot write revisions.log' "
+		      ">&2; }");
 	strbuf_release(&tmp);
 	free(target);
 	free(tmp_name);
@@ -374,21 +400,26 @@ rscript_remove(const char *path, char *const *names)
 /*
  * Run a command from the file (a hook, or exec's) in a login shell, so
  * that the profile sets PATH (nvm, rbenv...), with vars exported after
- * the profile ran, in dir (NULL: home).
+ * the profile ran, in dir (NULL: home). The exports go in *input, for
+ * the command's stdin: a value there (a secret) is on no command line
+ * any user of the host can read with ps.
  */
 char *
-rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd)
+rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd,
+	     char **input)
 {
-	struct strbuf inner = STRBUF_INIT, sb = STRBUF_INIT;
+	struct strbuf in = STRBUF_INIT, inner = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t i = 0; i < vars->n; i++) {
 		/* remote_run refuses bad names first; never emit one. */
 		if (!remote_env_name_ok(vars->vars[i].name))
 			continue;
-		strbuf_addf(&inner, "export %s=", vars->vars[i].name);
-		remote_quote(&inner, vars->vars[i].value);
-		strbuf_addch(&inner, '\n');
+		strbuf_addf(&in, "export %s=", vars->vars[i].name);
+		remote_quote(&in, vars->vars[i].value);
+		strbuf_addch(&in, '\n');
 	}
+	strbuf_addstr(&inner, "eval \"$(cat)\" || exit 1\n");
 	if (dir != NULL) {
 		strbuf_addstr(&inner, "cd ");
 		remote_quote_path(&inner, dir);
@@ -402,5 +433,32 @@ rscript_hook(const struct eco_env *vars, const char *dir, const char *cmd)
 	remote_quote(&sb, inner.buf);
 	strbuf_addstr(&sb, "; fi");
 	strbuf_release(&inner);
+	*input = strbuf_detach(&in);
+	return strbuf_detach(&sb);
+}
+
+/*
+ * The health gate on the host: GET url every half second until a 2xx
+ * answer (curl, else wget), for up to timeout_ms; on failure the last
+ * answer on stderr.
+ */
+char *
+rscript_health(const char *url, long timeout_ms)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "u=");
+	remote_quote(&sb, url);
+	strbuf_addf(&sb, "; end=$(($(date +%%s) + %ld)); while :; do "
+		    "if command -v curl >/dev/null 2>&1; then "
+		    "c=$(curl -s -o /dev/null -w '%%{http_code}' "
+		    "--max-time 5 \"$u\"); else "
+		    "c=$(wget -q -S -O /dev/null -T 5 \"$u\" 2>&1 | "
+		    "awk '/HTTP\\//{c=$2} END{print c}'); fi; "
+		    "case \"$c\" in 2[0-9][0-9]) exit 0;; 000) c=;; esac; "
+		    "if [ \"$(date +%%s)\" -ge \"$end\" ]; then "
+		    "echo \"health check $u (on the host) failed: "
+		    "${c:+HTTP }${c:-no answer}\" >&2; exit 1; fi; "
+		    "sleep 0.5; done", (timeout_ms + 999) / 1000);
 	return strbuf_detach(&sb);
 }

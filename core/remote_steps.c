@@ -3,14 +3,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* A step: what it does; 0 or -1 with h->err filled. */
 struct step {
 	const char *name;
 	int (*run)(struct rhost *h);
-	bool switches;		/* from here on a failure must switch back */
-	bool optional;		/* skipped, not failed, when interrupted */
 };
 
 /* setup: the pre-setup hook, in the home directory. */
@@ -62,56 +59,65 @@ step_exec(struct rhost *h)
 	return rc;
 }
 
+static const struct step connect_steps[] = {
+	{ "connect", rstep_connect },
+	{ NULL, NULL },
+};
+
+static const struct step lock_steps[] = {
+	{ "lock", rstep_lock },
+	{ NULL, NULL },
+};
+
 static const struct step setup_steps[] = {
-	{ "connect", rstep_connect, false, false },
-	{ "pre-setup", step_pre_setup, false, false },
-	{ "setup", step_layout, false, false },
-	{ "post-setup", step_post_setup, false, false },
-	{ NULL, NULL, false, false },
+	{ "connect", rstep_connect },
+	{ "pre-setup", step_pre_setup },
+	{ "setup", step_layout },
+	{ "post-setup", step_post_setup },
+	{ NULL, NULL },
 };
 
 /* Each step is one round trip (code: two in git mode, fetch and
  * extract; upload mode: SFTP and extract). */
-static const struct step deploy_steps[] = {
-	{ "connect", rstep_connect, false, false },
-	{ "lock", rstep_lock, false, false },
-	{ "code", rstep_code, false, false },
-	{ "pre-deploy", rstep_pre_deploy, false, false },
-	{ "switch", rstep_switch, true, false },
-	{ "post-deploy", rstep_post_deploy, true, false },
-	{ "health", rstep_health, true, false },
-	{ "prune", rstep_prune, false, true },
-	{ NULL, NULL, false, false },
+static const struct step prepare_steps[] = {
+	{ "code", rstep_code },
+	{ "pre-deploy", rstep_pre_deploy },
+	{ NULL, NULL },
 };
 
-static const struct step rollback_steps[] = {
-	{ "connect", rstep_connect, false, false },
-	{ "lock", rstep_lock, false, false },
-	{ "pick", step_pick, false, false },
-	{ "switch", rstep_switch, true, false },
-	{ "post-deploy", rstep_post_deploy, true, false },
-	{ "health", rstep_health, true, false },
-	{ NULL, NULL, false, false },
+static const struct step pick_steps[] = {
+	{ "pick", step_pick },
+	{ NULL, NULL },
+};
+
+static const struct step switch_steps[] = {
+	{ "switch", rstep_switch },
+	{ "post-deploy", rstep_post_deploy },
+	{ "health", rstep_health },
+	{ NULL, NULL },
 };
 
 static const struct step releases_steps[] = {
-	{ "connect", rstep_connect, false, false },
-	{ "inspect", rstep_inspect, false, false },
-	{ NULL, NULL, false, false },
+	{ "connect", rstep_connect },
+	{ "inspect", rstep_inspect },
+	{ NULL, NULL },
 };
 
 static const struct step exec_steps[] = {
-	{ "connect", rstep_connect, false, false },
-	{ "exec", step_exec, false, false },
-	{ NULL, NULL, false, false },
+	{ "connect", rstep_connect },
+	{ "exec", step_exec },
+	{ NULL, NULL },
 };
 
-static const struct step *const op_steps[] = {
-	[REMOTE_SETUP] = setup_steps,
-	[REMOTE_DEPLOY] = deploy_steps,
-	[REMOTE_ROLLBACK] = rollback_steps,
-	[REMOTE_RELEASES] = releases_steps,
-	[REMOTE_EXEC] = exec_steps,
+/* The steps of each operation's phases (NULL: none). */
+static const struct step *const op_phases[][RPHASE_WORK + 1] = {
+	[REMOTE_SETUP] = { [RPHASE_WORK] = setup_steps },
+	[REMOTE_DEPLOY] = { connect_steps, lock_steps, prepare_steps,
+			    switch_steps, NULL },
+	[REMOTE_ROLLBACK] = { connect_steps, lock_steps, pick_steps,
+			      switch_steps, NULL },
+	[REMOTE_RELEASES] = { [RPHASE_WORK] = releases_steps },
+	[REMOTE_EXEC] = { [RPHASE_WORK] = exec_steps },
 };
 
 /* Add "; note" to the report's error. */
@@ -125,9 +131,11 @@ add_to_error(struct rhost *h, const char *note)
 }
 
 /*
- * After a failure past the switch: current back to the release it
- * pointed at, and that release's post-deploy run again (so the apps run
- * its code). Without a previous release there is nothing to go back to.
+ * Back to the release current pointed at when we came, that release's
+ * post-deploy run again (so the apps run its code) and its health
+ * checked: only then is the host "rolled back". Without a previous
+ * release there is nothing to go back to. h->err keeps the first
+ * failure.
  */
 static void
 switch_back(struct rhost *h)
@@ -144,36 +152,105 @@ switch_back(struct rhost *h)
 		note = xasprintf("going back failed: %s", h->err.msg);
 		add_to_error(h, note);
 		free(note);
+		h->err = first;
 		return;
 	}
 	h->switched = false;
-	h->rep->status = REMOTE_ROLLED_BACK;
-	if (rhost_post_deploy(h, h->previous) < 0) {
-		note = xasprintf("then %s", h->err.msg);
+	if (rhost_post_deploy(h, h->previous) < 0 || rstep_health(h) < 0) {
+		note = xasprintf("went back to %s, which does not serve "
+				 "either: %s", h->previous, h->err.msg);
 		add_to_error(h, note);
 		free(note);
+	} else {
+		h->rep->status = REMOTE_ROLLED_BACK;
 	}
 	h->err = first;
 }
 
-/* Handle the failure of step s: record it, recover what can be. */
+/* Remove the release h made and did not keep; see remote_int.h. */
+void
+rhost_discard(struct rhost *h)
+{
+	char *names[] = { h->release, NULL };
+
+	if (!h->made || h->switched || h->ssh == NULL)
+		return;
+	h->cleaning = true;
+	if (rhost_script(h, rscript_remove(h->plan->t->path, names),
+			 NULL) == 0) {
+		rhost_say(h, "removed %s", h->release);
+		h->made = false;
+	}
+	h->cleaning = false;
+}
+
+/* Handle the failure of step s: record it, undo what can be. */
 static void
 recover(struct rhost *h, const struct step *s)
 {
-	h->rep->status = REMOTE_FAILED;
+	bool connect = s->run == rstep_connect;
+
+	h->rep->status = connect ? REMOTE_UNREACHABLE : REMOTE_FAILED;
 	h->rep->step = xstrdup(s->name);
 	h->rep->error = xstrdup(h->err.msg);
 	rhost_say(h, "failed at %s: %s", s->name, h->err.msg);
-	if (h->switched)
+	/* A quit leaves at once: no hooks to run again. */
+	h->cleaning = true;
+	if (h->switched && !remote_quit())
 		switch_back(h);
-	/* A release that never became (or stopped being) current goes. */
-	if (h->made && !h->switched && h->plan->o->op == REMOTE_DEPLOY) {
-		char *names[] = { h->release, NULL };
+	else if (h->switched)
+		add_to_error(h, "left on the new release");
+	h->cleaning = false;
+	rhost_discard(h);
+}
 
-		if (rhost_script(h, rscript_remove(h->plan->t->path, names),
-				 NULL) == 0)
-			rhost_say(h, "removed %s", h->release);
+/* Why h must stop before its next step, or NULL. */
+static const char *
+stop_reason(const struct rhost *h)
+{
+	if (remote_interrupted())
+		return "interrupted";
+	if (remote_past_deadline(h->plan))
+		return "timed out (--timeout)";
+	return NULL;
+}
+
+/* Run a phase; see remote_int.h. */
+int
+rhost_phase(struct rhost *h, enum rphase ph)
+{
+	const struct step *s = op_phases[h->plan->o->op][ph];
+	const char *why;
+
+	if (s == NULL || h->rep->status != REMOTE_OK)
+		return h->rep->status == REMOTE_OK ? 0 : -1;
+	for (; s->name != NULL; s++) {
+		why = stop_reason(h);
+		if (why == NULL && s->run(h) == 0)
+			continue;
+		/* A wait cut short says "cancelled": say why. */
+		if (why != NULL || rhost_cancelled(h))
+			derr_set(&h->err, "%s", why ? why : stop_reason(h) ?
+				 stop_reason(h) : "interrupted");
+		recover(h, s);
+		return -1;
 	}
+	return 0;
+}
+
+/* Back with the others; see remote_int.h. */
+void
+rhost_revert(struct rhost *h, const char *why)
+{
+	if (!h->switched || h->rep->status != REMOTE_OK)
+		return;
+	derr_set(&h->err, "%s", why);
+	h->rep->status = REMOTE_FAILED;
+	h->rep->error = xstrdup(why);
+	h->cleaning = true;
+	switch_back(h);
+	h->cleaning = false;
+	rhost_discard(h);
 }
 
 /* What current points at now, as far as we know. */
@@ -187,41 +264,36 @@ final_current(const struct rhost *h)
 	return h->previous;
 }
 
-/* Seconds on CLOCK_MONOTONIC. */
-static double
-now_s(void)
+/* Mark the release a rollback left, then unlock (one round trip). */
+static void
+finish_rollback(struct rhost *h)
 {
-	struct timespec ts;
+	const char *path = h->plan->t->path;
+	char *mark = rscript_mark_rolled_back(path, h->previous);
+	char *unlock = rscript_unlock(path, h->lock_info);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	if (rhost_script(h, xasprintf("%s; %s", mark, unlock), NULL) < 0)
+		rhost_say(h, "warning: cannot unlock: %s", h->err.msg);
+	else
+		h->locked = false;
+	free(mark);
+	free(unlock);
 }
 
-/* Run one host through op's steps; see remote_int.h. */
+/* The end of a host's run; see remote_int.h. */
 void
-rhost_run(struct rhost *h)
+rhost_finish(struct rhost *h)
 {
-	const struct step *s = op_steps[h->plan->o->op];
 	struct remote_host_report *rep = h->rep;
-	double t0 = now_s();
+	enum remote_op op = h->plan->o->op;
 	const char *cur;
 
-	rep->status = REMOTE_OK;
-	for (; s->name != NULL; s++) {
-		if (remote_interrupted() && s->optional)
-			continue;
-		if (remote_interrupted()) {
-			derr_set(&h->err, "interrupted");
-			recover(h, s);
-			break;
-		}
-		if (s->switches)
-			h->switched = true;
-		if (s->run(h) < 0) {
-			recover(h, s);
-			break;
-		}
-	}
+	h->cleaning = true;
+	if (h->locked && rep->status == REMOTE_OK && op == REMOTE_DEPLOY)
+		rstep_prune(h);
+	else if (h->locked && rep->status == REMOTE_OK &&
+		 op == REMOTE_ROLLBACK && h->previous != NULL)
+		finish_rollback(h);
 	if (h->locked && rhost_script(h, rscript_unlock(h->plan->t->path,
 							h->lock_info),
 				      NULL) < 0)
@@ -232,9 +304,10 @@ rhost_run(struct rhost *h)
 	rep->current = cur ? xstrdup(cur) : NULL;
 	rep->rev = h->rev ? xstrdup(h->rev) : NULL;
 	rep->releases = strv_dup(h->list.complete);
+	rep->rolled_back = strv_dup(h->list.rolled_back);
 	ssh_free(h->ssh);
 	h->ssh = NULL;
-	rep->seconds = now_s() - t0;
+	rep->seconds = h->t0 > 0 ? remote_now_s() - h->t0 : 0;
 	if (rep->status == REMOTE_OK)
 		rhost_say(h, "done in %.1f s", rep->seconds);
 }

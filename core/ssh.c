@@ -19,6 +19,7 @@
 #define IO_TIMEOUT_MS 30000
 #define ALIVE_INTERVAL_S 15
 #define ALIVE_COUNT 3
+#define CANCEL_POLL_MS 100
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long
@@ -79,6 +80,9 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	long long wait_ms;
 	int n;
 
+	/* Waits that clean up (no e) are never cut short. */
+	if (e != NULL && s->cancel != NULL && s->cancel(s->cancel_arg))
+		return derr_set(e, "cancelled");
 	/* Not before the session is up: a keepalive sent in the middle of
 	 * the key exchange breaks it. */
 	if (s->up && s->f->keepalive_send(s->sess, &next) != 0)
@@ -90,6 +94,8 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	if (p.events == 0)
 		p.events = POLLIN;
 	wait_ms = next > 0 ? next * 1000LL : 1000;
+	if (s->cancel != NULL && wait_ms > CANCEL_POLL_MS)
+		wait_ms = CANCEL_POLL_MS;
 	if (deadline >= 0) {
 		long long left = deadline - ssh_now_ms();
 
@@ -214,14 +220,18 @@ listed(const char **algs, int n, const char *name, size_t len)
 /*
  * Prefer the host key algorithms known_hosts has keys for. Only those
  * this libssh2 supports are passed: its own filtering of the list
- * copies overlapping memory (libssh2 1.10).
+ * copies overlapping memory (libssh2 1.10). True when the one that
+ * remains is ssh-rsa: a libssh2 without rsa-sha2-256/512 (before 1.11)
+ * can check an RSA host key only with SHA-1, which OpenSSH 8.8 and
+ * later refuse.
  */
-static void
+static bool
 prefer_known(struct ssh *s, const struct ssh_opts *o, const char *kh)
 {
 	char *want = ssh_known_algorithms(kh, o->host, o->port), *p = want;
 	struct strbuf sb = STRBUF_INIT;
 	const char **algs = NULL;
+	bool sha1_rsa;
 	int n;
 
 	n = s->f->session_supported_algs(s->sess, LIBSSH2_METHOD_HOSTKEY,
@@ -239,26 +249,42 @@ prefer_known(struct ssh *s, const struct ssh_opts *o, const char *kh)
 					  sb.buf);
 	if (n > 0)
 		s->f->free(s->sess, (void *)algs);
+	sha1_rsa = strncmp(want, "rsa-sha2-512,", 13) == 0 &&
+		strncmp(sb.buf, "ssh-rsa", 7) == 0;
 	strbuf_release(&sb);
 	free(want);
+	return sha1_rsa;
 }
 
-/* Handshake, offering the host key types known_hosts has first. */
+/* Handshake, offering the host key types known_hosts has first; a
+ * ConnectTimeout bounds it too (a host that accepts and stays silent). */
 static int
 handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
 	  struct derr *e)
 {
-	long long deadline = ssh_io_deadline(s);
+	long long deadline = o->connect_timeout_ms > 0 ?
+		ssh_now_ms() + o->connect_timeout_ms : ssh_io_deadline(s);
 	int rc;
 
-	prefer_known(s, o, kh);
+	bool sha1_rsa = prefer_known(s, o, kh);
+	char *name;
+
 	while ((rc = s->f->session_handshake(s->sess, s->fd)) ==
 	       LIBSSH2_ERROR_EAGAIN)
 		if (ssh_wait(s, deadline, e) < 0)
 			return -1;
-	if (rc != 0)
+	if (rc == 0)
+		return 0;
+	if (!sha1_rsa)
 		return ssh_fail(s, e, "SSH handshake failed");
-	return 0;
+	name = ssh_known_name(o->host, o->port);
+	derr_set(e, "SSH handshake failed: known_hosts has only an RSA key "
+		 "for %s, and this libssh2 (before 1.11) checks RSA host "
+		 "keys with SHA-1 (ssh-rsa), which the server refuses; "
+		 "record its ed25519 key: ssh-keyscan -t ed25519 -p %d %s",
+		 name, o->port, o->host);
+	free(name);
+	return -1;
 }
 
 /* Connect, check the host key, authenticate; see ssh.h. */
@@ -281,6 +307,8 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 		IO_TIMEOUT_MS;
 	s->log = o->log;
 	s->log_arg = o->log_arg;
+	s->cancel = o->cancel;
+	s->cancel_arg = o->cancel_arg;
 	user = o->user != NULL ? xstrdup(o->user) : local_user();
 	s->where = xasprintf("%s@%s:%d", user, o->host, opts.port);
 	kh = o->known_hosts != NULL ? xstrdup(o->known_hosts) :

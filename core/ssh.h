@@ -61,12 +61,18 @@ struct ssh_opts {
 	int alive_count;		/* <= 0: 3 */
 	ssh_log_fn *log;		/* may be NULL */
 	void *log_arg;
+	/* Polled while the session waits (at least every 100 ms): true
+	 * ends the wait with "cancelled" (the call fails; closing a
+	 * channel or the session still waits). May be NULL. */
+	bool (*cancel)(void *arg);
+	void *cancel_arg;
 };
 
 struct ssh;
 
 /*
- * Connect (TCP with a timeout), handshake, check the host key against
+ * Connect (TCP, then the SSH handshake, within connect_timeout_ms when
+ * it is set), handshake, check the host key against
  * known_hosts, authenticate (ssh-agent, then identity, then
  * ~/.ssh/id_ed25519, id_ecdsa, id_rsa). NULL with e filled on any
  * failure: a refused unknown or changed key names the fingerprints.
@@ -87,13 +93,15 @@ typedef void ssh_out_fn(void *arg, int stream, const char *data,
 			size_t n);
 
 /*
- * Run command on the host (through the user's shell, stdin at EOF),
- * passing its output to out (may be NULL) as it comes. 0 when the
- * command ended (see x: a non-zero status is not an error here), -1
- * with e filled when the connection failed first.
+ * Run command on the host (through the user's shell), input (may be
+ * NULL: nothing) on its stdin, then EOF, passing its output to out (may
+ * be NULL) as it comes. 0 when the command ended (see x: a non-zero
+ * status is not an error here), -1 with e filled when the connection
+ * failed first. What goes on stdin is not on the host's command lines
+ * (ps): the place for secrets.
  */
-int ssh_exec(struct ssh *s, const char *command, ssh_out_fn *out,
-	     void *arg, struct ssh_exit *x, struct derr *e);
+int ssh_exec(struct ssh *s, const char *command, const char *input,
+	     ssh_out_fn *out, void *arg, struct ssh_exit *x, struct derr *e);
 
 /* Copy the local file to remote_path (created or truncated, mode). */
 int ssh_upload(struct ssh *s, const char *local, const char *remote_path,

@@ -48,6 +48,7 @@ static const struct ssh_sym {
 	SYM(channel_open_ex),
 	SYM(channel_process_startup),
 	SYM(channel_read_ex),
+	SYM(channel_write_ex),
 	SYM(channel_send_eof),
 	SYM(channel_eof),
 	SYM(channel_close),

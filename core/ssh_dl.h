@@ -84,6 +84,8 @@ struct ssh_fns {
 				       unsigned msg_len);
 	ssize_t (*channel_read_ex)(LIBSSH2_CHANNEL *c, int stream,
 				   char *buf, size_t len);
+	ssize_t (*channel_write_ex)(LIBSSH2_CHANNEL *c, int stream,
+				    const char *buf, size_t len);
 	int (*channel_send_eof)(LIBSSH2_CHANNEL *c);
 	int (*channel_eof)(LIBSSH2_CHANNEL *c);
 	int (*channel_close)(LIBSSH2_CHANNEL *c);

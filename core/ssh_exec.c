@@ -113,10 +113,34 @@ free_channel(struct ssh *s, LIBSSH2_CHANNEL *ch)
 		;
 }
 
+/* Write all of input to the command's stdin. */
+static int
+send_input(struct ssh *s, LIBSSH2_CHANNEL *ch, const char *input,
+	   struct derr *e)
+{
+	long long deadline = ssh_io_deadline(s);
+	size_t n = strlen(input);
+
+	while (n > 0) {
+		ssize_t w = s->f->channel_write_ex(ch, 0, input, n);
+
+		if (w == LIBSSH2_ERROR_EAGAIN) {
+			if (ssh_wait(s, deadline, e) < 0)
+				return -1;
+			continue;
+		}
+		if (w < 0)
+			return ssh_fail(s, e, "cannot send to a remote command");
+		input += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 /* Run a command; see ssh.h. */
 int
-ssh_exec(struct ssh *s, const char *command, ssh_out_fn *out, void *arg,
-	 struct ssh_exit *x, struct derr *e)
+ssh_exec(struct ssh *s, const char *command, const char *input,
+	 ssh_out_fn *out, void *arg, struct ssh_exit *x, struct derr *e)
 {
 	long long deadline = ssh_io_deadline(s);
 	LIBSSH2_CHANNEL *ch = open_channel(s, e);
@@ -132,6 +156,8 @@ ssh_exec(struct ssh *s, const char *command, ssh_out_fn *out, void *arg,
 		ssh_fail(s, e, "cannot run a remote command");
 		goto fail;
 	}
+	if (input != NULL && send_input(s, ch, input, e) < 0)
+		goto fail;
 	while (s->f->channel_send_eof(ch) == LIBSSH2_ERROR_EAGAIN)
 		if (ssh_wait(s, deadline, e) < 0)
 			goto fail;

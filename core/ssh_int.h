@@ -14,6 +14,8 @@ struct ssh {
 	bool up;		/* authenticated: keepalives may go */
 	ssh_log_fn *log;
 	void *log_arg;
+	bool (*cancel)(void *arg);
+	void *cancel_arg;
 };
 
 /* The user's name (dir false) or home directory (dir true) from the

@@ -229,6 +229,16 @@ static const struct bad_case bad_texts[] = {
 	  "eco.json:1:36: deploy.prod.keep_releases: must be 1 or more" },
 	{ "{\"deploy\":{\"prod\":{\"parallel\":-1}}}", NULL,
 	  "eco.json:1:31: deploy.prod.parallel: must be 0 or more" },
+	{ "{\"deploy\":{\"prod\":{\"health\":{\"from\":\"x\"}}}}", NULL,
+	  "eco.json:1:37: deploy.prod.health.from: expected \"here\" or "
+	  "\"host\"" },
+	{ "{\"deploy\":{\"prod\":{\"health\":{\"from\":\"host\"}}}}", NULL,
+	  "eco.json:1:29: deploy.prod.health: missing \"url\"" },
+	{ "{\"deploy\":{\"prod\":{\"canary\":-1}}}", NULL,
+	  "eco.json:1:29: deploy.prod.canary: must be 0 or more" },
+	{ "{\"deploy\":{\"prod\":{\"on_failure\":\"x\"}}}", NULL,
+	  "eco.json:1:33: deploy.prod.on_failure: expected \"rollback\" "
+	  "or \"rollback_all\"" },
 	{ "{\"deploy\":{\"prod\":{\"health_timeout\":\"x\"}}}", NULL,
 	  "eco.json:1:37: deploy.prod.health_timeout: expected "
 	  "milliseconds or a duration like \"5s\"" },
@@ -314,6 +324,9 @@ static const struct value_case values[] = {
 	  "[\"StrictHostKeyChecking=no\",\"PasswordAuthentication=no\"]" },
 	{ "multi-deploy.json", NULL, "deploy.production.keep_releases", "3" },
 	{ "multi-deploy.json", NULL, "deploy.production.parallel", "2" },
+	{ "multi-deploy.json", NULL, "deploy.production.canary", "0" },
+	{ "multi-deploy.json", NULL, "deploy.production.on_failure",
+	  "\"rollback\"" },
 	{ "multi-deploy.json", NULL, "deploy.production.health_timeout",
 	  "60000" },
 	{ "multi-deploy.json", NULL, "deploy.production.shared_files",

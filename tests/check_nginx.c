@@ -132,9 +132,9 @@ static const struct ctx_row {
 	{ APP "}]}", NULL, "apps.0.ports", "[{'port':3000},{'port':3001}]" },
 	{ APP "}]}", NULL, "apps.0.listen", "'80'" },
 	{ APP "}]}", NULL, "apps.0.next_upstream_tries", "3" },
-	/* locally max_fails is 0 unless set; on a target nginx's default */
+	/* max_fails is 0 unless set, on a target too */
 	{ APP "}]}", NULL, "apps.0.max_fails", "0" },
-	{ APP "}]" PROD "}", "prod", "apps.0.max_fails", NULL },
+	{ APP "}]" PROD "}", "prod", "apps.0.max_fails", "0" },
 	{ APP ",'nginx':{'max_fails':2}}]}", NULL, "apps.0.max_fails", "2" },
 	{ APP "}]}", NULL, "apps.0.server_name", NULL },
 	{ APP "}]}", NULL, "apps.0.balance", NULL },

@@ -297,14 +297,15 @@ static const struct pick_row {
 	{ 0, NULL, "only 2 releases" },
 };
 
-START_TEST(test_rollback_pick)
+/* Check the pick of row r among the releases of text. */
+static void
+check_pick(const char *text, const struct pick_row *r)
 {
-	const struct pick_row *r = &pick_rows[_i];
 	struct remote_listing l;
 	struct derr e = { "" };
 	char *got;
 
-	remote_listing_parse(listing, &l);
+	remote_listing_parse(text, &l);
 	got = remote_rollback_pick(&l, r->steps, &e);
 	if (r->want != NULL) {
 		ck_assert_str_eq(got, r->want);
@@ -314,6 +315,41 @@ START_TEST(test_rollback_pick)
 	}
 	free(got);
 	remote_listing_clear(&l);
+}
+
+START_TEST(test_rollback_pick)
+{
+	check_pick(listing, &pick_rows[_i]);
+}
+END_TEST
+
+/* After A, B, a rollback to A, then C: the history is A, C. */
+static const char history[] =
+	"release " RA " complete\n"
+	"release " RB " rolledback\n"
+	"release " RC " complete\n"
+	"current " RC "\n";
+
+/* Rollback picks from C, B left out. */
+static const struct pick_row history_rows[] = {
+	{ 1, RA, NULL },
+	{ 2, NULL, "only 1 release before '" RC "'" },
+};
+
+START_TEST(test_rollback_history)
+{
+	struct remote_listing l;
+	char *got;
+
+	remote_listing_parse(history, &l);
+	got = join(l.complete);
+	ck_assert_str_eq(got, RA " " RB " " RC);
+	free(got);
+	got = join(l.rolled_back);
+	ck_assert_str_eq(got, RB);
+	free(got);
+	remote_listing_clear(&l);
+	check_pick(history, &history_rows[_i]);
 }
 END_TEST
 
@@ -348,6 +384,8 @@ remote_suite(void)
 	tcase_add_test(tc, test_listing);
 	tcase_add_loop_test(tc, test_prune, 0, ARRAY_SIZE(prune_rows));
 	tcase_add_loop_test(tc, test_rollback_pick, 0, ARRAY_SIZE(pick_rows));
+	tcase_add_loop_test(tc, test_rollback_history, 0,
+			    ARRAY_SIZE(history_rows));
 	tcase_add_test(tc, test_rollback_no_current);
 	suite_add_tcase(s, tc);
 	return s;

@@ -244,25 +244,51 @@ START_TEST(test_release_cycle)
 }
 END_TEST
 
+/* Run a hook script with its input on stdin (through a file). */
+static char *
+run_hook(char *script, const char *input, int *st)
+{
+	char *file = at(".hook-input"), *quoted = q(".hook-input"), *out;
+	FILE *f = fopen(file, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(input, f);
+	fclose(f);
+	out = run(xasprintf("exec <%s; %s", quoted, script), st);
+	unlink(file);
+	free(file);
+	free(quoted);
+	free(script);
+	return out;
+}
+
 START_TEST(test_hook_env)
 {
 	struct eco_env env = { 0 };
-	char *out, *dir;
+	char *out, *dir, *script, *input;
 	int st;
 
 	setenv("HOME", top, 1);
 	eco_env_set(&env, "EVIL", EVIL);
+	eco_env_set(&env, "SECRET", "hunter2");
 	eco_env_set(&env, "bad name", "x");	/* never emitted */
 	ok_at("mkdir -p ", "rel", "");
 	dir = at("rel");
-	out = run(rscript_hook(&env, dir, "printf '[%s]' \"$EVIL\"; pwd -P"),
-		  &st);
+	script = rscript_hook(&env, dir, "printf '[%s]' \"$EVIL\"; pwd -P",
+			      &input);
+	/* Values go on stdin, never on the command line (ps). */
+	ck_assert_ptr_null(strstr(script, "hunter2"));
+	ck_assert_ptr_nonnull(strstr(input, "hunter2"));
+	out = run_hook(script, input, &st);
+	free(input);
 	ck_assert_int_eq(st, 0);
 	ck_assert_msg(strstr(out, "[" EVIL "]") != NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "/my app's \"dir\"/rel\n"));
 	ck_assert(access("pwned", F_OK) != 0);
 	free(out);
-	out = run(rscript_hook(&env, dir, "echo oops >&2; exit 7"), &st);
+	script = rscript_hook(&env, dir, "echo oops >&2; exit 7", &input);
+	out = run_hook(script, input, &st);
+	free(input);
 	ck_assert_int_eq(st, 7);
 	free(out);
 	free(dir);

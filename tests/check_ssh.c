@@ -10,6 +10,7 @@
 
 #include "core/ssh.h"
 #include "core/ssh_dl.h"
+#include "core/ssh_int.h"
 
 /* Two real ed25519 public keys and their `ssh-keygen -l` fingerprints. */
 #define KEY_K "AAAAC3NzaC1lZDI1NTE5AAAAIOR93+rqkDPR2ZaSDciGotpYjgDZWt0cnHJ/" \
@@ -435,24 +436,72 @@ START_TEST(test_connect_refused)
 }
 END_TEST
 
-START_TEST(test_handshake_timeout)
+/* A listener that never answers: connect works, the banner never
+ * comes. Its fd; *port gets its port. */
+static int
+silent_listener(int *port)
 {
-	/* A listener that never answers: connect works, the banner never
-	 * comes. */
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct ssh_opts o = { .host = "127.0.0.1", .known_hosts = "/dev/null",
-			      .io_timeout_ms = 300 };
-	struct derr e = { "" };
 
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	ck_assert_int_eq(listen(fd, 4), 0);
 	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	o.port = ntohs(sa.sin_port);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+START_TEST(test_handshake_timeout)
+{
+	struct ssh_opts o = { .host = "127.0.0.1", .known_hosts = "/dev/null",
+			      .io_timeout_ms = 300 };
+	struct derr e = { "" };
+	int fd = silent_listener(&o.port);
+
 	ck_assert_ptr_null(ssh_connect(&o, &e));
 	ck_assert_msg(strstr(e.msg, "timed out") != NULL, "%s", e.msg);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_handshake_connect_timeout)
+{
+	/* ConnectTimeout bounds the handshake too, not only TCP (the I/O
+	 * timeout is the default 30 s here). */
+	struct ssh_opts o = { .host = "127.0.0.1", .known_hosts = "/dev/null",
+			      .connect_timeout_ms = 300 };
+	struct derr e = { "" };
+	int fd = silent_listener(&o.port);
+	long long t0 = ssh_now_ms();
+
+	ck_assert_ptr_null(ssh_connect(&o, &e));
+	ck_assert_msg(strstr(e.msg, "timed out") != NULL, "%s", e.msg);
+	ck_assert_int_lt(ssh_now_ms() - t0, 2000);
+	close(fd);
+}
+END_TEST
+
+/* ssh_opts.cancel that always says stop. */
+static bool
+always(void *arg)
+{
+	(void)arg;
+	return true;
+}
+
+START_TEST(test_cancel)
+{
+	struct ssh_opts o = { .host = "127.0.0.1", .known_hosts = "/dev/null",
+			      .cancel = always };
+	struct derr e = { "" };
+	int fd = silent_listener(&o.port);
+	long long t0 = ssh_now_ms();
+
+	ck_assert_ptr_null(ssh_connect(&o, &e));
+	ck_assert_str_eq(e.msg, "cancelled");
+	ck_assert_int_lt(ssh_now_ms() - t0, 1000);
 	close(fd);
 }
 END_TEST
@@ -480,6 +529,8 @@ ssh_suite(void)
 	tcase_add_test(tc, test_dl_missing);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_handshake_timeout);
+	tcase_add_test(tc, test_handshake_connect_timeout);
+	tcase_add_test(tc, test_cancel);
 	suite_add_tcase(s, tc);
 	return s;
 }

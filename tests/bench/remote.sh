@@ -14,8 +14,14 @@
 # Prints a Markdown table on stdout (progress on stderr); the samples go
 # to ${BENCH_OUT:-build/bench}/remote.json.
 #
+# With BENCH_FLEET="1 10 50 100" it measures fleets instead: one deploy
+# ("post-deploy": "true", so the hosts' own work is small) to each number
+# of hosts, its wall time and the CLI's CPU time and peak RSS
+# (/usr/bin/time), the median of BENCH_RUNS.
+#
 # Environment: BENCH_RUNS (default 5), BENCH_OUT, DEPLOY (the binary,
-# default ./deploy), BENCH_KEEP=1 (keep the temporary dir). Needs root.
+# default ./deploy), BENCH_KEEP=1 (keep the temporary dir), BENCH_FLEET.
+# Needs root.
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
@@ -31,11 +37,11 @@ ROOTS=""
 
 # Stop the apps on the hosts, then the hosts.
 stop_all() {
-	local n
-	REMOTE_HOSTS="1 2 3 4" write_eco stop
+	local n last=${FLEET_MAX:-4}
+	REMOTE_HOSTS=$(seq -s ' ' 1 "$last") write_eco stop
 	(cd "$SRC" && "$DEPLOY" exec production -- deploy down) \
 		>/dev/null 2>&1
-	for n in 1 2 3 4; do host_kill "$n"; done
+	for ((n = 1; n <= last; n++)); do host_kill "$n"; done
 }
 bench_on_exit stop_all
 
@@ -62,6 +68,59 @@ deploy_once() {
 
 # The median of the numbers on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+# fleet_rows SIZES: start max(SIZES) hosts, then for each size deploy
+# to that many BENCH_RUNS times; print the table.
+fleet_rows() {
+	local sizes=$1 max=0 n r hosts f wall cpu rss
+	for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
+	say "starting $max hosts"
+	for ((n = 1; n <= max; n++)); do
+		host_start "$n" || die "host $n did not start"
+	done
+	hosts=$(seq -s ' ' 1 "$max")
+	REMOTE_HOSTS=$hosts write_eco 0
+	commit v0
+	(cd "$SRC" && "$DEPLOY" setup production --accept-new) >/dev/null ||
+		die "setup failed"
+	export POST_DEPLOY=true
+	echo "| hosts | wall s | CLI CPU s | CLI CPU ms/host | CLI peak RSS MiB |"
+	echo "|---:|---:|---:|---:|---:|"
+	for n in $sizes; do
+		f=$BENCH_TMP/fleet.$n
+		: >"$f"
+		for ((r = 1; r <= RUNS; r++)); do
+			version=$((version + 1))
+			REMOTE_HOSTS=$(seq -s ' ' 1 "$n") write_eco "$version"
+			commit "v$version"
+			say "fleet of $n, run $r/$RUNS"
+			(cd "$SRC" && /usr/bin/time -f '%e %U %S %M' \
+				-o "$BENCH_TMP/time" "$DEPLOY" up production \
+				--quiet) >"$BENCH_TMP/last.out" 2>&1 ||
+				{ cat "$BENCH_TMP/last.out" >&2;
+				  die "deploy to $n failed"; }
+			cat "$BENCH_TMP/time" >>"$f"
+		done
+		wall=$(awk '{print $1}' "$f" | median)
+		cpu=$(awk '{printf "%.2f\n", $2 + $3}' "$f" | median)
+		rss=$(awk '{printf "%.1f\n", $4 / 1024}' "$f" | median)
+		echo "| $n | $wall | $cpu |" \
+			"$(awk -v c="$cpu" -v n="$n" \
+			'BEGIN {printf "%.1f", c * 1000 / n}') | $rss |"
+	done
+	unset POST_DEPLOY
+	echo
+	echo "($(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+if [ -n "${BENCH_FLEET:-}" ]; then
+	FLEET_MAX=0
+	for n in $BENCH_FLEET; do
+		[ "$n" -gt "$FLEET_MAX" ] && FLEET_MAX=$n
+	done
+	fleet_rows "$BENCH_FLEET"
+	exit 0
+fi
 
 for n in 1 2 3 4; do host_start "$n" || die "host $n did not start"; done
 REMOTE_HOSTS="1 2 3 4" write_eco 0

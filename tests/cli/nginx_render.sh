@@ -74,7 +74,7 @@ for want in ' weight=' ' max_fails=' ' fail_timeout=' ' max_conns=' \
 	'client_max_body_size ' 'proxy_next_upstream_tries 2;' \
 	'proxy_set_header Connection \$deploy_connection_keepalive;' \
 	'location /assets/' 'expires 7d;' 'server \[fd00::3\]:' \
-	'server 192\.0\.2\.3:3000 weight=2 backup;' \
+	'server 192\.0\.2\.3:3000 weight=2 max_fails=0 backup;' \
 	'Upgrade \$http_upgrade' 'X-Forwarded-Proto \$scheme' \
 	'proxy_next_upstream error timeout http_502 http_503;' \
 	'listen 443 ssl http2;' 'listen 127\.0\.0\.1:8443 ssl http2;' \
@@ -85,7 +85,7 @@ for want in ' weight=' ' max_fails=' ' fail_timeout=' ' max_conns=' \
 	'return 301 https://\$host\$request_uri;' \
 	'return 301 https://\$host:8443\$request_uri;' \
 	'location /api/' 'proxy_pass http://api/;' 'proxy_pass http://www;' \
-	'server 10\.0\.0\.2:4001;'; do
+	'server 10\.0\.0\.2:4001 max_fails=0;'; do
 	if grep -qE -- "$want" <<<"$all"; then ok "goldens cover /$want/"
 	else not_ok "goldens cover /$want/"; fi
 done
@@ -160,7 +160,7 @@ check_rc "an unknown target: exit 3" 3
 check_err "the target is named" "no deploy target 'nosuch'"
 run "$DEPLOY" nginx -t production
 check_rc "-t is --target" 0
-check_out "every host of the target" '^	server \[fd00::3\]:3001 weight=2;$'
+check_out "every host of the target" '^	server \[fd00::3\]:3001 weight=2 max_fails=0;$'
 run "$DEPLOY" nginx --reload
 check_rc "--reload without a file: exit 2" 2
 check_err "it says what is missing" '--reload needs -o FILE'

@@ -79,7 +79,7 @@ check_true "the app answers from the new release" \
 	grep -q "release=$rel2 addr=127.0.0.3 v=2" <<<"$(app_get 127.0.0.3 "$APP_PORT")"
 
 # Health gate ------------------------------------------------------------
-touch "$R2/fail-health"
+echo 3 >"$R2/fail-health"
 write_eco 3 && commit v3
 run "$DEPLOY" up production
 check_rc "a failed health gate on one host exits 7" 7

@@ -37,7 +37,7 @@ touch "$R1/fail-hook"
 run "$DEPLOY" up staging
 check_rc "a rolling deploy whose first batch fails exits 7" 7
 check_out "host 1 failed" "^127\.0\.0\.2:$SSH_PORT +$rel1 +failed"
-check_out "host 2 was skipped" "^127\.0\.0\.3:$SSH_PORT +- +skipped +-$"
+check_out "host 2 was skipped" "^127\.0\.0\.3:$SSH_PORT +$rel1 +skipped +-$"
 check_true "host 2 was not touched" \
 	test "$(ls "$R2/staging/releases" | wc -l)" = 1
 rm -f "$R1/fail-hook"
@@ -47,10 +47,10 @@ check_rc "a rolling deploy succeeds" 0
 rel2=$(current_of 1 staging)
 check_true "both hosts are on the new release" \
 	test "$rel2" != "$rel1" -a "$(current_of 2 staging)" = "$rel2"
-first1=$(grep -n "^\[$H1\] done in" <<<"$out" | cut -d: -f1)
+first1=$(grep -n "^\[$H1\] healthy" <<<"$out" | cut -d: -f1)
 first2=$(grep -n "^\[$H2\] connected\|^\[$H2\] uploading" <<<"$out" |
 	head -n 1 | cut -d: -f1)
-check_true "host 2 started after host 1 finished (parallel: 1)" \
+check_true "host 2 started after host 1 was healthy (parallel: 1)" \
 	test -n "$first1" -a -n "$first2" -a "${first2:-0}" -gt "${first1:-0}"
 
 run "$DEPLOY" exec staging -- 'cat .deploy-revision'

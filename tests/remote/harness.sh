@@ -10,9 +10,12 @@
 # process it runs, as a machine going down would.
 #
 #   remote_init || exit 0      keys, config; prints a skip line if it can't
-#   host_start N               start host N (1: 127.0.0.2, 2: 127.0.0.3...)
+#   host_start N               start host N (1: 127.0.0.2, 2: 127.0.0.3...);
+#                              a new host key of $HOST_KEY_TYPE (ed25519)
 #   host_kill N                SIGKILL it (its files stay)
 #   host_root N                where its $REMOTE_ROOT is, seen from here
+#   host_ns N CMD...           run CMD in host N's mount namespace
+#   host_procs N               the names of the processes host N runs
 #   make_repo                  $SRC (work tree) and $REPO (bare) with app.js
 #   commit MSG                 commit $SRC and push it to $REPO
 REMOTE_ROOT=/srv/deploy-test
@@ -68,8 +71,50 @@ remote_init() {
 	return 0
 }
 
-# The address of host N.
-host_addr() { echo "127.0.0.$(($1 + 1))"; }
+# The address of host N: 127.0.0.N+1, or with HOST_NETNS set 10.231.N.2
+# in a network namespace of its own (a veth from 10.231.N.1 here), where
+# its apps may listen on any address, 127.0.0.1 included, as on a real
+# machine.
+host_addr() {
+	if [ -n "${HOST_NETNS:-}" ]; then echo "10.231.$1.2"
+	else echo "127.0.0.$(($1 + 1))"; fi
+}
+
+# The network namespace of host N ("" without HOST_NETNS).
+host_netns() { [ -z "${HOST_NETNS:-}" ] || echo "deploy-test-$$-$1"; }
+
+# Make host N's network namespace and its veth link, once.
+host_net_up() {
+	local ns here=dth$$$1 there=dtn$$$1
+	ns=$(host_netns "$1")
+	[ -n "$ns" ] || return 0
+	ip netns list | grep -q "^$ns\b" && return 0
+	ip netns add "$ns" &&
+	ip link add "$here" type veth peer name "$there" &&
+	ip link set "$there" netns "$ns" &&
+	ip addr add "10.231.$1.1/30" dev "$here" && ip link set "$here" up &&
+	ip netns exec "$ns" sh -c "ip addr add $(host_addr "$1")/30 \
+		dev $there && ip link set $there up && ip link set lo up"
+}
+
+# Remove the network namespaces of the hosts (their links go with them).
+host_nets_down() {
+	local n
+	for n in 1 2 3 4; do
+		[ -n "$(host_netns "$n")" ] &&
+			ip netns del "$(host_netns "$n")" 2>/dev/null
+	done
+	return 0
+}
+
+# Run CMD... in host N's network namespace (here without HOST_NETNS).
+host_net() {
+	local ns
+	ns=$(host_netns "$1")
+	shift
+	if [ -n "$ns" ]; then nsenter --net="/run/netns/$ns" "$@"
+	else "$@"; fi
+}
 
 # Host N's $REMOTE_ROOT as seen from here.
 host_root() { echo "$TMP/hosts/$1/root"; }
@@ -79,7 +124,8 @@ host_config() {
 	local d=$TMP/hosts/$1
 	mkdir -p "$d/root"
 	[ -f "$d/host_key" ] ||
-		ssh-keygen -q -t ed25519 -N '' -C "host$1" -f "$d/host_key"
+		ssh-keygen -q -t "${HOST_KEY_TYPE:-ed25519}" -N '' -C "host$1" \
+			-f "$d/host_key"
 	cat >"$d/sshd_config" <<EOF
 ListenAddress $(host_addr "$1"):$SSH_PORT
 HostKey $d/host_key
@@ -91,7 +137,8 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 Subsystem sftp internal-sftp
-SetEnv DEPLOY_TEST_ADDR=$(host_addr "$1")
+SetEnv DEPLOY_TEST_ADDR=$(host_addr "$1") DEPLOY_TEST_LISTEN=$(
+	[ -n "${HOST_NETNS:-}" ] && echo 0.0.0.0 || host_addr "$1")
 MaxStartups 100
 LogLevel ERROR
 EOF
@@ -99,16 +146,21 @@ EOF
 
 # True once host N accepts TCP connections.
 host_listening() {
-	ss -Htln "src $(host_addr "$1"):$SSH_PORT" 2>/dev/null | grep -q .
+	host_net "$1" ss -Htln "src $(host_addr "$1"):$SSH_PORT" 2>/dev/null |
+		grep -q .
 }
 
 # Start host N: sshd -D as pid 1 of new mount and pid namespaces, its
 # private root bound over $REMOTE_ROOT.
 host_start() {
-	local d=$TMP/hosts/$1 pid
+	local d=$TMP/hosts/$1 pid enter=()
 	host_config "$1"
 	mkdir -p "$d/home"
-	unshare -m -p -f --mount-proc --kill-child sh -c \
+	host_net_up "$1" || return 1
+	# A simple command, so that $! is unshare's pid (nsenter execs it).
+	[ -n "$(host_netns "$1")" ] &&
+		enter=(nsenter --net="/run/netns/$(host_netns "$1")")
+	"${enter[@]}" unshare -m -p -f --mount-proc --kill-child sh -c \
 		'mount --bind "$1" "$2" && mount --bind "$5" "$6" &&
 		exec "$3" -D -e -f "$4"' sh \
 		"$d/root" "$REMOTE_ROOT" "$SSHD" "$d/sshd_config" \
@@ -143,6 +195,30 @@ harness_wait() {
 	return 1
 }
 
+# host_ns N CMD...: run CMD in host N's mount namespace (where its
+# $REMOTE_ROOT is), e.g. to mount a small file system there.
+host_ns() {
+	local upid pid
+	upid=$(cat "$TMP/hosts/$1/unshare.pid") || return 1
+	pid=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$pid" ] || return 1
+	shift
+	nsenter -t "$pid" -m -- "$@"
+}
+
+# The command names of the processes running on host N (its pid
+# namespace), one a line; with FIELD cmdline, their command lines.
+host_procs() {
+	local upid pid ns p
+	upid=$(cat "$TMP/hosts/$1/unshare.pid") || return 1
+	pid=$(cut -d' ' -f1 "/proc/$upid/task/$upid/children" 2>/dev/null)
+	ns=$(readlink "/proc/$pid/ns/pid") || return 1
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] &&
+			tr '\0' ' ' <"$p/${2:-comm}" 2>/dev/null && echo
+	done
+}
+
 # A new host key for host N (its next start offers a changed key).
 host_rekey() {
 	rm -f "$TMP/hosts/$1/host_key" "$TMP/hosts/$1/host_key.pub"
@@ -157,21 +233,30 @@ current_of() {
 }
 
 # The app of the test repository: answers with its release and address;
-# /health says 503 while $REMOTE_ROOT/fail-health exists on its host.
+# /health says 503 while $REMOTE_ROOT/fail-health exists on its host and
+# is empty or holds the app's version.
 write_app() {
 	cat >"$SRC/app.js" <<'EOF'
 'use strict';
 const http = require('http'), fs = require('fs'), path = require('path');
 const addr = process.env.DEPLOY_TEST_ADDR || '127.0.0.1';
+const bind = process.env.DEPLOY_TEST_LISTEN || addr;
 const release = path.basename(process.cwd());
+// Sick while fail-health exists, holding nothing or this APP_VERSION.
+const sick = () => {
+  try {
+    const v = fs.readFileSync('/srv/deploy-test/fail-health', 'utf8').trim();
+    return v === '' || v === process.env.APP_VERSION;
+  } catch (e) { return false; }
+};
 http.createServer((req, res) => {
-  if (req.url === '/health' && fs.existsSync('/srv/deploy-test/fail-health')) {
+  if (req.url === '/health' && sick()) {
     res.statusCode = 503;
     res.end('sick\n');
     return;
   }
   res.end(`release=${release} addr=${addr} v=${process.env.APP_VERSION}\n`);
-}).listen(Number(process.env.PORT), addr);
+}).listen(Number(process.env.PORT), bind);
 process.on('SIGINT', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 EOF
@@ -196,9 +281,11 @@ commit() {
 }
 
 # The pre-deploy hook of the test targets: markers in a host's root make
-# that host slow (for the lock and kill tests) or fail the hook.
+# that host slow (for the lock and kill tests: 3 s, or the seconds the
+# marker holds) or fail the hook.
 PRE_DEPLOY='if [ -e /srv/deploy-test/slow ]; then'
-PRE_DEPLOY+=' touch /srv/deploy-test/reached; sleep 3; fi;'
+PRE_DEPLOY+=' touch /srv/deploy-test/reached;'
+PRE_DEPLOY+=' s=$(cat /srv/deploy-test/slow); sleep "${s:-3}"; fi;'
 PRE_DEPLOY+=' if [ -e /srv/deploy-test/fail-hook ]; then'
 PRE_DEPLOY+=' echo "hook says: npm ci failed" >&2; exit 3; fi; test -f app.js'
 
@@ -276,9 +363,21 @@ two_hosts() {
 	trap 'stop_hosts; cleanup' EXIT
 }
 
+# first_deploy DIR: set up $HOSTS_TARGET's hosts and deploy to them
+# (two checks); rel1 gets host 1's release (DIR: the target's path under
+# $REMOTE_ROOT).
+first_deploy() {
+	run "$DEPLOY" setup "$HOSTS_TARGET" --accept-new
+	check_rc "setup succeeds" 0
+	run "$DEPLOY" up "$HOSTS_TARGET"
+	check_rc "a first deploy succeeds" 0
+	rel1=$(current_of 1 "$1")
+}
+
 # Stop the daemons the deploys started on the hosts, then the hosts.
 stop_hosts() {
 	"$DEPLOY" exec "$HOSTS_TARGET" -- deploy down >/dev/null 2>&1
 	host_kill 1
 	host_kill 2
+	host_nets_down
 }
