@@ -1,6 +1,7 @@
 /* ecosystem.c: load an ecosystem file; messages, key tables, values */
 #include "eco_int.h"
 #include "fileio.h"
+#include "proto.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -50,7 +51,9 @@ vmessage(struct eco_ctx *c, int at_key, const char *fmt, va_list ap)
 	struct jsonpos pos;
 	char path[256];
 
-	jsonpos_find(c->text, c->len, c->path, c->depth, at_key, &pos);
+	if (c->ix == NULL)
+		c->ix = jsonpos_index_new(c->text, c->len);
+	jsonpos_index_find(c->ix, c->path, c->depth, at_key, &pos);
 	jsonpos_format(c->path, c->depth, path, sizeof path);
 	strbuf_addf(&sb, "%s:%d:%d: ", c->file, pos.line, pos.col);
 	if (path[0] != '\0')
@@ -174,7 +177,10 @@ suggest(const struct eco_field *tab, size_t n, const char *key)
 	if (limit > 3)
 		limit = 3;
 	for (size_t i = 0; i < n; i++) {
-		if (tab[i].prefix)
+		size_t klen = strlen(tab[i].key);
+
+		/* The distance is at least the difference in length. */
+		if (tab[i].prefix || klen > len + limit || len > klen + limit)
 			continue;
 		d = edit_distance(key, tab[i].key);
 		if (d <= limit && d < best) {
@@ -660,6 +666,21 @@ check_target_names(struct eco_ctx *c)
 	}
 }
 
+/* Refuse apps that would not fit in one "up" request to the daemon. */
+static int
+check_request_size(struct eco_ctx *c)
+{
+	size_t n = 2;
+
+	for (size_t i = 0; i < c->eco->n_apps; i++)
+		n += proto_encoded_size(c->eco->apps[i].raw) + 1;
+	if (n <= PROTO_MAX_APPS)
+		return 0;
+	return derr_set(c->e, "%s: the apps take %zu bytes in a request to "
+			"the daemon, over its limit of %d: split them into "
+			"several files", c->file, n, PROTO_MAX_APPS);
+}
+
 /* Read the root: {apps, deploy, nginx}, an array of apps, or one app. */
 static int
 parse_root(struct eco_ctx *c, json_t *root)
@@ -711,20 +732,38 @@ warning_place(const char *w, size_t skip)
 	return (long)line << 20 | col;
 }
 
+/* A warning and its place, for sorting. */
+struct placed {
+	long place;
+	size_t order;
+	char *w;
+};
+
+/* Order by place, then as added (so the sort is stable). */
+static int
+placed_cmp(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+
+	if (x->place != y->place)
+		return x->place < y->place ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 /* Order the warnings as their places in the file (a stable sort). */
 static void
 sort_warnings(struct ecosystem *eco)
 {
-	char **w = eco->warnings, *tmp;
-	size_t n = strv_len(w), skip = strlen(eco->path), j;
+	char **w = eco->warnings;
+	size_t n = strv_len(w), skip = strlen(eco->path);
+	struct placed *p = xcalloc(n + 1, sizeof *p);
 
-	for (size_t i = 1; i < n; i++) {
-		tmp = w[i];
-		for (j = i; j > 0 && warning_place(w[j - 1], skip) >
-				     warning_place(tmp, skip); j--)
-			w[j] = w[j - 1];
-		w[j] = tmp;
-	}
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct placed){ warning_place(w[i], skip), i, w[i] };
+	qsort(p, n, sizeof *p, placed_cmp);
+	for (size_t i = 0; i < n; i++)
+		w[i] = p[i].w;
+	free(p);
 }
 
 /* Parse len bytes of text; path names the file in messages. */
@@ -764,11 +803,14 @@ parse_text(const char *text, size_t len, const char *path,
 	c.eco = eco;
 	jsonpos_duplicates(buf, len, dup_warning, &c);
 	rc = parse_root(&c, root);
+	if (rc == 0)
+		rc = check_request_size(&c);
 	if (rc == 0) {
 		sort_warnings(eco);
 		check_env_name(&c);
 	}
 	json_decref(root);
+	jsonpos_index_free(c.ix);
 	free(buf);
 	free(c.st);
 	if (rc < 0) {
