@@ -76,10 +76,11 @@ logs_path(const struct sup *s, const struct sup_inst *in, bool err)
 	return out;
 }
 
-/* Open path or share the open one; a new writer on it. */
+/* Open path (private_file: in our logs/) or share the open one; a new
+ * writer on it. */
 static struct logwriter *
 logs_writer(struct sup_logs *l, const char *path,
-	    const struct eco_app *cfg, struct derr *e)
+	    const struct eco_app *cfg, bool private_file, struct derr *e)
 {
 	struct logfile_opts o = LOGFILE_OPTS_INIT;
 	struct logfile *lf;
@@ -93,6 +94,7 @@ logs_writer(struct sup_logs *l, const char *path,
 	o.max_size = cfg->log_max_size;
 	o.max_files = cfg->log_max_files;
 	o.date_format = cfg->log_date_format;
+	o.private_file = private_file;
 	lf = logfile_open(path, &o, e);
 	if (lf == NULL)
 		return NULL;
@@ -119,12 +121,15 @@ logs_release(struct sup_logs *l, const char *path)
 int
 logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
 {
+	const struct eco_app *cfg = in->app->cfg;
+
 	in->log_path[0] = logs_path(s, in, false);
 	in->log_path[1] = logs_path(s, in, true);
-	in->out = logs_writer(s->logs, in->log_path[0], in->app->cfg, e);
+	in->out = logs_writer(s->logs, in->log_path[0], cfg,
+			      cfg->out_file == NULL, e);
 	if (in->out != NULL)
-		in->err = logs_writer(s->logs, in->log_path[1], in->app->cfg,
-				      e);
+		in->err = logs_writer(s->logs, in->log_path[1], cfg,
+				      cfg->error_file == NULL, e);
 	if (in->err == NULL) {
 		logs_detach(in);
 		return -1;

@@ -1,12 +1,15 @@
 /* sup_state.c: state.json: save the apps, bring them back */
 #include "daemon.h"
 #include "fileio.h"
+#include "paths.h"
 #include "proto.h"
 #include "sup_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STATE_FORMAT 1
 
@@ -75,16 +78,21 @@ load_state(const struct sup *s, struct derr *e)
 {
 	char *path = state_path(s);
 	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr);
+	json_t *doc = NULL;
+	/* It says what to run: only from a file no one else could write. */
+	int fd = deploy_home_file(s->home, "state.json", O_RDONLY, 0, e);
 
-	if (doc == NULL) {
-		if (errno == ENOENT && jerr.line <= 0)
-			derr_set(e, "no saved state ('%s'): run 'deploy "
-				 "save' first", path);
-		else
+	if (fd < 0 && errno == ENOENT)
+		derr_set(e, "no saved state ('%s'): run 'deploy save' first",
+			 path);
+	if (fd >= 0) {
+		doc = json_loadfd(fd, 0, &jerr);
+		close(fd);
+		if (doc == NULL)
 			derr_set(e, "%s:%d:%d: %s", path, jerr.line,
 				 jerr.column, jerr.text);
-	} else if (!json_is_array(json_object_get(doc, "apps"))) {
+	}
+	if (doc != NULL && !json_is_array(json_object_get(doc, "apps"))) {
 		derr_set(e, "%s: no \"apps\" array", path);
 		json_decref(doc);
 		doc = NULL;
