@@ -69,6 +69,15 @@ print_table(json_t *instances)
 	       "status", "cpu", "mem", "restarts", "uptime");
 	json_array_foreach(instances, i, in)
 		print_row(in, color);
+	/* What the table has no room for: logs that cannot be written. */
+	json_array_foreach(instances, i, in)
+		if (json_is_string(json_object_get(in, "log_error")))
+			printf("%s %lld: %s\n", json_string_value(
+				       json_object_get(in, "app")),
+			       (long long)json_integer_value(
+				       json_object_get(in, "instance")),
+			       json_string_value(json_object_get(in,
+							       "log_error")));
 	if (json_array_size(instances) == 0)
 		printf("(no apps: 'deploy up' starts the ecosystem file's)\n");
 }

@@ -443,6 +443,7 @@ inst_to_json(const struct sup_inst *in)
 	const char *status = in->retiring ? "retiring" :
 		in->state == WS_RESTARTING ? "stopping" :
 		wstate_name(in->state);
+	char *log_error;
 	json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:f, s:I, s:i, s:I, s:I}",
 		"app", cfg->name, "instance", in->index, "pid", (int)in->pid,
 		"status", status, "cpu", in->cpu, "memory",
@@ -476,5 +477,8 @@ inst_to_json(const struct sup_inst *in)
 						in->log_path[0]) : 0) +
 		(in->log_path[1] ? logs_dropped(in->app->s->logs,
 						in->log_path[1]) : 0)));
+	if ((log_error = logs_problem(in->app->s->logs, in)) != NULL)
+		json_object_set_new(o, "log_error", json_string(log_error));
+	free(log_error);
 	return o;
 }

@@ -171,5 +171,7 @@ void logs_detach(struct sup_inst *in);
 char *logs_path(const struct sup *s, const struct sup_inst *in, bool err);
 void logs_retry(struct sup_logs *l);
 long long logs_dropped(const struct sup_logs *l, const char *path);
+/* Why a log of in cannot be written (caller frees), or NULL. */
+char *logs_problem(const struct sup_logs *l, const struct sup_inst *in);
 
 #endif

@@ -10,6 +10,7 @@ struct log_entry {
 	char *path;
 	struct logfile *lf;	/* our reference */
 	int users;
+	int reported;		/* the write error the daemon log has */
 };
 
 struct sup_logs {
@@ -99,7 +100,7 @@ logs_writer(struct sup_logs *l, const char *path,
 	if (lf == NULL)
 		return NULL;
 	ARRAY_GROW(l->e, l->cap, l->n + 1);
-	l->e[l->n++] = (struct log_entry){ xstrdup(path), lf, 1 };
+	l->e[l->n++] = (struct log_entry){ xstrdup(path), lf, 1, 0 };
 	return logwriter_new(lf);
 }
 
@@ -156,13 +157,50 @@ logs_detach(struct sup_inst *in)
 	}
 }
 
-/* Retry bytes a full disk held back. */
+/* Say in the daemon's log when a file stops or starts taking lines. */
+static void
+report_change(struct log_entry *le)
+{
+	int err = logfile_errno(le->lf);
+
+	if (err == le->reported)
+		return;
+	if (err != 0)
+		sup_log("log file '%s': %s: lines are held, then dropped",
+			le->path, strerror(err));
+	else
+		sup_log("log file '%s': written again (%lld bytes dropped)",
+			le->path, logfile_dropped(le->lf));
+	le->reported = err;
+}
+
+/* Retry bytes a full disk held back; report failures and recoveries. */
 void
 logs_retry(struct sup_logs *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		if (logfile_pending(l->e[i].lf) > 0)
 			logfile_flush(l->e[i].lf);
+		report_change(&l->e[i]);
+	}
+}
+
+/* "cannot write 'path': why" for the instance's first failing log. */
+char *
+logs_problem(const struct sup_logs *l, const struct sup_inst *in)
+{
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; in->log_path[k] != NULL && i < l->n; i++) {
+			int err = logfile_errno(l->e[i].lf);
+
+			if (err != 0 && strcmp(l->e[i].path,
+					       in->log_path[k]) == 0)
+				return xasprintf("cannot write '%s': %s",
+						 in->log_path[k],
+						 strerror(err));
+		}
+	}
+	return NULL;
 }
 
 /* Bytes dropped so far on the file at path (0 when not open). */
