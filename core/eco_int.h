@@ -32,6 +32,7 @@ struct eco_ctx {
 	const char *text;		/* the relaxed text jansson read */
 	size_t len;
 	struct jsonpos_index *ix;	/* places in text, made on first use */
+	bool quiet;			/* no warnings: nobody reads them */
 	struct jsonpos_step path[ECO_MAX_DEPTH];
 	size_t depth;
 	bool apps_array;		/* apps are elements of an array */

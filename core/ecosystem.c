@@ -104,6 +104,8 @@ eco_warn(struct eco_ctx *c, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
+	if (c->quiet)
+		return;
 	va_start(ap, fmt);
 	msg = vmessage(c, 1, fmt, ap);
 	va_end(ap);
@@ -525,7 +527,7 @@ eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab, size_t n,
 	json_object_foreach(o, key, v) {
 		f = find_field(tab, n, key);
 		eco_push_key(c, key);
-		near = f == NULL ? suggest(tab, n, key) : NULL;
+		near = f == NULL && !c->quiet ? suggest(tab, n, key) : NULL;
 		if (near != NULL)
 			eco_warn(c, "unknown key (did you mean \"%s\"?)",
 				 near);
@@ -769,9 +771,9 @@ sort_warnings(struct ecosystem *eco)
 /* Parse len bytes of text; path names the file in messages. */
 static struct ecosystem *
 parse_text(const char *text, size_t len, const char *path,
-	   const char *env_name, struct derr *e)
+	   const char *env_name, bool quiet, struct derr *e)
 {
-	struct eco_ctx c = { .file = path, .e = e };
+	struct eco_ctx c = { .file = path, .e = e, .quiet = quiet };
 	struct ecosystem *eco;
 	json_error_t je;
 	json_t *root;
@@ -801,7 +803,8 @@ parse_text(const char *text, size_t len, const char *path,
 	c.text = buf;
 	c.len = len;
 	c.eco = eco;
-	jsonpos_duplicates(buf, len, dup_warning, &c);
+	if (!quiet)
+		jsonpos_duplicates(buf, len, dup_warning, &c);
 	rc = parse_root(&c, root);
 	if (rc == 0)
 		rc = check_request_size(&c);
@@ -825,7 +828,15 @@ struct ecosystem *
 ecosystem_parse(const char *text, const char *path, const char *env_name,
 		struct derr *e)
 {
-	return parse_text(text, strlen(text), path, env_name, e);
+	return parse_text(text, strlen(text), path, env_name, false, e);
+}
+
+/* The same without warnings, for text a client has validated. */
+struct ecosystem *
+ecosystem_parse_quiet(const char *text, const char *path,
+		      const char *env_name, struct derr *e)
+{
+	return parse_text(text, strlen(text), path, env_name, true, e);
 }
 
 /* Read and parse an ecosystem file. */
@@ -840,7 +851,7 @@ ecosystem_load(const char *path, const char *env_name, struct derr *e)
 		strbuf_release(&sb);
 		return NULL;
 	}
-	eco = parse_text(sb.buf, sb.len, path, env_name, e);
+	eco = parse_text(sb.buf, sb.len, path, env_name, false, e);
 	strbuf_release(&sb);
 	return eco;
 }
