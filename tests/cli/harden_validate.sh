@@ -60,7 +60,7 @@ pad_file big.json big 1200000
 run "$DEPLOY" -c big.json validate
 check_rc "validate refuses a 1.2 MB app list (exit 3)" 3
 check_err "naming the daemon's request limit" \
-	"^deploy: big.json: the apps take 12000[0-9]+ bytes in a request to the daemon, over its limit of [0-9]+: split them"
+	"^deploy: big.json: the apps take 12[0-9]{5} bytes in a request to the daemon, over its limit of [0-9]+: split them"
 verr=$err
 run "$DEPLOY" -c big.json up
 check_rc "up refuses it the same way" 3
