@@ -147,15 +147,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcore.a
 		$(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)
 
 fuzz-deps:
-	@if [ "$$(id -u)" = 0 ]; then \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && \
-		apt-get install -y -qq --no-install-recommends $(FUZZ_PACKAGES); \
-	else \
-		echo "make fuzz-deps: run as root:" >&2; \
-		echo "  apt-get install -y $(FUZZ_PACKAGES)" >&2; \
-		exit 1; \
-	fi
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(FUZZ_PACKAGES)'
 
 # The built-in demo: a 4-instance Node cluster under the daemon, behind a
 # real nginx on 127.0.0.1:8080.

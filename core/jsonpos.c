@@ -14,12 +14,6 @@ struct scan {
 	struct jsonpos pos;
 };
 
-/* A key seen in the object being walked. */
-struct seen {
-	char *key;
-	struct jsonpos pos;
-};
-
 /* State of a walk looking for repeated keys. */
 struct dupwalk {
 	jsonpos_dup_fn fn;
@@ -468,38 +462,25 @@ walk_push(struct dupwalk *w, const char *key, size_t index)
 	w->n++;
 }
 
-/* Order seen keys by key, then by place. */
-static int
-seen_cmp(const void *a, const void *b)
-{
-	const struct seen *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-
-	if (c != 0)
-		return c;
-	if (x->pos.line != y->pos.line)
-		return x->pos.line < y->pos.line ? -1 : 1;
-	return x->pos.col < y->pos.col ? -1 : x->pos.col > y->pos.col;
-}
-
 /*
  * Report each key of an object that repeats an earlier one, against
  * the first: sorted by key, repeats are neighbours (n log n, where
  * comparing each key to those before it was quadratic).
  */
 static void
-report_repeats(struct dupwalk *w, struct seen *seen, size_t n)
+report_repeats(struct dupwalk *w, struct jp_member *seen, size_t n)
 {
 	size_t first = 0;
 
-	qsort(seen, n, sizeof *seen, seen_cmp);
+	qsort(seen, n, sizeof *seen, member_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(seen[i].key, seen[first].key) != 0) {
 			first = i;
 			continue;
 		}
 		walk_push(w, seen[i].key, 0);
-		w->fn(w->ud, w->path, w->n, seen[i].pos, seen[first].pos);
+		w->fn(w->ud, w->path, w->n, seen[i].keyat,
+		      seen[first].keyat);
 		w->n--;
 	}
 }
@@ -508,7 +489,7 @@ report_repeats(struct dupwalk *w, struct seen *seen, size_t n)
 static void
 walk(struct scan *sc, struct dupwalk *w)
 {
-	struct seen *seen = NULL;
+	struct jp_member *seen = NULL;	/* the object's keys (no values) */
 	size_t nseen = 0, cap = 0, i = 0;
 	const char *s, *e;
 	struct jsonpos at;
@@ -534,7 +515,8 @@ walk(struct scan *sc, struct dupwalk *w)
 			break;
 		ARRAY_GROW(seen, cap, nseen + 1);
 		seen[nseen].key = decode(s, e);
-		seen[nseen].pos = at;
+		seen[nseen].keyat = at;
+		seen[nseen].order = nseen;
 		walk_push(w, seen[nseen].key, 0);
 		nseen++;
 		walk(sc, w);
