@@ -78,10 +78,43 @@ open_error(const char *path, struct derr *e)
 	errno = saved;
 }
 
+/*
+ * Refuse a home under a directory another user could change (rename the
+ * home away and put another in its place): each one above it must be
+ * root's or ours, and not writable by group or others unless sticky
+ * (as /tmp is: there no one else may rename what is ours). what is
+ * the home, for messages.
+ */
+static int
+check_ancestors(const char *path, const char *what, struct derr *e)
+{
+	char *copy = xstrdup(path), *slash;
+	struct stat st;
+	int rc = 0;
+
+	while (rc == 0 && (slash = strrchr(copy, '/')) != NULL) {
+		const char *dir = slash == copy ? "/" : copy;
+
+		*slash = '\0';
+		if (stat(dir, &st) == 0 &&
+		    ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+		     ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		      !(st.st_mode & S_ISVTX))))
+			rc = derr_set(e, "'%s' is in '%s', which another user "
+				      "may change: use a home in a directory "
+				      "only you or root may write", what, dir);
+		if (dir[0] == '/' && dir[1] == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
 /* Open the home as a directory we can trust; see paths.h. */
 int
 deploy_home_open(const char *home, bool create, struct derr *e)
 {
+	char *real;
 	int fd;
 
 	if (home[0] == '\0') {
@@ -97,10 +130,15 @@ deploy_home_open(const char *home, bool create, struct derr *e)
 		open_error(home, e);
 		return -1;
 	}
-	if (check_private(fd, home, true, e) < 0) {
+	real = realpath(home, NULL);
+	if (check_private(fd, home, true, e) < 0 ||
+	    check_ancestors(home, home, e) < 0 ||
+	    (real != NULL && check_ancestors(real, home, e) < 0)) {
+		free(real);
 		close(fd);
 		return -1;
 	}
+	free(real);
 	return fd;
 }
 

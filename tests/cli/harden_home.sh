@@ -38,6 +38,15 @@ check_err "saying whose it is" "belongs to uid 65534, not to uid 0"
 chown 0 "$DEPLOY_HOME"
 daemon_down
 
+# A home of ours in a directory others may write (not sticky): they
+# could rename it away and put theirs in its place.
+mkdir -m 0777 "$TMP/shared" && chmod 0777 "$TMP/shared"
+run env DEPLOY_HOME="$TMP/shared/home" timeout 5 "$DEPLOY" daemon
+check_rc "deploy daemon refuses a home in a shared directory" 4
+check_true "saying which directory" test "$err" = \
+	"deploy: '$TMP/shared/home' is in '$TMP/shared', which another user may change: use a home in a directory only you or root may write"
+DEPLOY_HOME=$TMP/shared/home "$DEPLOY" down >/dev/null 2>&1
+
 # daemon.pid planted as a link to a file of ours: not truncated.
 echo precious >"$TMP/victim"
 ln -sfn "$TMP/victim" "$DEPLOY_HOME/daemon.pid"
