@@ -64,12 +64,15 @@ remove_root(void)
 static void
 make_root(void)
 {
-	char tmpl[] = "/tmp/deploy-fuzz-proc.XXXXXX";
+	/* In memory when it can be: the files change on every input. */
+	char shm[] = "/dev/shm/deploy-fuzz-proc.XXXXXX";
+	char tmp[] = "/tmp/deploy-fuzz-proc.XXXXXX";
+	char *tmpl = mkdtemp(shm) != NULL ? shm : mkdtemp(tmp);
 	static const char init_stat[] = "1 (init) S 0 1 1 0 -1 0 0 0 0 0 "
 		"5 5 0 0 20 0 1 0 1 1000 1 0\n";
 	char *d;
 
-	if (mkdtemp(tmpl) == NULL)
+	if (tmpl == NULL)
 		fatal("cannot make a fixture root");
 	root = xstrdup(tmpl);
 	for (size_t i = 0; i < ARRAY_SIZE(pids); i++) {
