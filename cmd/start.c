@@ -10,8 +10,8 @@ start_run(struct cmd_ctx *ctx)
 
 const struct command cmd_start = {
 	.name = "start",
-	.usage = "start APP|APP:N|all",
+	.usage = "start APP|APP:N|all [--timeout S]",
 	.summary = "start an app's stopped or errored instances",
-	.help = NULL,
+	.help = ACTION_TIMEOUT_HELP,
 	.run = start_run,
 };

@@ -29,6 +29,8 @@ take_lock(struct daemon *d, struct derr *e)
 	char buf[32];
 	int n;
 
+	if (d->lock_fd >= 0)		/* inherited: held already */
+		return 0;
 	/* Not through a link planted there: we truncate what we open. */
 	d->lock_fd = deploy_home_file(d->home, "daemon.pid", O_RDWR | O_CREAT,
 				      0600, e);
@@ -54,6 +56,8 @@ bind_socket(struct daemon *d, struct derr *e)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
 
+	if (d->listen_fd >= 0)		/* inherited: listening already */
+		return 0;
 	if (strlen(d->sock_path) >= sizeof sa.sun_path)
 		return derr_set(e, "socket path too long: '%s'", d->sock_path);
 	strcpy(sa.sun_path, d->sock_path);
@@ -97,19 +101,24 @@ open_signals(struct daemon *d, struct derr *e)
 	return 0;
 }
 
+/* Queue one line on c. */
+void
+conn_send(struct conn *c, const json_t *msg)
+{
+	char *line;
+
+	if (c->dead)
+		return;
+	line = proto_encode(msg);
+	strbuf_addstr(&c->out, line);
+	free(line);
+}
+
 /* Queue a reply on c and stop waiting. */
 void
 conn_reply(struct conn *c, json_t *reply)
 {
-	char *line;
-
-	if (c == NULL || c->dead) {
-		json_decref(reply);
-		return;
-	}
-	line = proto_encode(reply);
-	strbuf_addstr(&c->out, line);
-	free(line);
+	conn_send(c, reply);
 	json_decref(reply);
 	c->waiting = false;
 }
@@ -139,7 +148,7 @@ conn_process(struct conn *c)
 	while (!c->waiting && !c->dead && !c->refused &&
 	       (rc = proto_next(&c->in, &req, &e)) != 0) {
 		if (rc < 0) {
-			conn_reply(c, proto_error(2, "%s", e.msg));
+			conn_reply(c, proto_error(EXIT_USAGE, "%s", e.msg));
 			if (c->in.len > PROTO_MAX_LINE)
 				c->close_after = true;
 			continue;
@@ -174,8 +183,8 @@ conn_on_read(struct conn *c)
 }
 
 /* Write pending output; close when asked to and drained. */
-static void
-conn_on_write(struct conn *c)
+void
+conn_flush(struct conn *c)
 {
 	while (c->out.len > 0) {
 		ssize_t n = send(c->fd, c->out.buf, c->out.len,
@@ -205,7 +214,7 @@ conn_event(void *arg, int fd, short revents)
 	if (revents & (POLLIN | POLLHUP | POLLERR))
 		conn_on_read(c);
 	if (!c->dead && (revents & POLLOUT))
-		conn_on_write(c);
+		conn_flush(c);
 }
 
 /* Accept a connection from our own uid (or root); refuse the rest. */
@@ -236,7 +245,7 @@ listener_event(void *arg, int fd, short revents)
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 	    (cred.uid != getuid() && cred.uid != 0)) {
 		c->refused = true;
-		conn_reply(c, proto_error(4, "permission denied: uid %d is "
+		conn_reply(c, proto_error(EXIT_DAEMON, "permission denied: uid %d is "
 					  "not the daemon's user",
 					  (int)cred.uid));
 	}
@@ -279,7 +288,8 @@ sweep_conns(struct daemon *d)
 			d->conns[out++] = c;
 			continue;
 		}
-		sup_forget_conn(d->sup, c);
+		if (c->job != NULL)
+			sup_job_abandon(d->sup, c->job);
 		close(c->fd);
 		strbuf_release(&c->in);
 		strbuf_release(&c->out);
@@ -306,7 +316,6 @@ watch_all(struct daemon *d)
 		loop_add(&d->loop, c->fd, ev, conn_event, c);
 	}
 	sup_watch(d->sup, &d->loop);
-	loop_deadline(&d->loop, d->trim.at);
 }
 
 /* Close everything the daemon opened. */
@@ -328,6 +337,7 @@ daemon_close(struct daemon *d)
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	free(d->sock_path);
+	free(d->update_error);
 	free(d->home);
 }
 
@@ -353,18 +363,22 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	d.home = xstrdup(home);
 	d.sock_path = client_socket_path(home);
 	d.started_ms = wall_ms();
-	pagetrim_timer_init(&d.trim);
 	raise_fd_limit();
+	daemon_inherited(&d.lock_fd, &d.listen_fd);
 	if (deploy_home_ensure(home, e) < 0 || take_lock(&d, e) < 0 ||
 	    open_signals(&d, e) < 0 || bind_socket(&d, e) < 0)
 		goto out;
-	d.sup = sup_new(&d, e);
+	d.sup = sup_new(d.home, e);
 	if (d.sup == NULL)
 		goto out;
 	fprintf(stderr, "deploy daemon %s: pid %d, socket '%s'\n",
 		DEPLOY_VERSION, (int)getpid(), d.sock_path);
+	sup_reap(d.sup);	/* children that exited before we were here */
+	if (sup_restore(d.sup, e) < 0)
+		fprintf(stderr, "deploy daemon: %s\n", e->msg);
 	if (resurrect && sup_resurrect(d.sup, NULL, e) < 0)
 		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+	daemon_notify_ready();
 	while (!d.done) {
 		watch_all(&d);
 		if (loop_run_once(&d.loop) < 0) {
@@ -375,17 +389,15 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 		for (size_t i = 0; i < d.n_conns; i++)
 			conn_process(d.conns[i]);
 		sweep_conns(&d);
-		if (pagetrim_due(&d.trim, sup_quiet(d.sup), now_ms()) &&
-		    pagetrim_allowed())
-			pagetrim_readonly();
 		if (d.shutting_down && sup_all_stopped(d.sup)) {
 			/* Let queued replies out before leaving. */
 			for (size_t i = 0; i < d.n_conns; i++)
-				conn_on_write(d.conns[i]);
+				conn_flush(d.conns[i]);
 			d.done = true;
 		}
 	}
 	rc = 0;
+	sup_retire(d.sup);
 	fprintf(stderr, "deploy daemon: stopped\n");
 out:
 	daemon_close(&d);

@@ -177,6 +177,26 @@ deploy_home_file(const char *home, const char *name, int flags,
 	return fd;
 }
 
+/* Read home/name as JSON, trusted as deploy_home_file trusts it. */
+json_t *
+deploy_home_json(const char *home, const char *name, bool *missing,
+		 struct derr *e)
+{
+	int fd = deploy_home_file(home, name, O_RDONLY, 0, e);
+	json_error_t jerr;
+	json_t *doc;
+
+	*missing = fd < 0 && errno == ENOENT;
+	if (fd < 0)
+		return NULL;
+	doc = json_loadfd(fd, 0, &jerr);
+	close(fd);
+	if (doc == NULL)
+		derr_set(e, "%s/%s:%d:%d: %s", home, name, jerr.line,
+			 jerr.column, jerr.text);
+	return doc;
+}
+
 /* Create (0700) and check the home and its logs directory. */
 int
 deploy_home_ensure(const char *home, struct derr *e)

@@ -2,6 +2,7 @@
 #ifndef DEPLOY_PATHS_H
 #define DEPLOY_PATHS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -28,6 +29,13 @@ int deploy_home_open(const char *home, bool create, struct derr *e);
  */
 int deploy_home_file(const char *home, const char *name, int flags,
 		     mode_t mode, struct derr *e);
+/*
+ * Read home/name (opened as deploy_home_file does) as JSON: the document
+ * (caller decrefs), or NULL with e filled ("path:line:col: why") and
+ * *missing set when there is no such file.
+ */
+json_t *deploy_home_json(const char *home, const char *name, bool *missing,
+			 struct derr *e);
 /* Create and check the home and its logs/ directory (see above). */
 int deploy_home_ensure(const char *home, struct derr *e);
 /*

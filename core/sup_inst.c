@@ -48,19 +48,44 @@ inst_new(struct sup_app *app, int index)
 	in->out_fd = in->err_fd = -1;
 	in->deadline = in->next_probe = -1;
 	in->exit_status = -1;
+	in->failed_at = in->crashed_at = -1;
+	in->pidfd = -1;
 	return in;
+}
+
+/* Close one output pipe, and the holder's copy. */
+static void
+close_pipe(struct sup_inst *in, int *fd)
+{
+	char tag[64];
+
+	if (*fd < 0)
+		return;
+	loop_close(*fd);
+	*fd = -1;
+	if (in->pipe_pid > 0) {
+		pipe_tag(tag, sizeof tag, in->pipe_pid, fd == &in->err_fd);
+		sup_unhold(in->app->s, tag);
+	}
 }
 
 /* Close the output pipes, flushing what they held. */
 static void
 close_pipes(struct sup_inst *in)
 {
-	if (in->out_fd >= 0)
-		close(in->out_fd);
-	if (in->err_fd >= 0)
-		close(in->err_fd);
-	in->out_fd = in->err_fd = -1;
+	close_pipe(in, &in->out_fd);
+	close_pipe(in, &in->err_fd);
+	in->pipe_pid = 0;
 	logs_detach(in);
+}
+
+/* Stop watching an adopted process's pidfd. */
+static void
+close_pidfd(struct sup_inst *in)
+{
+	if (in->pidfd >= 0)
+		loop_close(in->pidfd);
+	in->pidfd = -1;
 }
 
 /* Free an instance (its process, if any, is not touched). */
@@ -71,7 +96,9 @@ inst_free(struct sup_inst *in)
 		return;
 	ready_end(in);
 	close_pipes(in);
+	close_pidfd(in);
 	free(in->reason);
+	free(in->last_err);
 	free(in);
 }
 
@@ -98,8 +125,12 @@ inst_has_process(const struct sup_inst *in)
 bool
 inst_group_lingers(struct sup_inst *in)
 {
-	if (in->group_left > 0 && !spawn_group_alive(in->group_left))
+	if (in->group_left > 0 && (!spawn_group_alive(in->group_left) ||
+				   (in->foreign &&
+				    !proc_group_live(in->group_left)))) {
 		in->group_left = 0;
+		in->foreign = false;
+	}
 	return in->group_left > 0;
 }
 
@@ -189,6 +220,8 @@ do_spawn(struct sup_inst *in)
 	in->pid = res.pid;
 	in->out_fd = res.out_fd;
 	in->err_fd = res.err_fd;
+	in->foreign = false;
+	inst_hold_pipes(in);
 	in->started_mono = now_ms();
 	in->started_wall = wall_ms();
 	in->ready_failed = false;
@@ -211,6 +244,7 @@ apply(struct sup_inst *in, const struct transition *t)
 	struct transition next = *t;
 	long long now = now_ms();
 
+	in->app->s->run_dirty = true;
 	if (t->actions & (WA_CANCEL_RESTART_TIMER | WA_CANCEL_KILL_TIMER))
 		in->deadline = -1;
 	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0)
@@ -241,6 +275,8 @@ apply(struct sup_inst *in, const struct transition *t)
 	if (next.next != WS_STARTING)
 		ready_end(in);
 	in->state = next.next;
+	if (next.next == WS_ERRORED)
+		in->failed_at = now;
 	if (next.next == WS_ERRORED && next.reason != WR_NONE)
 		in->why_errored = next.reason;
 	if (next.actions & WA_SPAWN) {
@@ -328,7 +364,10 @@ drain_pipe(int fd, struct logwriter *w)
 static void
 describe_status(int status, char *buf, size_t size)
 {
-	if (WIFEXITED(status))
+	if (status == SUP_STATUS_UNKNOWN)
+		snprintf(buf, size, "exited (adopted, so its status is "
+			 "unknown)");
+	else if (WIFEXITED(status))
 		snprintf(buf, size, "exited with code %d",
 			 WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
@@ -352,16 +391,21 @@ inst_on_exit(struct sup_inst *in, int status)
 	if (in->err_fd >= 0)
 		drain_pipe(in->err_fd, in->err);
 	close_pipes(in);
+	close_pidfd(in);
 	/* Nothing of the group outlives its leader. */
 	spawn_signal_group(pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;
+	in->cpu = 0;	/* a process that is gone uses nothing */
+	in->rss = 0;
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
-	if (!asked)
+	if (!asked) {
 		inst_set_reason(in, "%s", how);
+		in->crashed_at = now_ms();
+	}
 	inst_event(in, EV_EXIT);
 	if (in->state == WS_ERRORED && in->why_errored == WR_CRASH_LOOP)
 		inst_set_reason(in, "%s; %s", how,
@@ -390,16 +434,41 @@ static void
 pipe_event(void *arg, int fd, short revents)
 {
 	struct sup_inst *in = arg;
-	bool err = fd == in->err_fd;
+	int *slot = fd == in->err_fd ? &in->err_fd :
+		fd == in->out_fd ? &in->out_fd : NULL;
 
 	(void)revents;
-	if (drain_pipe(fd, err ? in->err : in->out) < 0) {
-		close(fd);
-		if (err)
-			in->err_fd = -1;
-		else
-			in->out_fd = -1;
-	}
+	if (slot == NULL)
+		return;		/* not this instance's pipe any more */
+	if (drain_pipe(fd, slot == &in->err_fd ? in->err : in->out) < 0)
+		close_pipe(in, slot);
+}
+
+/* Loop callback: an adopted process (not our child) has exited. */
+static void
+pidfd_event(void *arg, int fd, short revents)
+{
+	struct sup_inst *in = arg;
+
+	(void)fd;
+	(void)revents;
+	close_pidfd(in);
+	sup_queue_exit(in->app->s, in->pid, SUP_STATUS_UNKNOWN);
+}
+
+/* Give the holder copies of the instance's pipes. */
+void
+inst_hold_pipes(struct sup_inst *in)
+{
+	char tag[64];
+
+	in->pipe_pid = in->pid;
+	pipe_tag(tag, sizeof tag, in->pid, false);
+	if (in->out_fd >= 0)
+		sup_hold(in->app->s, tag, in->out_fd);
+	pipe_tag(tag, sizeof tag, in->pid, true);
+	if (in->err_fd >= 0)
+		sup_hold(in->app->s, tag, in->err_fd);
 }
 
 /* Register the instance's pipes, probes and deadline. */
@@ -410,6 +479,8 @@ inst_watch(struct sup_inst *in, struct loop *l)
 		loop_add(l, in->out_fd, POLLIN, pipe_event, in);
 	if (in->err_fd >= 0)
 		loop_add(l, in->err_fd, POLLIN, pipe_event, in);
+	if (in->pidfd >= 0)
+		loop_add(l, in->pidfd, POLLIN, pidfd_event, in);
 	loop_deadline(l, in->deadline);
 	if (in->state == WS_STARTING)
 		ready_watch(in, l);
@@ -443,7 +514,6 @@ inst_to_json(const struct sup_inst *in)
 	const char *status = in->retiring ? "retiring" :
 		in->state == WS_RESTARTING ? "stopping" :
 		wstate_name(in->state);
-	char *log_error;
 	json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:f, s:I, s:i, s:I, s:I}",
 		"app", cfg->name, "instance", in->index, "pid", (int)in->pid,
 		"status", status, "cpu", in->cpu, "memory",
@@ -468,17 +538,6 @@ inst_to_json(const struct sup_inst *in)
 		describe_status(in->exit_status, how, sizeof how);
 		json_object_set_new(o, "last_exit", json_string(how));
 	}
-	json_object_set_new(o, "out_log", in->log_path[0] ?
-		json_string(in->log_path[0]) : json_null());
-	json_object_set_new(o, "err_log", in->log_path[1] ?
-		json_string(in->log_path[1]) : json_null());
-	json_object_set_new(o, "dropped_bytes", json_integer(
-		(in->log_path[0] ? logs_dropped(in->app->s->logs,
-						in->log_path[0]) : 0) +
-		(in->log_path[1] ? logs_dropped(in->app->s->logs,
-						in->log_path[1]) : 0)));
-	if ((log_error = logs_problem(in->app->s->logs, in)) != NULL)
-		json_object_set_new(o, "log_error", json_string(log_error));
-	free(log_error);
+	logs_to_json(in, o);
 	return o;
 }

@@ -66,6 +66,7 @@ become_ready(struct sup_inst *in, bool failed)
 		free(in->reason);	/* a failed probe before it listened */
 		in->reason = NULL;
 	} else {
+		in->failed_at = now_ms();
 		inst_set_reason(in, "not ready within listen_timeout "
 				"(%ld ms)", in->app->cfg->listen_timeout);
 		sup_log("%s:%d: %s", in->app->cfg->name, in->index,

@@ -1,15 +1,10 @@
 /* sup_state.c: state.json: save the apps, bring them back */
-#include "daemon.h"
 #include "fileio.h"
 #include "paths.h"
-#include "proto.h"
 #include "sup_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define STATE_FORMAT 1
 
@@ -54,44 +49,18 @@ sup_save(struct sup *s, struct derr *e)
 	return rc;
 }
 
-/* {"op":"save"}. */
-void
-sup_op_save(struct sup *s, struct conn *c, json_t *req)
-{
-	struct derr e;
-	char *path = state_path(s);
-
-	(void)req;
-	if (s->n_apps == 0)
-		conn_reply(c, proto_error(1, "no apps to save"));
-	else if (sup_save(s, &e) < 0)
-		conn_reply(c, proto_error(1, "%s", e.msg));
-	else
-		conn_reply(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "file",
-					path, "apps", (int)s->n_apps));
-	free(path);
-}
-
 /* Read and check state.json; NULL with e filled. */
 static json_t *
 load_state(const struct sup *s, struct derr *e)
 {
 	char *path = state_path(s);
-	json_error_t jerr;
-	json_t *doc = NULL;
+	bool missing;
 	/* It says what to run: only from a file no one else could write. */
-	int fd = deploy_home_file(s->home, "state.json", O_RDONLY, 0, e);
+	json_t *doc = deploy_home_json(s->home, "state.json", &missing, e);
 
-	if (fd < 0 && errno == ENOENT)
+	if (missing)
 		derr_set(e, "no saved state ('%s'): run 'deploy save' first",
 			 path);
-	if (fd >= 0) {
-		doc = json_loadfd(fd, 0, &jerr);
-		close(fd);
-		if (doc == NULL)
-			derr_set(e, "%s:%d:%d: %s", path, jerr.line,
-				 jerr.column, jerr.text);
-	}
 	if (doc != NULL && !json_is_array(json_object_get(doc, "apps"))) {
 		derr_set(e, "%s: no \"apps\" array", path);
 		json_decref(doc);
@@ -135,26 +104,4 @@ sup_resurrect(struct sup *s, json_t *names, struct derr *e)
 	}
 	json_decref(doc);
 	return rc;
-}
-
-/* {"op":"resurrect"}. */
-void
-sup_op_resurrect(struct sup *s, struct conn *c, json_t *req)
-{
-	json_t *done = json_array(), *names = json_array(), *line;
-	struct derr e;
-	size_t i;
-
-	(void)req;
-	if (sup_resurrect(s, done, &e) < 0) {
-		conn_reply(c, proto_error(1, "%s", e.msg));
-	} else {
-		json_array_foreach(done, i, line)
-			json_array_append(names, json_object_get(line,
-								 "name"));
-		conn_reply(c, json_pack("{s:b, s:O}", "ok", 1, "apps",
-					names));
-	}
-	json_decref(names);
-	json_decref(done);
 }

@@ -8,7 +8,8 @@
 # benchmark's own table (with its notes) is kept as NAME.md beside it.
 #   supervisor.sh  ls / jlist latency, start → 4 answering, kill -9 →
 #                  replacement (16 and 4 instances);
-#   footprint.sh   daemon RSS and idle CPU with 4, 16 and 100 instances;
+#   footprint.sh   daemon PSS, private memory, RSS and idle CPU with 4,
+#                  16 and 100 instances;
 #   reload.sh      failed requests during rolling reloads under wrk, via
 #                  nginx for both, and deploy's listen mode;
 #   monit.sh       `deploy monit` / `pm2 monit` CPU and RSS in tmux, 100
@@ -86,7 +87,13 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 # The figures of the combined table: source|key|scale|label. The samples
 # are read raw from each benchmark's JSON (see SAMPLES below) and divided
 # by scale; the labels name the units.
-FIGURES="footprint|rss_kb_4|1024|daemon RSS, 4 instances (MiB)
+FIGURES="footprint|pss_kb_4|1024|daemon PSS, 4 instances (MiB)
+footprint|pss_kb_16|1024|daemon PSS, 16 instances (MiB)
+footprint|pss_kb_100|1024|daemon PSS, 100 instances (MiB)
+footprint|private_kb_4|1024|daemon private memory, 4 instances (MiB)
+footprint|private_kb_16|1024|daemon private memory, 16 instances (MiB)
+footprint|private_kb_100|1024|daemon private memory, 100 instances (MiB)
+footprint|rss_kb_4|1024|daemon RSS, 4 instances (MiB)
 footprint|rss_kb_16|1024|daemon RSS, 16 instances (MiB)
 footprint|rss_kb_100|1024|daemon RSS, 100 instances (MiB)
 footprint|idle_cpu_pct_4|1|daemon idle CPU, 4 instances (% of a core)

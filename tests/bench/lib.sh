@@ -278,6 +278,16 @@ smaps_json() {
 		| {(.[0]): (.[1] | tonumber)}) | add // {}'
 }
 
+# smaps_kb PID KEY...: the sum of the KEY lines of /proc/PID/smaps_rollup
+# in kB (Pss; Private_Clean Private_Dirty), empty when PID is gone.
+smaps_kb() {
+	local pid=$1
+	shift
+	awk -v keys=" $* " '$3 == "kB" && index(keys, " " substr($1, 1,
+		length($1) - 1) " ") { s += $2; n++ } END { if (n) print s }' \
+		"/proc/$pid/smaps_rollup" 2>/dev/null
+}
+
 # smaps_top PID: the RSS of PID by mapping, largest first, as
 # [{"map": name, "rss_kb": n}, ...] (the top 8).
 smaps_top() {

@@ -63,7 +63,9 @@ mkdir -p "$DEPLOY_HOME/logs"
 echo precious >"$TMP/victim2"
 ln -sfn "$TMP/victim2" "$DEPLOY_HOME/logs/w-0-out.log"
 run "$DEPLOY" up
-check_rc "up with a planted log link" 0
+check_rc "up with a planted log link fails" 1
+check_err "naming the link" \
+	"w:0: log file '.*w-0-out.log' is a symbolic link or another user's"
 check_true "the instance is errored" wait_for 5 \
 	test "$(count_status w errored)" = 1
 check_true "with the reason naming the link" test "$(jls '.[0].reason')" = \
@@ -93,6 +95,25 @@ check_err "and one others may write" \
 check_true "the command in it never ran" test ! -e "$TMP/pwned"
 daemon_down
 rm -f "$DEPLOY_HOME/state.json"
+
+# run.json (what a restarted daemon re-adopts and starts) of another uid
+# is not followed either.
+cat >"$DEPLOY_HOME/run.json" <<JSON
+{"format": 1, "daemon": 1, "apps": [{"file": "$TMP/app/ecosystem.json",
+  "app": {"name": "evil2", "script": "/bin/sh",
+  "args": ["-c", "id >$TMP/pwned2; exec sleep 60"]}, "removing": false,
+  "instances": [{"index": 0, "pid": 0, "state": "online", "restarts": 0}]}]}
+JSON
+chown 65534 "$DEPLOY_HOME/run.json"
+run "$DEPLOY" ls
+"$DEPLOY" up >/dev/null 2>&1
+check_true "the daemon refuses a run.json of uid 65534" \
+	grep -q "run.json' belongs to uid 65534, not to uid 0: remove it" \
+	"$DEPLOY_HOME/daemon.log"
+check_true "and starts nothing it names" test "$(jls 'map(select(.app ==
+	"evil2")) | length')" = 0 -a ! -e "$TMP/pwned2"
+daemon_down
+rm -f "$DEPLOY_HOME/run.json"
 
 # The auto-started daemon holds none of its caller's fds: a script's
 # flock on fd 9 is free once the script lets go.
