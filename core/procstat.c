@@ -421,10 +421,22 @@ set_deltas(struct psample *s, const struct psample *prev, bool have_prev)
 	}
 }
 
+/* Whether a is p or above it in the links made so far. */
+static bool
+is_ancestor(const struct psample *s, int a, int p)
+{
+	for (; p >= 0; p = s->v[p].parent)
+		if (p == a)
+			return true;
+	return false;
+}
+
 /*
  * Link every process of s to its parent. A parent that started after
- * its "child" is a reused pid seen in a torn scan and is not linked,
- * which also keeps the links free of cycles.
+ * its "child" is a reused pid seen in a torn scan and is not linked.
+ * Start times are in clock ticks, so a pid reused within the tick of
+ * its child could still make two processes each other's parent: a link
+ * that would close a loop (which no walk would leave) is not made.
  */
 static void
 link_tree(struct psample *s)
@@ -441,7 +453,8 @@ link_tree(struct psample *s)
 		struct pentry *c = &s->v[i];
 		int p = find_pid(s, c->ppid);
 
-		if (p < 0 || (size_t)p == i || s->v[p].start > c->start)
+		if (p < 0 || (size_t)p == i || s->v[p].start > c->start ||
+		    is_ancestor(s, (int)i, p))
 			continue;
 		c->parent = p;
 		c->sibling = s->v[p].child;

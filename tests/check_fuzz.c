@@ -83,7 +83,7 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_replay, 0, (int)ARRAY_SIZE(harnesses));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
