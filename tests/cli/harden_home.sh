@@ -27,6 +27,7 @@ check_true "with one line naming the fix" test "$err" = \
 check_true "and starts no daemon there" test ! -e "$DEPLOY_HOME/daemon.pid"
 run timeout 5 "$DEPLOY" daemon
 check_rc "deploy daemon refuses it too" 4
+check_err "for the same reason" "is writable by group or others"
 daemon_down
 
 # A home that belongs to another user.
