@@ -23,13 +23,18 @@ elapsed_ms() {
 	ms=$(((t1 - t0) / 1000000))
 }
 
+# Today's bound: 5 s (it takes 0.3 s; it took 80 s when each warning
+# scanned the whole text); three times that for the sanitizer build.
+limit=5000
+[ "$DEPLOY" = "$ROOT/deploy" ] || limit=15000
+
 keys_file keys.json 16000
 elapsed_ms "$DEPLOY" -c keys.json validate
 check_rc "16,000 unknown keys: valid" 0
 check_true "16,000 unknown keys: a warning each" \
 	test "$(grep -c 'unknown key' <<<"$err")" = 16000
-check_true "16,000 unknown keys validate in under 5 s (took $ms ms)" \
-	test "$ms" -lt 5000
+check_true "16,000 unknown keys validate in under $limit ms (took $ms)" \
+	test "$ms" -lt "$limit"
 last=$(awk '/"zz_unknown_15999"/ { print NR ":" index($0, "\"") }' keys.json)
 check_true "the warnings keep the file's order and places" \
 	test "$(sed -n 16000p <<<"$err")" = \
@@ -37,8 +42,8 @@ check_true "the warnings keep the file's order and places" \
 
 elapsed_ms "$DEPLOY" -c keys.json up
 check_rc "up of the app with 16,000 unknown keys" 0
-check_true "the daemon took it in under 5 s (took $ms ms)" \
-	test "$ms" -lt 5000
+check_true "the daemon took it in under $limit ms (took $ms)" \
+	test "$ms" -lt "$limit"
 elapsed_ms "$DEPLOY" ls --json
 check_true "and answers ls at once after (took $ms ms)" test "$ms" -lt 2000
 daemon_down
