@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,8 +179,9 @@ parse_statm(const char *buf, long pagesize, long long *rss)
 	const char *p = buf;
 	long long size, resident;
 
-	if (next_num(&p, &size) < 0 || next_num(&p, &resident) < 0)
-		return -1;
+	if (next_num(&p, &size) < 0 || next_num(&p, &resident) < 0 ||
+	    resident < 0 || resident > LLONG_MAX / pagesize)
+		return -1;	/* garbled: more bytes than a long long */
 	*rss = resident * pagesize;
 	return 0;
 }
