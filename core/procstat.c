@@ -621,7 +621,9 @@ procstat_tree(const struct procstat *ps, pid_t root, struct proc_usage *out)
 	memset(out, 0, sizeof *out);
 	for (i = r; i >= 0 && seen < s->n; i = walk_next(s, r, i), seen++) {
 		ticks += s->v[i].dticks;
-		out->rss_bytes += s->v[i].rss;
+		/* Saturating: garbled statm files may say anything. */
+		out->rss_bytes = s->v[i].rss > LLONG_MAX - out->rss_bytes ?
+			LLONG_MAX : out->rss_bytes + s->v[i].rss;
 		out->nprocs++;
 	}
 	if (ps->dtotal > 0) {
