@@ -49,7 +49,7 @@ BIN := $(BUILD)/deploy
 endif
 
 .PHONY: all check check-unit check-cli check-asan install deps demo \
-	demo-stop bench clean
+	demo-stop bench clean fuzz fuzz-build fuzz-deps
 all: $(BIN)
 
 $(BIN): $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a
@@ -121,6 +121,33 @@ deps:
 		echo "  apt-get update && apt-get install -y $(DEB_PACKAGES)" >&2; \
 		exit 1; \
 	fi
+
+# Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang
+# under ASan and UBSan in build/fuzz; each runs FUZZ_SECONDS on a copy of
+# its seeds in tests/fuzz/corpus/, after the inputs that once crashed it
+# (tests/fuzz/regress/). clang is needed for this only: make fuzz-deps.
+FUZZ_SECONDS ?= 60
+FUZZ_PACKAGES := clang
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+# clang's -Wformat=2 also flags our v*printf wrappers (gcc's does not).
+FUZZ_NOWARN := -Wno-format-nonliteral
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build/fuzz/fuzz
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang \
+		OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(FUZZ_NOWARN)' \
+		$(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(FUZZ_PACKAGES)'
 
 # The built-in demo: a 4-instance Node cluster under the daemon, behind a
 # real nginx on 127.0.0.1:8080.

@@ -188,15 +188,21 @@ print_cut_line(const char *s, int screen)
 	       s);
 }
 
-/* The "why" lines under an errored or failing instance. */
+/* The "why" lines under an errored or failing instance, and under any
+   whose logs cannot be written. */
 static void
 print_reason(json_t *in, int screen)
 {
 	const char *status = json_string_value(json_object_get(in, "status"));
 	const char *reason = json_string_value(json_object_get(in, "reason"));
 	const char *err = json_string_value(json_object_get(in, "last_err"));
+	const char *log = json_string_value(json_object_get(in, "log_error"));
 	char line[1024];
 
+	if (log != NULL) {
+		snprintf(line, sizeof line, "  logs: %s", log);
+		print_cut_line(line, screen);
+	}
 	if (err != NULL && err[0] == '\0')
 		err = NULL;		/* "": nothing on stderr yet */
 	if (status == NULL || strcmp(status, "online") == 0 ||

@@ -56,41 +56,52 @@ try_connect(const char *path)
 	return fd;
 }
 
+/* Close every fd from lo up. */
+static void
+close_from(int lo)
+{
+	if (close_range((unsigned)lo, ~0U, 0) == 0)
+		return;
+	for (int fd = lo, max = (int)sysconf(_SC_OPEN_MAX); fd < max; fd++)
+		close(fd);
+}
+
 /* Start `deploy daemon` detached, its output to daemon.log. */
 static int
 start_daemon(const char *home, struct derr *e)
 {
-	char *log = xasprintf("%s/daemon.log", home);
-	char *exe = self_exe();
-	pid_t pid = fork();
+	int out = deploy_home_file(home, "daemon.log", O_WRONLY | O_CREAT |
+				   O_APPEND, 0600, e);
+	char *exe;
+	pid_t pid;
 
+	if (out < 0)
+		return -1;
+	exe = self_exe();
+	pid = fork();
 	if (pid < 0) {
-		free(log);
+		close(out);
 		free(exe);
 		return derr_errno(e, "cannot start the daemon");
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
-		int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		/* Double fork so the daemon is not our child. */
 		if (setsid() < 0 || fork() != 0)
 			_exit(0);
 		if (null >= 0)
 			dup2(null, 0);
-		if (out >= 0) {
-			dup2(out, 1);
-			dup2(out, 2);
-		}
-		if (null > 2)
-			close(null);
-		if (out > 2)
-			close(out);
+		dup2(out, 1);
+		dup2(out, 2);
+		/* Nothing the caller had open (a script's flock, a pipe
+		 * someone waits on) may stay held by the daemon. */
+		close_from(3);
 		execl(exe, "deploy", "daemon", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);
-	free(log);
+	close(out);
 	free(exe);
 	return 0;
 }

@@ -24,29 +24,22 @@
 static int
 take_lock(struct daemon *d, struct derr *e)
 {
-	char *path = xasprintf("%s/daemon.pid", d->home);
 	char buf[32];
 	int n;
 
-	if (d->lock_fd >= 0) {		/* inherited: held already */
-		free(path);
+	if (d->lock_fd >= 0)		/* inherited: held already */
 		return 0;
-	}
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0) {
-		derr_errno(e, "cannot open '%s'", path);
-		free(path);
+	/* Not through a link planted there: we truncate what we open. */
+	d->lock_fd = deploy_home_file(d->home, "daemon.pid", O_RDWR | O_CREAT,
+				      0600, e);
+	if (d->lock_fd < 0)
 		return -1;
-	}
 	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		n = (int)read(d->lock_fd, buf, sizeof buf - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		derr_set(e, "another daemon is running (pid %s)", buf);
-		free(path);
-		return -1;
+		return derr_set(e, "another daemon is running (pid %s)", buf);
 	}
-	free(path);
 	n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
 	if (ftruncate(d->lock_fd, 0) < 0 ||
 	    pwrite(d->lock_fd, buf, (size_t)n, 0) != n)
@@ -77,7 +70,9 @@ bind_socket(struct daemon *d, struct derr *e)
 		return derr_errno(e, "cannot bind '%s'", d->sock_path);
 	}
 	umask(old);
-	if (chmod(d->sock_path, 0600) < 0 || listen(d->listen_fd, 64) < 0)
+	/* Bound under umask 0177, so 0600 already: no chmod by name, which
+	 * a link swapped in after the bind would redirect. */
+	if (listen(d->listen_fd, 64) < 0)
 		return derr_errno(e, "cannot listen on '%s'", d->sock_path);
 	return 0;
 }

@@ -31,6 +31,9 @@ struct eco_ctx {
 	const char *file;		/* as given, for messages */
 	const char *text;		/* the relaxed text jansson read */
 	size_t len;
+	struct jsonpos_index *ix;	/* places in text, made on first use */
+	bool quiet;			/* no warnings: nobody reads them */
+	size_t n_warn, cap_warn;	/* eco->warnings: used, allocated */
 	struct jsonpos_step path[ECO_MAX_DEPTH];
 	size_t depth;
 	bool apps_array;		/* apps are elements of an array */

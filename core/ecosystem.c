@@ -1,6 +1,7 @@
 /* ecosystem.c: load an ecosystem file; messages, key tables, values */
 #include "eco_int.h"
 #include "fileio.h"
+#include "proto.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -50,7 +51,9 @@ vmessage(struct eco_ctx *c, int at_key, const char *fmt, va_list ap)
 	struct jsonpos pos;
 	char path[256];
 
-	jsonpos_find(c->text, c->len, c->path, c->depth, at_key, &pos);
+	if (c->ix == NULL)
+		c->ix = jsonpos_index_new(c->text, c->len);
+	jsonpos_index_find(c->ix, c->path, c->depth, at_key, &pos);
 	jsonpos_format(c->path, c->depth, path, sizeof path);
 	strbuf_addf(&sb, "%s:%d:%d: ", c->file, pos.line, pos.col);
 	if (path[0] != '\0')
@@ -94,6 +97,19 @@ eco_fail_key(struct eco_ctx *c, json_t *obj, const char *key,
 	return -1;
 }
 
+/*
+ * Append msg (taken) to the warnings, which stay NULL-terminated: in
+ * amortized constant time, where strv_push counts and copies the list
+ * on each call (a file with 16,000 unknown keys has as many warnings).
+ */
+static void
+add_warning(struct eco_ctx *c, char *msg)
+{
+	ARRAY_GROW(c->eco->warnings, c->cap_warn, c->n_warn + 2);
+	c->eco->warnings[c->n_warn++] = msg;
+	c->eco->warnings[c->n_warn] = NULL;
+}
+
 /* Add a warning pointing at the current path's key. */
 void
 eco_warn(struct eco_ctx *c, const char *fmt, ...)
@@ -101,11 +117,12 @@ eco_warn(struct eco_ctx *c, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
+	if (c->quiet)
+		return;
 	va_start(ap, fmt);
 	msg = vmessage(c, 1, fmt, ap);
 	va_end(ap);
-	c->eco->warnings = strv_push(c->eco->warnings, msg);
-	free(msg);
+	add_warning(c, msg);
 }
 
 /* Warn about a key written twice in one object (the last one counts). */
@@ -119,8 +136,7 @@ dup_warning(void *ud, const struct jsonpos_step *path, size_t n,
 	jsonpos_format(path, n, p, sizeof p);
 	msg = xasprintf("%s:%d:%d: %s: duplicate key, replaces the one at "
 			"line %d", c->file, at.line, at.col, p, first.line);
-	c->eco->warnings = strv_push(c->eco->warnings, msg);
-	free(msg);
+	add_warning(c, msg);
 }
 
 /* The known key closest to key, or NULL when none is close. */
@@ -133,7 +149,10 @@ suggest(const struct eco_field *tab, size_t n, const char *key)
 	if (limit > 3)
 		limit = 3;
 	for (size_t i = 0; i < n; i++) {
-		if (tab[i].prefix)
+		size_t klen = strlen(tab[i].key);
+
+		/* The distance is at least the difference in length. */
+		if (tab[i].prefix || klen > len + limit || len > klen + limit)
 			continue;
 		d = str_edit_distance(key, tab[i].key);
 		if (d <= limit && d < best) {
@@ -478,7 +497,7 @@ eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab, size_t n,
 	json_object_foreach(o, key, v) {
 		f = find_field(tab, n, key);
 		eco_push_key(c, key);
-		near = f == NULL ? suggest(tab, n, key) : NULL;
+		near = f == NULL && !c->quiet ? suggest(tab, n, key) : NULL;
 		if (near != NULL)
 			eco_warn(c, "unknown key (did you mean \"%s\"?)",
 				 near);
@@ -619,6 +638,21 @@ check_target_names(struct eco_ctx *c)
 	}
 }
 
+/* Refuse apps that would not fit in one "up" request to the daemon. */
+static int
+check_request_size(struct eco_ctx *c)
+{
+	size_t n = 2;
+
+	for (size_t i = 0; i < c->eco->n_apps; i++)
+		n += proto_encoded_size(c->eco->apps[i].raw) + 1;
+	if (n <= PROTO_MAX_APPS)
+		return 0;
+	return derr_set(c->e, "%s: the apps take %zu bytes in a request to "
+			"the daemon, over its limit of %d: split them into "
+			"several files", c->file, n, PROTO_MAX_APPS);
+}
+
 /* Read the root: {apps, deploy, nginx}, an array of apps, or one app. */
 static int
 parse_root(struct eco_ctx *c, json_t *root)
@@ -655,8 +689,7 @@ check_env_name(struct eco_ctx *c)
 			return;
 	msg = xasprintf("%s: no app has \"env_%s\" (--env %s)", c->file,
 			c->eco->env_name, c->eco->env_name);
-	c->eco->warnings = strv_push(c->eco->warnings, msg);
-	free(msg);
+	add_warning(c, msg);
 }
 
 /* Where a warning points, as line * 2^20 + column (no place: last). */
@@ -670,28 +703,46 @@ warning_place(const char *w, size_t skip)
 	return (long)line << 20 | col;
 }
 
+/* A warning and its place, for sorting. */
+struct placed {
+	long place;
+	size_t order;
+	char *w;
+};
+
+/* Order by place, then as added (so the sort is stable). */
+static int
+placed_cmp(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+
+	if (x->place != y->place)
+		return x->place < y->place ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
 /* Order the warnings as their places in the file (a stable sort). */
 static void
 sort_warnings(struct ecosystem *eco)
 {
-	char **w = eco->warnings, *tmp;
-	size_t n = strv_len(w), skip = strlen(eco->path), j;
+	char **w = eco->warnings;
+	size_t n = strv_len(w), skip = strlen(eco->path);
+	struct placed *p = xcalloc(n + 1, sizeof *p);
 
-	for (size_t i = 1; i < n; i++) {
-		tmp = w[i];
-		for (j = i; j > 0 && warning_place(w[j - 1], skip) >
-				     warning_place(tmp, skip); j--)
-			w[j] = w[j - 1];
-		w[j] = tmp;
-	}
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct placed){ warning_place(w[i], skip), i, w[i] };
+	qsort(p, n, sizeof *p, placed_cmp);
+	for (size_t i = 0; i < n; i++)
+		w[i] = p[i].w;
+	free(p);
 }
 
 /* Parse len bytes of text; path names the file in messages. */
 static struct ecosystem *
 parse_text(const char *text, size_t len, const char *path,
-	   const char *env_name, struct derr *e)
+	   const char *env_name, bool quiet, struct derr *e)
 {
-	struct eco_ctx c = { .file = path, .e = e };
+	struct eco_ctx c = { .file = path, .e = e, .quiet = quiet };
 	struct ecosystem *eco;
 	json_error_t je;
 	json_t *root;
@@ -721,13 +772,17 @@ parse_text(const char *text, size_t len, const char *path,
 	c.text = buf;
 	c.len = len;
 	c.eco = eco;
-	jsonpos_duplicates(buf, len, dup_warning, &c);
+	if (!quiet)
+		jsonpos_duplicates(buf, len, dup_warning, &c);
 	rc = parse_root(&c, root);
+	if (rc == 0)
+		rc = check_request_size(&c);
 	if (rc == 0) {
 		sort_warnings(eco);
 		check_env_name(&c);
 	}
 	json_decref(root);
+	jsonpos_index_free(c.ix);
 	free(buf);
 	free(c.st);
 	if (rc < 0) {
@@ -742,7 +797,15 @@ struct ecosystem *
 ecosystem_parse(const char *text, const char *path, const char *env_name,
 		struct derr *e)
 {
-	return parse_text(text, strlen(text), path, env_name, e);
+	return parse_text(text, strlen(text), path, env_name, false, e);
+}
+
+/* The same without warnings, for text a client has validated. */
+struct ecosystem *
+ecosystem_parse_quiet(const char *text, const char *path,
+		      const char *env_name, struct derr *e)
+{
+	return parse_text(text, strlen(text), path, env_name, true, e);
 }
 
 /* Read and parse an ecosystem file. */
@@ -757,7 +820,7 @@ ecosystem_load(const char *path, const char *env_name, struct derr *e)
 		strbuf_release(&sb);
 		return NULL;
 	}
-	eco = parse_text(sb.buf, sb.len, path, env_name, e);
+	eco = parse_text(sb.buf, sb.len, path, env_name, false, e);
 	strbuf_release(&sb);
 	return eco;
 }

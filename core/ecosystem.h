@@ -114,6 +114,10 @@ struct ecosystem *ecosystem_load(const char *path, const char *env_name,
 /* The same from a string in memory; path is used in messages. */
 struct ecosystem *ecosystem_parse(const char *text, const char *path,
 				  const char *env_name, struct derr *e);
+/* The same with no warnings (no positions, suggestions or duplicate
+ * scan): for text a client validated already, as the daemon gets it. */
+struct ecosystem *ecosystem_parse_quiet(const char *text, const char *path,
+					const char *env_name, struct derr *e);
 void ecosystem_free(struct ecosystem *eco);
 
 /* Find the file to use in dir: ecosystem.json, ecosystem.config.json,

@@ -14,12 +14,6 @@ struct scan {
 	struct jsonpos pos;
 };
 
-/* A key seen in the object being walked. */
-struct seen {
-	char *key;
-	struct jsonpos pos;
-};
-
 /* State of a walk looking for repeated keys. */
 struct dupwalk {
 	jsonpos_dup_fn fn;
@@ -235,20 +229,141 @@ decode(const char *s, const char *e)
 	return out;
 }
 
-/* Whether the raw key s..e decodes to want. */
-static bool
-key_is(const char *s, const char *e, const char *want)
-{
-	char *k;
-	bool same;
+/* One member of a container: its key (objects) and where its value is. */
+struct jp_member {
+	char *key;		/* decoded; NULL in an array */
+	struct jsonpos keyat;	/* the key's place (an element's own) */
+	struct scan val;	/* a cursor on the value */
+	size_t order;		/* place among the members */
+};
 
-	if (memchr(s, '\\', (size_t)(e - s)) == NULL)
-		return strlen(want) == (size_t)(e - s) &&
-		       memcmp(s, want, (size_t)(e - s)) == 0;
-	k = decode(s, e);
-	same = strcmp(k, want) == 0;
-	free(k);
-	return same;
+/* A container scanned once; an object's members sorted by key. */
+struct jp_box {
+	size_t off;		/* of its '{' or '[' in the text */
+	char type;		/* '{', '[', or 0: a slot not in use */
+	struct jp_member *m;
+	size_t n;
+};
+
+/*
+ * The containers found so far, by offset (open addressing): each is
+ * scanned the first time a path goes through it, so any number of
+ * lookups costs one pass over the text plus a binary search per step.
+ */
+struct jsonpos_index {
+	const char *text;
+	size_t len;
+	struct jp_box *slots;
+	size_t nslots, used;
+};
+
+/* Order members by key, then by place (the last of a key wins). */
+static int
+member_cmp(const void *a, const void *b)
+{
+	const struct jp_member *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Scan the container at sc into box (which records its type). */
+static void
+box_scan(struct jp_box *box, struct scan sc)
+{
+	const char *s, *e;
+	size_t cap = 0;
+	struct jsonpos at;
+	char close = box->type == '{' ? '}' : ']';
+
+	if (!sc_enter(&sc, box->type, close))
+		return;
+	do {
+		struct jp_member m = { NULL, sc.pos, sc, box->n };
+
+		if (box->type == '{') {
+			if (!sc_key(&sc, &s, &e, &at))
+				break;
+			m.key = decode(s, e);
+			m.keyat = at;
+			m.val = sc;
+		}
+		ARRAY_GROW(box->m, cap, box->n + 1);
+		box->m[box->n++] = m;
+		sc_value(&sc);
+	} while (sc_more(&sc, close));
+	if (box->type == '{' && box->n > 1)
+		qsort(box->m, box->n, sizeof *box->m, member_cmp);
+}
+
+/* The slot for offset off: its box, or the free slot where it goes. */
+static struct jp_box *
+ix_slot(struct jsonpos_index *ix, size_t off)
+{
+	size_t h = (size_t)((off * 0x9E3779B97F4A7C15ull) >> 17);
+
+	for (size_t i = h & (ix->nslots - 1); ;
+	     i = (i + 1) & (ix->nslots - 1))
+		if (ix->slots[i].type == 0 || ix->slots[i].off == off)
+			return &ix->slots[i];
+}
+
+/* Double the table (kept at most half full). */
+static void
+ix_grow(struct jsonpos_index *ix)
+{
+	struct jp_box *old = ix->slots;
+	size_t n = ix->nslots;
+
+	ix->nslots = n ? n * 2 : 16;
+	ix->slots = xcalloc(ix->nslots, sizeof *ix->slots);
+	for (size_t i = 0; i < n; i++)
+		if (old[i].type != 0)
+			*ix_slot(ix, old[i].off) = old[i];
+	free(old);
+}
+
+/* The container at sc, scanned on first use; NULL when sc is none. */
+static const struct jp_box *
+ix_box(struct jsonpos_index *ix, const struct scan *sc)
+{
+	struct jp_box *box;
+	char c = sc_peek(sc);
+
+	if (c != '{' && c != '[')
+		return NULL;
+	if ((ix->used + 1) * 2 > ix->nslots)
+		ix_grow(ix);
+	box = ix_slot(ix, (size_t)(sc->p - ix->text));
+	if (box->type == 0) {
+		box->off = (size_t)(sc->p - ix->text);
+		box->type = c;
+		ix->used++;
+		box_scan(box, *sc);
+	}
+	return box;
+}
+
+/* The last member of box with key, or NULL. */
+static const struct jp_member *
+box_key(const struct jp_box *box, const char *key)
+{
+	size_t lo = 0, hi = box->n;
+
+	/* The first member whose key is greater than key. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(box->m[mid].key, key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || strcmp(box->m[lo - 1].key, key) != 0)
+		return NULL;
+	return &box->m[lo - 1];
 }
 
 /*
@@ -256,48 +371,60 @@ key_is(const char *s, const char *e, const char *want)
  * on the value and *keyat the position of its key (for objects).
  */
 static bool
-find_step(struct scan *sc, const struct jsonpos_step *st, struct scan *hit,
+find_step(struct jsonpos_index *ix, const struct scan *sc,
+	  const struct jsonpos_step *st, struct scan *hit,
 	  struct jsonpos *keyat)
 {
-	const char *s, *e;
-	struct jsonpos at;
-	bool found = false;
-	size_t i = 0;
+	const struct jp_box *box = ix_box(ix, sc);
+	const struct jp_member *m = NULL;
 
-	if (st->key == NULL) {
-		if (!sc_enter(sc, '[', ']'))
-			return false;
-		do {
-			if (i++ == st->index) {
-				*hit = *sc;
-				*keyat = sc->pos;
-				return true;
-			}
-			sc_value(sc);
-		} while (sc_more(sc, ']'));
+	if (box == NULL)
 		return false;
-	}
-	if (!sc_enter(sc, '{', '}'))
+	if (st->key == NULL && box->type == '[' && st->index < box->n)
+		m = &box->m[st->index];
+	else if (st->key != NULL && box->type == '{')
+		m = box_key(box, st->key);
+	if (m == NULL)
 		return false;
-	do {
-		if (!sc_key(sc, &s, &e, &at))
-			break;
-		if (key_is(s, e, st->key)) {
-			*hit = *sc;	/* keep looking: the last one wins */
-			*keyat = at;
-			found = true;
-		}
-		sc_value(sc);
-	} while (sc_more(sc, '}'));
-	return found;
+	*hit = m->val;
+	*keyat = m->keyat;
+	return true;
 }
 
-/* Find the value (or key) at path; returns the steps matched. */
-size_t
-jsonpos_find(const char *text, size_t len, const struct jsonpos_step *path,
-	     size_t n, int want_key, struct jsonpos *pos)
+/* An empty index over text; see jsonpos.h. */
+struct jsonpos_index *
+jsonpos_index_new(const char *text, size_t len)
 {
-	struct scan sc = { text, text + len, { 1, 1 } };
+	struct jsonpos_index *ix = xcalloc(1, sizeof *ix);
+
+	ix->text = text;
+	ix->len = len;
+	ix_grow(ix);
+	return ix;
+}
+
+/* Free the index and every container it scanned. */
+void
+jsonpos_index_free(struct jsonpos_index *ix)
+{
+	if (ix == NULL)
+		return;
+	for (size_t i = 0; i < ix->nslots; i++) {
+		for (size_t k = 0; k < ix->slots[i].n; k++)
+			free(ix->slots[i].m[k].key);
+		free(ix->slots[i].m);
+	}
+	free(ix->slots);
+	free(ix);
+}
+
+/* Find the value (or key) at path through the index. */
+size_t
+jsonpos_index_find(struct jsonpos_index *ix,
+		   const struct jsonpos_step *path, size_t n, int want_key,
+		   struct jsonpos *pos)
+{
+	struct scan sc = { ix->text, ix->text + ix->len, { 1, 1 } };
 	struct scan hit;
 	struct jsonpos keyat;
 	size_t i;
@@ -305,12 +432,24 @@ jsonpos_find(const char *text, size_t len, const struct jsonpos_step *path,
 	sc_ws(&sc);
 	*pos = sc.pos;
 	for (i = 0; i < n; i++) {
-		if (!find_step(&sc, &path[i], &hit, &keyat))
+		if (!find_step(ix, &sc, &path[i], &hit, &keyat))
 			break;
 		sc = hit;
 		*pos = want_key && i + 1 == n && path[i].key ? keyat : sc.pos;
 	}
 	return i;
+}
+
+/* Find the value (or key) at path; returns the steps matched. */
+size_t
+jsonpos_find(const char *text, size_t len, const struct jsonpos_step *path,
+	     size_t n, int want_key, struct jsonpos *pos)
+{
+	struct jsonpos_index *ix = jsonpos_index_new(text, len);
+	size_t found = jsonpos_index_find(ix, path, n, want_key, pos);
+
+	jsonpos_index_free(ix);
+	return found;
 }
 
 /* Push a step on the walk's path. */
@@ -323,11 +462,34 @@ walk_push(struct dupwalk *w, const char *key, size_t index)
 	w->n++;
 }
 
+/*
+ * Report each key of an object that repeats an earlier one, against
+ * the first: sorted by key, repeats are neighbours (n log n, where
+ * comparing each key to those before it was quadratic).
+ */
+static void
+report_repeats(struct dupwalk *w, struct jp_member *seen, size_t n)
+{
+	size_t first = 0;
+
+	qsort(seen, n, sizeof *seen, member_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(seen[i].key, seen[first].key) != 0) {
+			first = i;
+			continue;
+		}
+		walk_push(w, seen[i].key, 0);
+		w->fn(w->ud, w->path, w->n, seen[i].keyat,
+		      seen[first].keyat);
+		w->n--;
+	}
+}
+
 /* Walk the value at sc, reporting repeated keys of every object. */
 static void
 walk(struct scan *sc, struct dupwalk *w)
 {
-	struct seen *seen = NULL;
+	struct jp_member *seen = NULL;	/* the object's keys (no values) */
 	size_t nseen = 0, cap = 0, i = 0;
 	const char *s, *e;
 	struct jsonpos at;
@@ -353,18 +515,14 @@ walk(struct scan *sc, struct dupwalk *w)
 			break;
 		ARRAY_GROW(seen, cap, nseen + 1);
 		seen[nseen].key = decode(s, e);
-		seen[nseen].pos = at;
+		seen[nseen].keyat = at;
+		seen[nseen].order = nseen;
 		walk_push(w, seen[nseen].key, 0);
-		for (i = 0; i < nseen; i++) {
-			if (strcmp(seen[i].key, seen[nseen].key) == 0) {
-				w->fn(w->ud, w->path, w->n, at, seen[i].pos);
-				break;
-			}
-		}
 		nseen++;
 		walk(sc, w);
 		w->n--;
 	} while (sc_more(sc, '}'));
+	report_repeats(w, seen, nseen);
 	for (i = 0; i < nseen; i++)
 		free(seen[i].key);
 	free(seen);

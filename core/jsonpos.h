@@ -27,6 +27,19 @@ size_t jsonpos_find(const char *text, size_t len,
 		    const struct jsonpos_step *path, size_t n, int want_key,
 		    struct jsonpos *pos);
 
+/*
+ * The same through an index that scans each container once, the first
+ * time a path goes through it: for many lookups in one text (a warning
+ * per key), where jsonpos_find rescans the text each time. text must
+ * outlive the index.
+ */
+struct jsonpos_index *jsonpos_index_new(const char *text, size_t len);
+size_t jsonpos_index_find(struct jsonpos_index *ix,
+			  const struct jsonpos_step *path, size_t n,
+			  int want_key, struct jsonpos *pos);
+/* Free ix (NULL is fine). */
+void jsonpos_index_free(struct jsonpos_index *ix);
+
 /* Called for each key that repeats one earlier in the same object. */
 typedef void (*jsonpos_dup_fn)(void *ud, const struct jsonpos_step *path,
 			       size_t n, struct jsonpos at,

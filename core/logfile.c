@@ -36,6 +36,7 @@ struct logwriter {
 struct logfile {
 	char *path;
 	int fd;				/* -1: closed, opened on next flush */
+	bool private;			/* opts.private_file */
 	bool regular;			/* a regular file: may rotate */
 	long long size;			/* bytes in the file at fd */
 	long long rotate_at;		/* rotate the current file past this */
@@ -272,7 +273,7 @@ lf_idx_open(struct logfile *lf, const struct stat *st)
 		return;
 	name = logfile_index_name(lf->path, 0);
 	fd = open(name, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
-		  O_NONBLOCK, 0640);
+		  O_NONBLOCK | (lf->private ? O_NOFOLLOW : 0), 0640);
 	free(name);
 	if (fd < 0)
 		return;
@@ -316,8 +317,15 @@ lf_open_fd(struct logfile *lf)
 {
 	struct stat st;
 	int fd = open(lf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-		      O_NOCTTY | O_NONBLOCK, 0640);
+		      O_NOCTTY | O_NONBLOCK | (lf->private ? O_NOFOLLOW : 0),
+		      0640);
 
+	if (fd >= 0 && lf->private && fstat(fd, &st) == 0 &&
+	    (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		fd = -1;
+		errno = EPERM;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		lf->err = errno;
 		if (fd >= 0)
@@ -648,6 +656,7 @@ logfile_open(const char *path, const struct logfile_opts *opts,
 	lf = xcalloc(1, sizeof *lf);
 	lf->path = xstrdup(path);
 	lf->fd = -1;
+	lf->private = opts->private_file;
 	lf->idx_fd = -1;
 	lf->max_size = opts->max_size > 0 ? opts->max_size : 0;
 	lf->max_files = opts->max_files > 0 ? opts->max_files : 0;
@@ -676,7 +685,11 @@ logfile_open(const char *path, const struct logfile_opts *opts,
 		}
 	}
 	if (lf_open_fd(lf) < 0) {
-		derr_errno(e, "cannot open log file '%s'", path);
+		if (lf->private && (errno == ELOOP || errno == EPERM))
+			derr_set(e, "log file '%s' is a symbolic link or "
+				 "another user's: remove it", path);
+		else
+			derr_errno(e, "cannot open log file '%s'", path);
 		goto fail;
 	}
 	lf->err = 0;

@@ -2,6 +2,7 @@
 #ifndef DEPLOY_LOGFILE_H
 #define DEPLOY_LOGFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -75,6 +76,9 @@ struct logfile_opts {
 	const char *date_format; /* strftime (has '%') or moment.js tokens;
 				   NULL or "": no prefix; copied */
 	size_t max_pending;	/* bound on unwritten bytes; 0: default */
+	bool private_file;	/* in deploy's own logs/: never opened
+				   through a link, nor when another user
+				   owns it or may write it */
 };
 
 /* The defaults: 10 MiB, 5 files, no date, 1 MiB pending. */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,8 +179,9 @@ parse_statm(const char *buf, long pagesize, long long *rss)
 	const char *p = buf;
 	long long size, resident;
 
-	if (next_num(&p, &size) < 0 || next_num(&p, &resident) < 0)
-		return -1;
+	if (next_num(&p, &size) < 0 || next_num(&p, &resident) < 0 ||
+	    resident < 0 || resident > LLONG_MAX / pagesize)
+		return -1;	/* garbled: more bytes than a long long */
 	*rss = resident * pagesize;
 	return 0;
 }
@@ -421,10 +423,22 @@ set_deltas(struct psample *s, const struct psample *prev, bool have_prev)
 	}
 }
 
+/* Whether a is p or above it in the links made so far. */
+static bool
+is_ancestor(const struct psample *s, int a, int p)
+{
+	for (; p >= 0; p = s->v[p].parent)
+		if (p == a)
+			return true;
+	return false;
+}
+
 /*
  * Link every process of s to its parent. A parent that started after
- * its "child" is a reused pid seen in a torn scan and is not linked,
- * which also keeps the links free of cycles.
+ * its "child" is a reused pid seen in a torn scan and is not linked.
+ * Start times are in clock ticks, so a pid reused within the tick of
+ * its child could still make two processes each other's parent: a link
+ * that would close a loop (which no walk would leave) is not made.
  */
 static void
 link_tree(struct psample *s)
@@ -441,7 +455,8 @@ link_tree(struct psample *s)
 		struct pentry *c = &s->v[i];
 		int p = find_pid(s, c->ppid);
 
-		if (p < 0 || (size_t)p == i || s->v[p].start > c->start)
+		if (p < 0 || (size_t)p == i || s->v[p].start > c->start ||
+		    is_ancestor(s, (int)i, p))
 			continue;
 		c->parent = p;
 		c->sibling = s->v[p].child;
@@ -606,7 +621,9 @@ procstat_tree(const struct procstat *ps, pid_t root, struct proc_usage *out)
 	memset(out, 0, sizeof *out);
 	for (i = r; i >= 0 && seen < s->n; i = walk_next(s, r, i), seen++) {
 		ticks += s->v[i].dticks;
-		out->rss_bytes += s->v[i].rss;
+		/* Saturating: garbled statm files may say anything. */
+		out->rss_bytes = s->v[i].rss > LLONG_MAX - out->rss_bytes ?
+			LLONG_MAX : out->rss_bytes + s->v[i].rss;
 		out->nprocs++;
 	}
 	if (ps->dtotal > 0) {

@@ -19,6 +19,13 @@ proto_encode(const json_t *msg)
 	return line;
 }
 
+/* Encoded size of msg, counted without building the text. */
+size_t
+proto_encoded_size(const json_t *msg)
+{
+	return json_dumpb(msg, NULL, 0, JSON_COMPACT | JSON_ENSURE_ASCII);
+}
+
 /* Parse the first complete line of in, consuming it. */
 int
 proto_next(struct strbuf *in, json_t **out, struct derr *e)

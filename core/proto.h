@@ -22,11 +22,20 @@
  * the level, so any CLI can see, replace or stop any daemon.
  */
 #define PROTO_LEVEL 2
+/*
+ * Room for the app objects of one "up" request: the line less what the
+ * rest of it may take (the file's absolute path, the env name). An
+ * ecosystem file whose apps need more is refused when it is read, so
+ * that validate refuses what up could not send.
+ */
+#define PROTO_MAX_APPS (PROTO_MAX_LINE - 8192)
 
 /* Add this client's "version" and "proto" to request req. */
 void proto_stamp(json_t *req);
 /* Encode msg as one line (with the newline); a new string. */
 char *proto_encode(const json_t *msg);
+/* The bytes msg takes in a request line (as proto_encode, no newline). */
+size_t proto_encoded_size(const json_t *msg);
 /*
  * Take the next complete line out of in and parse it. Returns 1 with *out
  * set, 0 when no full line is there yet, -1 with e filled on a bad line

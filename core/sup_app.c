@@ -25,7 +25,7 @@ app_parse(json_t *raw, const char *file, const char *env, struct derr *e)
 {
 	json_t *doc = json_pack("{s:[O]}", "apps", raw);
 	char *text = json_dumps(doc, JSON_PRESERVE_ORDER);
-	struct ecosystem *eco = ecosystem_parse(text, file, env, e);
+	struct ecosystem *eco = ecosystem_parse_quiet(text, file, env, e);
 
 	free(text);
 	json_decref(doc);

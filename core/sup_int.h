@@ -259,5 +259,7 @@ const char *logs_last_err(const struct sup_inst *in);
 /* Add out_log, err_log (known even when stopped), dropped_bytes and
    last_err to the instance's ls row o. */
 void logs_to_json(const struct sup_inst *in, json_t *o);
+/* Why a log of in cannot be written (caller frees), or NULL. */
+char *logs_problem(const struct sup_logs *l, const struct sup_inst *in);
 
 #endif

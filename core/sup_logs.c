@@ -10,6 +10,7 @@ struct log_entry {
 	char *path;
 	struct logfile *lf;	/* our reference */
 	int users;
+	int reported;		/* the write error the daemon log has */
 };
 
 struct sup_logs {
@@ -76,10 +77,11 @@ logs_path(const struct sup *s, const struct sup_inst *in, bool err)
 	return out;
 }
 
-/* Open path or share the open one; a new writer on it. */
+/* Open path (private_file: in our logs/) or share the open one; a new
+ * writer on it. */
 static struct logwriter *
 logs_writer(struct sup_logs *l, const char *path,
-	    const struct eco_app *cfg, struct derr *e)
+	    const struct eco_app *cfg, bool private_file, struct derr *e)
 {
 	struct logfile_opts o = LOGFILE_OPTS_INIT;
 	struct logfile *lf;
@@ -93,11 +95,12 @@ logs_writer(struct sup_logs *l, const char *path,
 	o.max_size = cfg->log_max_size;
 	o.max_files = cfg->log_max_files;
 	o.date_format = cfg->log_date_format;
+	o.private_file = private_file;
 	lf = logfile_open(path, &o, e);
 	if (lf == NULL)
 		return NULL;
 	ARRAY_GROW(l->e, l->cap, l->n + 1);
-	l->e[l->n++] = (struct log_entry){ xstrdup(path), lf, 1 };
+	l->e[l->n++] = (struct log_entry){ xstrdup(path), lf, 1, 0 };
 	return logwriter_new(lf);
 }
 
@@ -119,12 +122,15 @@ logs_release(struct sup_logs *l, const char *path)
 int
 logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
 {
+	const struct eco_app *cfg = in->app->cfg;
+
 	in->log_path[0] = logs_path(s, in, false);
 	in->log_path[1] = logs_path(s, in, true);
-	in->out = logs_writer(s->logs, in->log_path[0], in->app->cfg, e);
+	in->out = logs_writer(s->logs, in->log_path[0], cfg,
+			      cfg->out_file == NULL, e);
 	if (in->out != NULL)
-		in->err = logs_writer(s->logs, in->log_path[1], in->app->cfg,
-				      e);
+		in->err = logs_writer(s->logs, in->log_path[1], cfg,
+				      cfg->error_file == NULL, e);
 	if (in->err == NULL) {
 		logs_detach(in);
 		return -1;
@@ -156,13 +162,50 @@ logs_detach(struct sup_inst *in)
 	}
 }
 
-/* Retry bytes a full disk held back. */
+/* Say in the daemon's log when a file stops or starts taking lines. */
+static void
+report_change(struct log_entry *le)
+{
+	int err = logfile_errno(le->lf);
+
+	if (err == le->reported)
+		return;
+	if (err != 0)
+		sup_log("log file '%s': %s: lines are held, then dropped",
+			le->path, strerror(err));
+	else
+		sup_log("log file '%s': written again (%lld bytes dropped)",
+			le->path, logfile_dropped(le->lf));
+	le->reported = err;
+}
+
+/* Retry bytes a full disk held back; report failures and recoveries. */
 void
 logs_retry(struct sup_logs *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		if (logfile_pending(l->e[i].lf) > 0)
 			logfile_flush(l->e[i].lf);
+		report_change(&l->e[i]);
+	}
+}
+
+/* "cannot write 'path': why" for the instance's first failing log. */
+char *
+logs_problem(const struct sup_logs *l, const struct sup_inst *in)
+{
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; in->log_path[k] != NULL && i < l->n; i++) {
+			int err = logfile_errno(l->e[i].lf);
+
+			if (err != 0 && strcmp(l->e[i].path,
+					       in->log_path[k]) == 0)
+				return xasprintf("cannot write '%s': %s",
+						 in->log_path[k],
+						 strerror(err));
+		}
+	}
+	return NULL;
 }
 
 /* Bytes dropped so far on the file at path (0 when not open). */
@@ -219,6 +262,7 @@ logs_to_json(const struct sup_inst *in, json_t *o)
 {
 	const struct sup *s = in->app->s;
 	long long dropped = 0;
+	char *problem;
 
 	for (int k = 0; k < 2; k++) {
 		char *path = in->log_path[k] ? xstrdup(in->log_path[k]) :
@@ -231,4 +275,7 @@ logs_to_json(const struct sup_inst *in, json_t *o)
 	}
 	json_object_set_new(o, "dropped_bytes", json_integer(dropped));
 	json_object_set_new(o, "last_err", json_string(logs_last_err(in)));
+	if ((problem = logs_problem(s->logs, in)) != NULL)
+		json_object_set_new(o, "log_error", json_string(problem));
+	free(problem);
 }

@@ -1,6 +1,7 @@
 /* sup_run.c: run.json (what runs now), the fd holder, re-adoption */
 #include "fileio.h"
 #include "holder.h"
+#include "paths.h"
 #include "sup_int.h"
 
 #include <dirent.h>
@@ -463,21 +464,14 @@ restore_app(struct sup *s, json_t *rec, struct taken *t)
 int
 sup_restore(struct sup *s, struct derr *e)
 {
-	char *path = run_path(s);
 	struct taken t = { 0 };
-	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr), *rec;
+	bool missing;
+	/* It names pids to adopt and signal: only from a file of ours. */
+	json_t *doc = deploy_home_json(s->home, "run.json", &missing, e), *rec;
 	size_t i;
 
-	if (doc == NULL) {
-		int rc = errno == ENOENT && jerr.line <= 0 ? 0 :
-			derr_set(e, "%s:%d:%d: %s", path, jerr.line,
-				 jerr.column, jerr.text);
-
-		free(path);
-		return rc;
-	}
-	free(path);
+	if (doc == NULL)
+		return missing ? 0 : -1;
 	if (s->holder != NULL && holder_take(s->holder, take_one, &t, e) < 0)
 		sup_log("%s: the workers' output pipes are lost", e->msg);
 	json_array_foreach(json_object_get(doc, "apps"), i, rec)

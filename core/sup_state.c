@@ -1,8 +1,8 @@
 /* sup_state.c: state.json: save the apps, bring them back */
 #include "fileio.h"
+#include "paths.h"
 #include "sup_int.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,17 +54,14 @@ static json_t *
 load_state(const struct sup *s, struct derr *e)
 {
 	char *path = state_path(s);
-	json_error_t jerr;
-	json_t *doc = json_load_file(path, 0, &jerr);
+	bool missing;
+	/* It says what to run: only from a file no one else could write. */
+	json_t *doc = deploy_home_json(s->home, "state.json", &missing, e);
 
-	if (doc == NULL) {
-		if (errno == ENOENT && jerr.line <= 0)
-			derr_set(e, "no saved state ('%s'): run 'deploy "
-				 "save' first", path);
-		else
-			derr_set(e, "%s:%d:%d: %s", path, jerr.line,
-				 jerr.column, jerr.text);
-	} else if (!json_is_array(json_object_get(doc, "apps"))) {
+	if (missing)
+		derr_set(e, "no saved state ('%s'): run 'deploy save' first",
+			 path);
+	if (doc != NULL && !json_is_array(json_object_get(doc, "apps"))) {
 		derr_set(e, "%s: no \"apps\" array", path);
 		json_decref(doc);
 		doc = NULL;

@@ -9,6 +9,7 @@
 #include "core/eco_int.h"
 #include "core/ecosystem.h"
 #include "core/jsonpos.h"
+#include "core/loop.h"
 #include "core/strbuf.h"
 
 /* Run from the top of the tree (tests/run.sh does). */
@@ -1054,9 +1055,49 @@ START_TEST(test_positions)
 				  positions[_i].path, positions[_i].n,
 				  positions[_i].want_key, &pos);
 
+	struct jsonpos_index *ix = jsonpos_index_new(pos_doc,
+						     strlen(pos_doc));
+
 	ck_assert_uint_eq(got, positions[_i].matched);
 	ck_assert_int_eq(pos.line, positions[_i].line);
 	ck_assert_int_eq(pos.col, positions[_i].col);
+	/* The same through one index, twice (the second from its cache). */
+	for (int round = 0; round < 2; round++) {
+		got = jsonpos_index_find(ix, positions[_i].path,
+					 positions[_i].n,
+					 positions[_i].want_key, &pos);
+		ck_assert_uint_eq(got, positions[_i].matched);
+		ck_assert_int_eq(pos.line, positions[_i].line);
+		ck_assert_int_eq(pos.col, positions[_i].col);
+	}
+	jsonpos_index_free(ix);
+}
+END_TEST
+
+/* 20,000 keys of one object each looked up: one scan, not 20,000. */
+START_TEST(test_positions_many_keys)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct jsonpos_step path[1];
+	struct jsonpos_index *ix;
+	struct jsonpos pos;
+	long long t0 = now_ms();
+	char key[32];
+
+	strbuf_addch(&sb, '{');
+	for (int i = 0; i < 20000; i++)
+		strbuf_addf(&sb, "%s\n\"k%d\": %d", i ? "," : "", i, i);
+	strbuf_addch(&sb, '}');
+	ix = jsonpos_index_new(sb.buf, sb.len);
+	for (int i = 0; i < 20000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		path[0].key = key;
+		ck_assert_uint_eq(jsonpos_index_find(ix, path, 1, 1, &pos), 1);
+		ck_assert_int_eq(pos.line, i + 2);
+	}
+	jsonpos_index_free(ix);
+	strbuf_release(&sb);
+	ck_assert_msg(now_ms() - t0 < 2000, "took %lld ms", now_ms() - t0);
 }
 END_TEST
 
@@ -1253,6 +1294,7 @@ ecosystem_suite(void)
 
 	tc = tcase_create("jsonpos");
 	LOOP(tc, test_positions, positions);
+	tcase_add_test(tc, test_positions_many_keys);
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_relax);
 	tcase_add_test(tc, test_format_path);
