@@ -13,6 +13,17 @@ reload_begin(struct sup_app *app, int parallel)
 	reload_free(app->reload);
 	app->reload = xcalloc(1, sizeof *app->reload);
 	app->reload->parallel = parallel > 0 ? parallel : 1;
+	/* As PM2's startOrReload: what is stopped or errored starts, so a
+	   deploy heals an app whose instances were down. */
+	for (size_t i = 0; i < app->n_inst; i++) {
+		struct sup_inst *in = app->inst[i];
+
+		if (!in->retiring && !in->removing &&
+		    (in->state == WS_STOPPED || in->state == WS_ERRORED)) {
+			restart_state_reset(&in->rs);
+			inst_start(in);
+		}
+	}
 	sup_log("%s: reload begins (%s mode)", app->cfg->name,
 		app->listen_fd >= 0 ? "listen" : "restart");
 }

@@ -72,4 +72,12 @@ check_true "which run in the new file's directory" \
 	test "$(jls '.[] | select(.app == "ports" and .instance == 0)
 		| .cwd')" = "$TMP/release2"
 
+# A reload heals: stopped and errored instances start (PM2's
+# startOrReload), so deploying over a broken host brings it back.
+run "$DEPLOY" stop ports:1
+check_rc "stop ports:1" 0
+run "$DEPLOY" reload ports
+check_rc "reload of an app with a stopped instance exits 0" 0
+check_true "the stopped instance runs again" wait_for 10 all_online ports
+
 finish
