@@ -104,6 +104,7 @@ load_config(struct cmd_ctx *ctx)
 		if (found == NULL)
 			return error_code(EXIT_CONFIG,
 				"no ecosystem file here (looked for "
+				"ecosystem.config.js, .cjs, .mjs, "
 				"ecosystem.json, ecosystem.config.json, "
 				"process.json); use -c FILE or 'deploy init'");
 		path = found;

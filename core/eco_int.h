@@ -37,6 +37,8 @@ struct eco_ctx {
 	struct ecosystem *eco;
 	struct eco_appstate *st;	/* one per app */
 	int target_port;		/* the target's "port", 0: none */
+	bool no_pos;			/* text is node's output: no line:col */
+	bool cli;			/* loaded by a command (not the daemon) */
 	struct derr *e;
 };
 
@@ -104,5 +106,15 @@ int eco_parse_deploy(struct eco_ctx *c, json_t *deploy);
 /* Free what an app or a target holds (not the struct itself). */
 void eco_app_clear(struct eco_app *a);
 void eco_target_clear(struct eco_target *t);
+
+/* Whether path names a JavaScript file (.js, .cjs, .mjs). */
+bool eco_is_js(const char *path);
+/*
+ * Evaluate the ecosystem file path with node (PM2's way of reading it)
+ * and put the object it exports, as JSON, in out. -1 with e filled with
+ * node's "file:line:col: message", or a line saying node is missing.
+ */
+struct strbuf;
+int eco_node_eval(const char *path, struct strbuf *out, struct derr *e);
 
 #endif

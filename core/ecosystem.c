@@ -15,7 +15,9 @@
 
 #define MAX_FILE_SIZE (16 << 20)
 
+/* PM2's default file first, then its other forms, then JSON. */
 static const char *const file_names[] = {
+	"ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs",
 	"ecosystem.json", "ecosystem.config.json", "process.json",
 };
 
@@ -50,9 +52,14 @@ vmessage(struct eco_ctx *c, int at_key, const char *fmt, va_list ap)
 	struct jsonpos pos;
 	char path[256];
 
-	jsonpos_find(c->text, c->len, c->path, c->depth, at_key, &pos);
 	jsonpos_format(c->path, c->depth, path, sizeof path);
-	strbuf_addf(&sb, "%s:%d:%d: ", c->file, pos.line, pos.col);
+	if (c->no_pos) {
+		strbuf_addf(&sb, "%s: ", c->file);
+	} else {
+		jsonpos_find(c->text, c->len, c->path, c->depth, at_key,
+			     &pos);
+		strbuf_addf(&sb, "%s:%d:%d: ", c->file, pos.line, pos.col);
+	}
 	if (path[0] != '\0')
 		strbuf_addf(&sb, "%s: ", path);
 	strbuf_vaddf(&sb, fmt, ap);
@@ -727,12 +734,18 @@ sort_warnings(struct ecosystem *eco)
 	}
 }
 
-/* Parse len bytes of text; path names the file in messages. */
+/*
+ * Parse len bytes of text; path names the file in messages. flags
+ * fills the context's no_pos and cli. *syntax (may be NULL) tells
+ * whether it failed because the text is not JSON.
+ */
 static struct ecosystem *
 parse_text(const char *text, size_t len, const char *path,
-	   const char *env_name, struct derr *e)
+	   const char *env_name, const struct eco_ctx *flags, bool *syntax,
+	   struct derr *e)
 {
-	struct eco_ctx c = { .file = path, .e = e };
+	struct eco_ctx c = { .file = path, .e = e, .no_pos = flags->no_pos,
+			     .cli = flags->cli };
 	struct ecosystem *eco;
 	json_error_t je;
 	json_t *root;
@@ -748,6 +761,8 @@ parse_text(const char *text, size_t len, const char *path,
 	buf[len] = '\0';
 	jsonpos_relax(buf, len);
 	root = json_loadb(buf, len, 0, &je);
+	if (syntax != NULL)
+		*syntax = root == NULL;
 	if (root == NULL) {
 		derr_set(e, "%s:%d:%d: invalid JSON: %s", path, je.line,
 			 je.column > 0 ? je.column : 1, je.text);
@@ -783,23 +798,52 @@ struct ecosystem *
 ecosystem_parse(const char *text, const char *path, const char *env_name,
 		struct derr *e)
 {
-	return parse_text(text, strlen(text), path, env_name, e);
+	static const struct eco_ctx flags = { 0 };
+
+	return parse_text(text, strlen(text), path, env_name, &flags, NULL,
+			  e);
 }
 
-/* Read and parse an ecosystem file. */
+/*
+ * Read and parse an ecosystem file. JavaScript is evaluated by node (as
+ * PM2 does); so is a .json file that is not JSON (PM2 reads it as a
+ * JavaScript expression: unquoted keys, single quotes), and when node
+ * cannot read it either, the JSON error (with its line) is the one
+ * reported.
+ */
 struct ecosystem *
 ecosystem_load(const char *path, const char *env_name, struct derr *e)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct ecosystem *eco;
+	struct eco_ctx flags = { .cli = true };
+	struct strbuf sb = STRBUF_INIT, js = STRBUF_INIT;
+	struct ecosystem *eco = NULL;
+	struct derr je;
+	bool syntax = false;
 
+	if (eco_is_js(path)) {
+		flags.no_pos = true;
+		if (access(path, R_OK) < 0)
+			derr_errno(e, "cannot read '%s'", path);
+		else if (eco_node_eval(path, &js, e) == 0)
+			eco = parse_text(js.buf, js.len, path, env_name,
+					 &flags, NULL, e);
+		strbuf_release(&js);
+		return eco;
+	}
 	if (strbuf_read_file(&sb, path, MAX_FILE_SIZE) < 0) {
 		derr_errno(e, "cannot read '%s'", path);
 		strbuf_release(&sb);
 		return NULL;
 	}
-	eco = parse_text(sb.buf, sb.len, path, env_name, e);
+	eco = parse_text(sb.buf, sb.len, path, env_name, &flags, &syntax, e);
 	strbuf_release(&sb);
+	if (eco != NULL || !syntax || eco_node_eval(path, &js, &je) < 0) {
+		strbuf_release(&js);
+		return eco;
+	}
+	flags.no_pos = true;
+	eco = parse_text(js.buf, js.len, path, env_name, &flags, NULL, e);
+	strbuf_release(&js);
 	return eco;
 }
 

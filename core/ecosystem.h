@@ -103,6 +103,10 @@ struct ecosystem {
 
 /*
  * Load and validate path with env overlay env_name (may be NULL).
+ * A .js/.cjs/.mjs file (and a .json file that is JavaScript but not
+ * JSON) is evaluated by node at this moment, as PM2 does; its messages
+ * have no line:col ("file: json.path: message") and node's errors are
+ * "file:line:col: SyntaxError: ...".
  * Returns NULL and fills e with "file:line:col: json.path: message".
  * Caller frees with ecosystem_free.
  */
@@ -113,8 +117,9 @@ struct ecosystem *ecosystem_parse(const char *text, const char *path,
 				  const char *env_name, struct derr *e);
 void ecosystem_free(struct ecosystem *eco);
 
-/* Find the file to use in dir: ecosystem.json, ecosystem.config.json,
- * process.json. Returns a new string or NULL. */
+/* Find the file to use in dir: ecosystem.config.js (PM2's default),
+ * ecosystem.config.cjs, ecosystem.config.mjs, ecosystem.json,
+ * ecosystem.config.json, process.json. Returns a new string or NULL. */
 char *ecosystem_find(const char *dir);
 
 const struct eco_app *ecosystem_app(const struct ecosystem *eco,

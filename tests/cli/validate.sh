@@ -71,7 +71,8 @@ check_err "and names it with the errno" \
 mkdir -p "$TMP/empty" && cd "$TMP/empty" || exit 1
 run "$DEPLOY" validate
 check_rc "no ecosystem file here exits 3" 3
-check_err "and says where it looked" 'looked for ecosystem.json'
+check_err "and says where it looked" \
+	'looked for ecosystem.config.js, .cjs, .mjs, ecosystem.json'
 cp "$FIXTURES/ecosystems/single-app.json" process.json
 run "$DEPLOY" validate
 check_rc "process.json is found" 0
@@ -79,5 +80,50 @@ cp "$FIXTURES/ecosystems/python.json" ecosystem.config.json
 run "$DEPLOY" validate
 check_out "ecosystem.config.json comes before process.json" \
 	'^ecosystem.config.json: valid'
+
+# JavaScript files, evaluated by node at the time of the command.
+if command -v node >/dev/null; then
+	echo '{"version": "4.5.6"}' >package.json
+	cat >ecosystem.config.js <<'JS'
+const os = require('os');
+module.exports = {
+  apps: [{
+    name: 'api', script: 'server.js', instances: os.cpus().length,
+    env: { DIR: __dirname, VERSION: require('./package.json').version,
+           FROM_ENV: process.env.ECO_TEST_VAR }
+  }]
+};
+JS
+	ECO_TEST_VAR=hello run "$DEPLOY" validate --print
+	check_rc "ecosystem.config.js is found first and read" 0
+	check_true "__dirname, require(), os.cpus() and process.env work" \
+		test "$(jq -c '.apps[0] | [.instances, .env]' <<<"$out")" = \
+		"[$(nproc),{\"DIR\":\"$PWD\",\"VERSION\":\"4.5.6\",\"FROM_ENV\":\"hello\"}]"
+	printf 'module.exports = {\n  apps: [{\n    name: "a"\n    script: "x"\n  }]\n};\n' \
+		>bad.config.js
+	run "$DEPLOY" -c bad.config.js validate
+	check_rc "a JavaScript syntax error exits 3" 3
+	check_err "with node's file:line:col" \
+		"^deploy: bad.config.js:4:5: SyntaxError: Unexpected identifier"
+	printf 'module.exports = { apps: [{ script: "a.js", x: nope.y }] };\n' \
+		>bad2.config.js
+	run "$DEPLOY" -c bad2.config.js validate
+	check_err "a JavaScript error names file:line:col" \
+		"^deploy: bad2.config.js:1:[0-9]+: ReferenceError: nope is not defined"
+	printf 'export default { apps: [{ script: "m.js", instances: "x" }] };\n' \
+		>e.config.mjs
+	run "$DEPLOY" -c e.config.mjs validate
+	check_err "an .mjs file is read; its errors name the JSON path" \
+		'^deploy: e.config.mjs: apps\[0\].instances: expected a number'
+	printf "{\n  // PM2's old template\n  apps : [{ name : 'w', script : 'w.js' }]\n}\n" \
+		>js-like.json
+	run "$DEPLOY" -c js-like.json validate
+	check_rc "a .json file with unquoted keys and quotes is read" 0
+	DEPLOY_NODE=/nonexistent/node run "$DEPLOY" validate
+	check_rc "without node a JavaScript file exits 3" 3
+	check_err "with one line saying so" \
+		"^deploy: ecosystem.config.js: a JavaScript file needs node .*not installed"
+	check_true "one line only" test "$(wc -l <<<"$err")" -eq 1
+fi
 
 finish
