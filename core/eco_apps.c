@@ -293,6 +293,7 @@ static const struct eco_field app_fields[] = {
 	FN("name", app_name),
 	FN("script", app_script),
 	FN("exec", app_script),
+	FN("cmd", app_script),		/* PM2's alias too */
 	{ "args", ECO_F_WORDS, A(args), 0, 0, NULL, false },
 	FN("interpreter", app_interpreter),
 	FN("exec_interpreter", app_interpreter),
@@ -443,13 +444,15 @@ interpreter_for(const char *script)
 	return NULL;
 }
 
-/* The key an app's name comes from: "name", else "script" or "exec". */
+/* The key an app's name comes from: "name", else what names the script. */
 static const char *
 name_key(json_t *obj)
 {
 	if (eco_has(obj, "name"))
 		return "name";
-	return eco_has(obj, "script") ? "script" : "exec";
+	if (eco_has(obj, "script"))
+		return "script";
+	return eco_has(obj, "cmd") ? "cmd" : "exec";
 }
 
 /* Check the (given or default) name. */

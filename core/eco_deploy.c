@@ -154,17 +154,24 @@ eco_target_clear(struct eco_target *t)
 	strv_free(t->shared_files);
 }
 
-/* Check what a target must have; default the rest. */
+/*
+ * Check what a target must have; default the rest. A target without
+ * host, path or repo (PM2's template leaves them out) is only warned
+ * about, as PM2 reads them only when deploying: 1 drops it.
+ */
 static int
 finish_target(struct eco_ctx *c, struct eco_target *t)
 {
-	if (t->n_hosts == 0)
-		return eco_fail(c, "missing \"host\"");
-	if (t->path == NULL)
-		return eco_fail(c, "missing \"path\"");
-	if (t->repo == NULL && !t->upload)
-		return eco_fail(c, "missing \"repo\" (or set \"upload\": "
-				"true)");
+	const char *missing = t->n_hosts == 0 ? "\"host\"" :
+			      t->path == NULL ? "\"path\"" :
+			      t->repo == NULL && !t->upload ?
+			      "\"repo\" (or \"upload\": true)" : NULL;
+
+	if (missing != NULL) {
+		eco_warn(c, "missing %s: this target is ignored until it "
+			 "has one", missing);
+		return 1;
+	}
 	if (t->ref == NULL)
 		t->ref = xstrdup("origin/main");
 	if (c->target_port == 0)
@@ -183,6 +190,7 @@ eco_parse_deploy(struct eco_ctx *c, json_t *deploy)
 	struct eco_target *t;
 	const char *name;
 	json_t *obj;
+	int rc;
 
 	if (!json_is_object(deploy))
 		return eco_fail(c, "expected an object of deploy targets");
@@ -198,9 +206,13 @@ eco_parse_deploy(struct eco_ctx *c, json_t *deploy)
 		target_init(t, name);
 		c->target_port = 0;
 		if (eco_apply_fields(c, target_fields,
-				     ARRAY_SIZE(target_fields), t, obj) < 0 ||
-		    finish_target(c, t) < 0)
+				     ARRAY_SIZE(target_fields), t, obj) < 0)
 			return -1;
+		rc = finish_target(c, t);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			eco_target_clear(&c->eco->targets[--c->eco->n_targets]);
 		c->depth = depth;
 	}
 	return 0;

@@ -677,7 +677,7 @@ parse_root(struct eco_ctx *c, json_t *root)
 	}
 	if (!eco_has(root, "apps") &&
 	    (eco_has(root, "script") || eco_has(root, "exec") ||
-	     eco_has(root, "name"))) {
+	     eco_has(root, "cmd") || eco_has(root, "name"))) {
 		c->apps_array = false;
 		return eco_parse_apps(c, root);
 	}

@@ -49,8 +49,6 @@ static const struct bad_case bad_files[] = {
 	  "apps[0]: missing \"script\"" },
 	{ "port-overlap.json", NULL, FIX "port-overlap.json:4:50: "
 	  "apps[1].port: ports 3000-3003 overlap app 'web' (3002-3003)" },
-	{ "deploy-no-host.json", NULL, FIX "deploy-no-host.json:4:19: "
-	  "deploy.production: missing \"host\"" },
 	{ "deploy-bad-host.json", NULL, FIX "deploy-bad-host.json:6:9: "
 	  "deploy.production.host[1]: expected \"host\" or \"host:port\"" },
 	{ "bad-env.json", NULL, FIX "bad-env.json:7:19: apps[0].env.CONFIG: "
@@ -210,13 +208,6 @@ static const struct bad_case bad_texts[] = {
 	  "expected an object" },
 	{ "{\"deploy\":{\"\":{}}}", NULL, "eco.json:1:15: deploy[\"\"]: a "
 	  "target name must not be empty" },
-	{ "{\"deploy\":{\"prod\":{\"path\":\"/x\",\"repo\":\"r\"}}}", NULL,
-	  "eco.json:1:19: deploy.prod: missing \"host\"" },
-	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"repo\":\"r\"}}}", NULL,
-	  "eco.json:1:19: deploy.prod: missing \"path\"" },
-	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"path\":\"/p\"}}}", NULL,
-	  "eco.json:1:19: deploy.prod: missing \"repo\" (or set \"upload\": "
-	  "true)" },
 	{ "{\"deploy\":{\"prod\":{\"host\":[\"a\",5],\"path\":\"/p\"}}}",
 	  NULL, "eco.json:1:32: deploy.prod.host[1]: expected \"host\" or "
 	  "\"host:port\"" },
@@ -274,6 +265,13 @@ static const struct value_case values[] = {
 	{ "koa-cluster.json", "production", "apps.0.instances_list.0.health",
 	  "\"http://127.0.0.1:3000/healthz\"" },
 	{ "koa-cluster.json", "production", "apps.0.kill_timeout", "5000" },
+	/* PM2's "cmd" is "script" */
+	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL, "apps.0.script",
+	  "\"hello.py\"" },
+	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL, "apps.0.name",
+	  "\"hello\"" },
+	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL,
+	  "apps.0.interpreter", "\"python3\"" },
 	{ "koa-cluster.json", "production", "apps.0.listen_timeout", "8000" },
 	{ "koa-cluster.json", "production", "apps.0.wait_ready", "true" },
 	{ "koa-cluster.json", "production", "apps.0.merge_logs", "true" },
@@ -433,6 +431,16 @@ static const struct bad_case warn_texts[] = {
 	{ "{\"deploy\":{\"p\":{\"host\":\"h\",\"path\":\"/p\",\"repo\":\"r\","
 	  "\"forward-agent\":\"yes\"}}}", NULL, "eco.json:1:51: "
 	  "deploy.p.forward-agent: not used by deploy, ignored" },
+	/* PM2 reads targets only to deploy: an incomplete one is left out */
+	{ "{\"deploy\":{\"prod\":{\"path\":\"/x\",\"repo\":\"r\"}}}", NULL,
+	  "eco.json:1:12: deploy.prod: missing \"host\": this target is "
+	  "ignored until it has one" },
+	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"repo\":\"r\"}}}", NULL,
+	  "eco.json:1:12: deploy.prod: missing \"path\": this target is "
+	  "ignored until it has one" },
+	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"path\":\"/p\"}}}", NULL,
+	  "eco.json:1:12: deploy.prod: missing \"repo\" (or \"upload\": "
+	  "true): this target is ignored until it has one" },
 	{ "{\"apps\":{\"script\":\"a.js\",\"env\":{\"a.b\":1,\"Z\":\"x\","
 	  "\"Z\":\"y\"}}}", NULL, "eco.json:1:49: apps.env.Z: duplicate "
 	  "key, replaces the one at line 1" },

@@ -47,6 +47,9 @@ setup() {
 # count DIR: the number of records in DIR.
 count() { find "$1" -name '*.json' | wc -l; }
 
+# has DIR N: true when DIR has N records or more.
+has() { [ "$(count "$1")" -ge "$2" ]; }
+
 # settled DIR: true once DIR has records and no new one came in 1.5 s.
 settled() {
 	local n
@@ -144,7 +147,7 @@ for dir in "$CORPUS"/*/; do
 		not_ok "$name: starts under deploy" "$(cat "$TMP/start.log")"
 		continue
 	fi
-	wait_for 15 test "$(count "$out")" -ge "$n"
+	wait_for 15 has "$out" "$n"
 	got=$(node "$CORPUS/normalize.js" "$root" "$out" "$file" |
 		jq --argjson n "$(jq .cpus "$expected")" '{cpus: $n} + .')
 	stop

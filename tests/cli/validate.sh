@@ -26,8 +26,6 @@ expect_invalid missing-script.json \
 	'missing-script.json:3:5: apps[0]: missing "script"'
 expect_invalid port-overlap.json \
 	"port-overlap.json:4:50: apps[1].port: ports 3000-3003 overlap app 'web' (3002-3003)"
-expect_invalid deploy-no-host.json \
-	'deploy-no-host.json:4:19: deploy.production: missing "host"'
 expect_invalid deploy-bad-host.json \
 	'deploy-bad-host.json:6:9: deploy.production.host[1]: expected "host" or "host:port"'
 
@@ -37,6 +35,11 @@ for f in koa-cluster.json multi-deploy.json python.json bare-array.json \
 	check_rc "$f is valid" 0
 	check_out "$f: says valid" "^$f: valid: "
 done
+
+run "$DEPLOY" -c deploy-no-host.json validate
+check_rc "a deploy target without host is no error (PM2 reads it only to deploy)" 0
+check_err "but a warning" \
+	'deploy-no-host.json:4:5: deploy.production: missing "host": this target is ignored'
 
 run "$DEPLOY" -c pm2-js.json validate
 check_rc "unknown keys are only warnings" 0
