@@ -92,7 +92,7 @@ global_option(int argc, char **argv, int *i, const char **value)
 }
 
 /* Load the ecosystem file for a command that needs it. */
-static int
+int
 load_config(struct cmd_ctx *ctx)
 {
 	struct derr e;

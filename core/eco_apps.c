@@ -1,5 +1,6 @@
 /* eco_apps.c: read the apps of an ecosystem file and check them together */
 #include "eco_int.h"
+#include "fileio.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -393,6 +394,7 @@ eco_app_clear(struct eco_app *a)
 {
 	free(a->name);
 	free(a->script);
+	free(a->script_path);
 	strv_free(a->args);
 	free(a->interpreter);
 	strv_free(a->interpreter_args);
@@ -444,15 +446,20 @@ interpreter_for(const char *script)
 	return NULL;
 }
 
+/* The key that names the script: "script", "cmd" or "exec". */
+static const char *
+script_key(json_t *obj)
+{
+	if (eco_has(obj, "script"))
+		return "script";
+	return eco_has(obj, "cmd") ? "cmd" : "exec";
+}
+
 /* The key an app's name comes from: "name", else what names the script. */
 static const char *
 name_key(json_t *obj)
 {
-	if (eco_has(obj, "name"))
-		return "name";
-	if (eco_has(obj, "script"))
-		return "script";
-	return eco_has(obj, "cmd") ? "cmd" : "exec";
+	return eco_has(obj, "name") ? "name" : script_key(obj);
 }
 
 /* Check the (given or default) name. */
@@ -534,24 +541,117 @@ finish_env(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 	return 0;
 }
 
+/* "~/x" with $HOME for "~"; anything else as it is. Caller frees. */
+static char *
+expand_home(const char *p)
+{
+	const char *home = getenv("HOME");
+
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0') && home != NULL)
+		return xasprintf("%s%s", home, p + 1);
+	return xstrdup(p);
+}
+
+/* Replace *p by its "~/" expansion made absolute against base. */
+static void
+resolve_path(char **p, const char *base)
+{
+	char *home = expand_home(*p), *abs;
+
+	abs = eco_path_join(base, home);
+	free(home);
+	free(*p);
+	*p = abs;
+}
+
+/* Whether name is a program found in $PATH (a name without '/'). */
+static bool
+in_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char *full;
+	bool found = false;
+
+	if (strchr(name, '/') != NULL || path == NULL)
+		return false;
+	for (p = path; !found && *p != '\0'; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		full = xasprintf("%.*s/%s", (int)(end - p), p, name);
+		found = access(full, X_OK) == 0;
+		free(full);
+	}
+	return found;
+}
+
+/*
+ * Find the script: in cwd (the file's folder unless "cwd" is set);
+ * without "cwd", then in the directory the command runs in, as PM2
+ * does (the file's folder and that directory differ when a file in
+ * src/ names "src/app.js"): cwd becomes that directory too, written
+ * into the app's object so the daemon runs it the same way. Then a
+ * program in $PATH ("npm"). Sets script_path and script_base.
+ */
+static void
+find_script(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st,
+	    bool cwd_given)
+{
+	char *here = NULL, *p;
+
+	free(a->script_path);
+	a->script_path = NULL;
+	if (a->shell)
+		return;
+	p = expand_home(a->script);
+	a->script_path = eco_path_join(a->cwd, p);
+	a->script_base = cwd_given ? "cwd" : "the file's folder";
+	if (path_exists(a->script_path) || p[0] == '/')
+		goto out;
+	if (!cwd_given && c->cli && (here = getcwd(NULL, 0)) != NULL) {
+		free(a->script_path);
+		a->script_path = eco_path_join(here, p);
+		if (path_exists(a->script_path)) {
+			free(a->cwd);
+			a->cwd = xstrdup(here);
+			a->script_base = "the working directory";
+			json_object_set_new(st->obj, "cwd", json_string(here));
+			goto out;
+		}
+	}
+	free(a->script_path);
+	a->script_path = in_path(p) ? xstrdup(p) : NULL;
+	a->script_base = a->script_path != NULL ? "PATH" : NULL;
+out:
+	free(here);
+	free(p);
+}
+
+/* Whether a log path means no log at all (PM2's "NULL"). */
+static bool
+null_log(const char *p)
+{
+	return strcmp(p, "NULL") == 0 || strcmp(p, "/dev/null") == 0;
+}
+
 /* Make cwd absolute (default: the file's directory), then log paths. */
 static void
-finish_paths(struct eco_ctx *c, struct eco_app *a)
+finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 {
-	char *p;
+	bool cwd_given = a->cwd != NULL;
+	char **logs[2] = { &a->out_file, &a->error_file };
 
-	p = eco_path_join(c->eco->dir, a->cwd != NULL ? a->cwd : ".");
-	free(a->cwd);
-	a->cwd = p;
-	if (a->out_file != NULL) {
-		p = eco_path_join(a->cwd, a->out_file);
-		free(a->out_file);
-		a->out_file = p;
-	}
-	if (a->error_file != NULL) {
-		p = eco_path_join(a->cwd, a->error_file);
-		free(a->error_file);
-		a->error_file = p;
+	if (a->cwd == NULL)
+		a->cwd = xstrdup(".");
+	resolve_path(&a->cwd, c->eco->dir);
+	find_script(c, a, st, cwd_given);
+	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
+		if (*logs[i] == NULL)
+			continue;
+		if (null_log(*logs[i])) {
+			free(*logs[i]);
+			*logs[i] = xstrdup("/dev/null");
+		} else {
+			resolve_path(logs[i], a->cwd);
+		}
 	}
 }
 
@@ -589,7 +689,7 @@ finish_app(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 				    "\"port\" or \"listen\" to make a URL");
 	if (st->time && a->log_date_format == NULL)
 		a->log_date_format = xstrdup("YYYY-MM-DDTHH:mm:ss");
-	finish_paths(c, a);
+	finish_paths(c, a, st);
 	return 0;
 }
 

@@ -77,6 +77,8 @@ eco_app_to_json(const struct eco_app *a)
 #define SET(k, v) json_object_set_new(o, k, v)
 	SET("name", str_or_null(a->name));
 	SET("script", str_or_null(a->script));
+	SET("script_path", str_or_null(a->script_path));
+	SET("script_base", str_or_null(a->script_base));
 	SET("args", strv_json(a->args));
 	SET("interpreter", str_or_null(a->interpreter));
 	SET("interpreter_args", strv_json(a->interpreter_args));

@@ -884,6 +884,41 @@ ecosystem_find(const char *dir)
 	return NULL;
 }
 
+/* Create the missing folder of log file path; add it to *made. */
+static int
+make_log_dir(const char *path, char ***made, struct derr *e)
+{
+	char *dir = path_dirname(path);
+	int rc = 0;
+
+	if (!path_exists(dir)) {
+		rc = mkdir_p(dir, 0755, e);
+		if (rc == 0)
+			*made = strv_push(*made, dir);
+	}
+	free(dir);
+	return rc;
+}
+
+/* Create the missing folders of the apps' log files, as PM2 does. */
+int
+ecosystem_make_log_dirs(const struct ecosystem *eco, char ***made,
+			struct derr *e)
+{
+	const struct eco_app *a;
+
+	*made = xcalloc(1, sizeof **made);
+	for (size_t i = 0; i < eco->n_apps; i++) {
+		a = &eco->apps[i];
+		if ((a->out_file != NULL &&
+		     make_log_dir(a->out_file, made, e) < 0) ||
+		    (a->error_file != NULL &&
+		     make_log_dir(a->error_file, made, e) < 0))
+			return -1;
+	}
+	return 0;
+}
+
 /* The app called name, or NULL. */
 const struct eco_app *
 ecosystem_app(const struct ecosystem *eco, const char *name)

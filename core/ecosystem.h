@@ -25,6 +25,11 @@ enum eco_exec_mode { ECO_FORK, ECO_CLUSTER };
 struct eco_app {
 	char *name;
 	char *script;			/* as written */
+	char *script_path;		/* found: absolute, or a program in
+					 * $PATH; NULL: not found or shell */
+	const char *script_base;	/* where it was found: "the file's
+					 * folder", "the working directory",
+					 * "cwd", "PATH" */
 	char **args;			/* NULL-terminated, shell-split */
 	char *interpreter;		/* resolved; NULL: exec the script */
 	char **interpreter_args;	/* NULL-terminated (node_args too) */
@@ -121,6 +126,14 @@ void ecosystem_free(struct ecosystem *eco);
  * ecosystem.config.cjs, ecosystem.config.mjs, ecosystem.json,
  * ecosystem.config.json, process.json. Returns a new string or NULL. */
 char *ecosystem_find(const char *dir);
+
+/*
+ * Create the missing folders of the apps' log files, as PM2 does.
+ * *made gets each folder created (NULL-terminated; caller frees with
+ * strv_free), also on -1 (e filled).
+ */
+int ecosystem_make_log_dirs(const struct ecosystem *eco, char ***made,
+			    struct derr *e);
 
 const struct eco_app *ecosystem_app(const struct ecosystem *eco,
 				    const char *name);

@@ -4,6 +4,7 @@
 
 mkdir -p "$TMP/plain" "$TMP/pkg" "$TMP/start" "$TMP/npm" "$TMP/badpkg"
 cd "$TMP/plain" || exit 1
+touch server.js
 run "$DEPLOY" init
 check_rc "init in an empty dir exits 0" 0
 check_true "init wrote ecosystem.json" test -f ecosystem.json
@@ -22,6 +23,7 @@ check_true "the replaced file has an app" grep -q '"script"' ecosystem.json
 
 cd "$TMP/pkg" || exit 1
 echo '{"name":"shop-api","main":"src/index.js"}' >package.json
+mkdir -p src && touch src/index.js
 run "$DEPLOY" init
 check_rc "init with package.json exits 0" 0
 run "$DEPLOY" validate --print
@@ -31,6 +33,7 @@ check_out "the script comes from main" '"script": "src/index.js"'
 cd "$TMP/start" || exit 1
 echo '{"name":"koa","scripts":{"start":"node app.js --port 4000"}}' \
 	>package.json
+touch app.js
 run "$DEPLOY" init
 run "$DEPLOY" validate --print
 check_out "the script comes from scripts.start" '"script": "app.js"'

@@ -72,6 +72,7 @@ check_err "and names it with the errno" \
 	"cannot read '/nonexistent/eco.json': No such file or directory"
 
 mkdir -p "$TMP/empty" && cd "$TMP/empty" || exit 1
+mkdir -p jobs && touch index.mjs server.js w.js jobs/cleanup.py
 run "$DEPLOY" validate
 check_rc "no ecosystem file here exits 3" 3
 check_err "and says where it looked" \
@@ -128,5 +129,35 @@ JS
 		"^deploy: ecosystem.config.js: a JavaScript file needs node .*not installed"
 	check_true "one line only" test "$(wc -l <<<"$err")" -eq 1
 fi
+
+# The script must exist (PM2: "Script not found"): next to the file, or
+# (as PM2 resolves it) where the command runs.
+mkdir -p "$TMP/repo/src" && cd "$TMP/repo" || exit 1
+touch src/app.js
+echo '{"apps": [{"name": "a", "script": "src/app.js"}]}' >src/eco.json
+run "$DEPLOY" -c src/eco.json validate --print
+check_rc "a script found where the command runs is valid" 0
+check_true "--print shows the path and the base it was found in" \
+	test "$(jq -c '.apps[0] | [.script_path, .script_base, .cwd]' \
+		<<<"$out")" = "[\"$PWD/src/app.js\",\"the working directory\",\"$PWD\"]"
+cd src || exit 1
+run "$DEPLOY" -c eco.json validate
+check_rc "a missing script is an error" 3
+check_err "naming both places looked in" \
+	"eco.json: apps\[0\].script: 'src/app.js' not found next to the file \('$PWD'\) nor where the command runs \('$PWD'\)|not found in '$PWD'"
+run "$DEPLOY" -c eco.json validate --json
+check_rc "validate --json of an invalid file exits 3" 3
+check_true "and prints valid false with the error" \
+	test "$(jq -c '[.valid, .errors[0].path, .errors[0].file]' <<<"$out")" \
+	= '[false,"apps[0].script","eco.json"]'
+cd "$FIXTURES/ecosystems" || exit 1
+run "$DEPLOY" -c bad-instances.json validate --json
+check_true "--json errors have file, line, col, path and message" \
+	test "$(jq -c '.errors[0]' <<<"$out")" = \
+	'{"file":"bad-instances.json","line":14,"col":20,"path":"apps[2].instances","message":"expected a number or \"max\""}'
+check_true "with the warnings" test "$(jq -c '.warnings' <<<"$out")" = "[]"
+run "$DEPLOY" -c syntax-error.json validate --json
+check_true "a JSON syntax error has no path" \
+	test "$(jq -c '.errors[0] | [.line, .col, .path]' <<<"$out")" = '[6,17,null]'
 
 finish
