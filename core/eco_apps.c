@@ -3,6 +3,7 @@
 #include "fileio.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
@@ -76,7 +77,7 @@ app_instances(struct eco_ctx *c, void *obj, json_t *v)
 
 	if (json_is_string(v) && strcmp(json_string_value(v), "max") == 0)
 		n = 0;
-	else if (!eco_json_ll(v, &n))
+	else if (!eco_json_ll(v, &n) && !eco_string_ll(v, &n))
 		return eco_fail(c, "expected a number or \"max\"");
 	if (n > MAX_INSTANCES)
 		return eco_fail(c, "must be %d or less", MAX_INSTANCES);
@@ -632,8 +633,47 @@ null_log(const char *p)
 	return strcmp(p, "NULL") == 0 || strcmp(p, "/dev/null") == 0;
 }
 
-/* Make cwd absolute (default: the file's directory), then log paths. */
+/*
+ * Whether the script at path (which has no extension) is for node:
+ * PM2 runs such a script (Express's bin/www) with node unless it is a
+ * binary. deploy does when its "#!" line names node, or when it is not
+ * executable and not a binary.
+ */
+static bool
+node_script(const char *path)
+{
+	char head[128] = "";
+	FILE *f = fopen(path, "r");
+	bool exec = access(path, X_OK) == 0;
+
+	if (f == NULL)
+		return false;
+	if (fgets(head, sizeof head, f) == NULL)
+		head[0] = '\0';
+	fclose(f);
+	if (strncmp(head, "#!", 2) == 0)
+		return strstr(head, "node") != NULL;
+	return !exec && strncmp(head, "\177ELF", 4) != 0;
+}
+
+/* Pick node for an extensionless Node script found as a file. */
 static void
+extensionless_node(struct eco_app *a, const struct eco_appstate *st)
+{
+	const char *base = strrchr(a->script, '/');
+
+	base = base != NULL ? base + 1 : a->script;
+	if (st->has_interpreter || a->shell || a->interpreter != NULL ||
+	    strchr(base, '.') != NULL || a->script_path == NULL ||
+	    a->script_path[0] != '/' || !node_script(a->script_path))
+		return;
+	a->interpreter = xstrdup("node");
+	if (!st->has_exec_mode && st->has_instances)
+		a->exec_mode = ECO_CLUSTER;
+}
+
+/* Make cwd absolute (default: the file's directory), then log paths. */
+static int
 finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 {
 	bool cwd_given = a->cwd != NULL;
@@ -643,6 +683,15 @@ finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 		a->cwd = xstrdup(".");
 	resolve_path(&a->cwd, c->eco->dir);
 	find_script(c, a, st, cwd_given);
+	if (strcmp(a->script, "serve") == 0 && !st->has_interpreter &&
+	    (a->script_path == NULL || a->script_path[0] != '/'))
+		return eco_fail_key(c, st->obj, script_key(st->obj),
+				    "PM2's built-in \"serve\" is not "
+				    "supported: serve the folder with nginx, "
+				    "or run a static server as the app "
+				    "(\"script\": \"npx\", \"args\": \"serve "
+				    "-s DIR -l PORT\")");
+	extensionless_node(a, st);
 	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
 		if (*logs[i] == NULL)
 			continue;
@@ -653,6 +702,7 @@ finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 			resolve_path(logs[i], a->cwd);
 		}
 	}
+	return 0;
 }
 
 /* Apply defaults that depend on other keys, and check the app alone. */
@@ -689,8 +739,7 @@ finish_app(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 				    "\"port\" or \"listen\" to make a URL");
 	if (st->time && a->log_date_format == NULL)
 		a->log_date_format = xstrdup("YYYY-MM-DDTHH:mm:ss");
-	finish_paths(c, a, st);
-	return 0;
+	return finish_paths(c, a, st);
 }
 
 /* What app a takes: its port range and its listen address. */

@@ -84,6 +84,33 @@ target_health(struct eco_ctx *c, void *obj, json_t *v)
 	return eco_want_url(c, v, &((struct eco_target *)obj)->health);
 }
 
+/* Whether the shell command s runs pm2 (as a command word). */
+static bool
+runs_pm2(const char *s)
+{
+	for (const char *p = strstr(s, "pm2"); p != NULL;
+	     p = strstr(p + 3, "pm2"))
+		if ((p == s || strchr(" \t;&|(", p[-1]) != NULL) &&
+		    (p[3] == ' ' || p[3] == '\t' || p[3] == '\0'))
+			return true;
+	return false;
+}
+
+/* "post-deploy": a warning when it runs pm2, which deploy replaces. */
+static int
+target_post_deploy(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_target *t = obj;
+
+	if (eco_want_string(c, v, false, &t->post_deploy) < 0)
+		return -1;
+	if (runs_pm2(t->post_deploy))
+		eco_warn(c, "runs pm2: with deploy, end it with 'deploy up "
+			 "--env %s --wait' instead (what deploy runs when "
+			 "post-deploy is not set)", t->name);
+	return 0;
+}
+
 #define T(m) offsetof(struct eco_target, m)
 #define STR(k, m) { k, ECO_F_STR, T(m), 0, 0, NULL, false }
 #define NONEMPTY(k, m) { k, ECO_F_NONEMPTY, T(m), 0, 0, NULL, false }
@@ -101,7 +128,7 @@ static const struct eco_field target_fields[] = {
 	STR("post-setup", post_setup),
 	STR("pre-deploy-local", pre_deploy_local),
 	STR("pre-deploy", pre_deploy),
-	STR("post-deploy", post_deploy),
+	{ "post-deploy", ECO_F_FN, .fn = target_post_deploy },
 	{ "env", ECO_F_FN, .fn = target_env },
 	{ "keep_releases", ECO_F_INT, T(keep_releases), 1, 1000, NULL,
 	  false },

@@ -92,6 +92,8 @@ int eco_want_port(struct eco_ctx *c, json_t *v, int *out);
 int eco_want_url(struct eco_ctx *c, json_t *v, char **out);
 /* Check env object v and apply it to dst (NULL: only check). */
 int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
+/* A string of digits as an integer ("10"); false for anything else. */
+bool eco_string_ll(json_t *v, long long *out);
 /* Whether key is in object o and not null. */
 bool eco_has(json_t *o, const char *key);
 /* An integer value (integral reals too). */

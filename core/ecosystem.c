@@ -246,6 +246,19 @@ eco_json_ll(json_t *v, long long *out)
 	return true;
 }
 
+/* A string of digits ("10", "-1"), as PM2 takes numbers written so. */
+bool
+eco_string_ll(json_t *v, long long *out)
+{
+	const char *s = json_string_value(v);
+	char *end;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return false;
+	*out = strtoll(s, &end, 10);
+	return *end == '\0';
+}
+
 /* Check an integer against [min, max]. */
 static int
 want_range(struct eco_ctx *c, long long n, long long min, long long max)
@@ -263,7 +276,7 @@ want_int(struct eco_ctx *c, json_t *v, const struct eco_field *f, int *out)
 {
 	long long n;
 
-	if (!eco_json_ll(v, &n))
+	if (!eco_json_ll(v, &n) && !eco_string_ll(v, &n))
 		return eco_fail(c, "expected an integer");
 	if (want_range(c, n, f->min, f->max) < 0)
 		return -1;
@@ -685,7 +698,10 @@ parse_root(struct eco_ctx *c, json_t *root)
 			     c->eco, root) < 0)
 		return -1;
 	if (!eco_has(root, "apps") && !eco_has(root, "deploy"))
-		return eco_fail(c, "missing \"apps\"");
+		return eco_fail(c, "missing \"apps\"%s", eco_has(root, "Apps")
+				? " (keys are case-sensitive: \"Apps\" is "
+				  "not \"apps\")" : eco_has(root, "app") ?
+				" (\"app\" is not \"apps\")" : "");
 	check_target_names(c);
 	return 0;
 }

@@ -33,7 +33,7 @@ struct eco_app {
 	char **args;			/* NULL-terminated, shell-split */
 	char *interpreter;		/* resolved; NULL: exec the script */
 	char **interpreter_args;	/* NULL-terminated (node_args too) */
-	bool shell;			/* has spaces: run by /bin/sh -c */
+	bool shell;			/* has spaces: run by eco_shell() -c */
 	char *cwd;			/* absolute; default: the file's dir */
 	int instances;			/* resolved, >= 1 */
 	enum eco_exec_mode exec_mode;
@@ -166,6 +166,10 @@ int eco_parse_signal(const char *s, int *out);		/* "SIGTERM" */
 int eco_split_args(const char *s, char ***out, struct derr *e);
 
 /* Added by the ecosystem module (beyond the lead's first draft): */
+
+/* The shell that runs a command-string script (shell set): /bin/bash
+ * when it exists, as PM2 uses, else /bin/sh. */
+const char *eco_shell(void);
 
 /* Remove name from env; nothing happens when it is not set. */
 void eco_env_unset(struct eco_env *env, const char *name);

@@ -111,7 +111,7 @@ build_argv(const struct eco_app *cfg)
 	char *script;
 
 	if (cfg->shell) {
-		argv = strv_push(argv, "/bin/sh");
+		argv = strv_push(argv, eco_shell());
 		argv = strv_push(argv, "-c");
 		return strv_push(argv, cfg->script);
 	}

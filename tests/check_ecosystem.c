@@ -265,6 +265,11 @@ static const struct value_case values[] = {
 	{ "koa-cluster.json", "production", "apps.0.instances_list.0.health",
 	  "\"http://127.0.0.1:3000/healthz\"" },
 	{ "koa-cluster.json", "production", "apps.0.kill_timeout", "5000" },
+	/* numbers written as strings, as PM2 takes them */
+	{ "{\"apps\":[{\"script\":\"a\",\"instances\":\"3\"}]}", NULL,
+	  "apps.0.instances", "3" },
+	{ "{\"apps\":[{\"script\":\"a\",\"max_restarts\":\"10\"}]}", NULL,
+	  "apps.0.max_restarts", "10" },
 	/* PM2's "cmd" is "script" */
 	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL, "apps.0.script",
 	  "\"hello.py\"" },

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# pm2_compat.sh: what real PM2 files rely on, one check each: command
+# strings run by bash, extensionless node scripts, numbers written as
+# strings, missing log folders, "~/" paths, and the messages for PM2's
+# "serve", a post-deploy that runs pm2, and "Apps".
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v node >/dev/null; then
+	echo "1..0 # skip: node is not installed"
+	exit 0
+fi
+STUB=$FIXTURES/pm2/stub.js
+export HOME=$TMP/h PM2_CORPUS_OUT=$TMP/rec
+mkdir -p "$HOME" "$PM2_CORPUS_OUT" "$TMP/app/bin"
+cd "$TMP/app" || exit 1
+
+# records N: true when the stub apps wrote N records or more.
+records() { [ "$(find "$PM2_CORPUS_OUT" -name '*.json' | wc -l)" -ge "$1" ]; }
+# field JQ: JQ over every record, one line each, sorted.
+field() { cat "$PM2_CORPUS_OUT"/*.json | jq -r "$1" | sort | tr '\n' ' '; }
+
+cp "$STUB" stub.js
+echo 'export FROM_BASH=yes' >env.sh
+# Express's generator: bin/www, no extension, not executable here.
+grep -v '^#!' "$STUB" >bin/www
+cat >ecosystem.config.js <<'JS'
+module.exports = {
+  apps: [
+    { name: "venv", script: "source ./env.sh && exec node stub.js" },
+    { name: "www", script: "bin/www", env: { PORT: "3000" } },
+    { name: "api", script: "stub.js", instances: "2", max_restarts: "10",
+      exec_mode: "fork", out_file: "logs/api.log",
+      error_file: "~/pm2logs/api-err.log" },
+  ],
+};
+JS
+run "$DEPLOY" up
+check_rc "up starts the file" 0
+check_err "and says it created the missing log folder" \
+	"created log folder '$TMP/app/logs'"
+track_pid "$(cat "$DEPLOY_HOME/daemon.pid")"
+wait_for 10 records 4
+check_true "4 processes: \"instances\": \"2\" is 2" records 4
+check_true "a command string runs with bash (source works)" \
+	test "$(field '.env.FROM_BASH // empty')" = "yes "
+check_true "bin/www (no extension, not executable) runs with node" \
+	grep -q "\"script\":\"$TMP/app/bin/www\"" "$PM2_CORPUS_OUT"/*.json
+check_true "\"~/\" in error_file is the home folder" \
+	test -d "$HOME/pm2logs"
+run "$DEPLOY" validate --print
+check_true "max_restarts \"10\" is 10" \
+	test "$(jq '.apps[2].max_restarts' <<<"$out")" = 10
+daemon_down
+
+echo '{"apps": [{"name": "static", "script": "serve", "env":
+  {"PM2_SERVE_PATH": "dist", "PM2_SERVE_PORT": 8080}}]}' >serve.json
+run "$DEPLOY" -c serve.json validate
+check_rc "PM2's serve is refused" 3
+check_err "naming what to do instead" \
+	"serve.json:1:40: apps\\[0\\].script: PM2's built-in \"serve\" is not supported: serve the folder with nginx"
+
+cat >deploy.json <<'EOF2'
+{"apps": [{"script": "stub.js"}],
+ "deploy": {"production": {"host": "h", "repo": "r", "path": "/p",
+   "post-deploy": "npm install && pm2 reload ecosystem.config.js --env production"}}}
+EOF2
+run "$DEPLOY" -c deploy.json validate
+check_rc "a post-deploy that runs pm2 is valid" 0
+check_err "with a warning naming deploy's equivalent" \
+	"deploy.production.post-deploy: runs pm2: with deploy, end it with 'deploy up --env production --wait' instead"
+
+echo '{"Apps": [{"script": "stub.js"}]}' >caps.json
+run "$DEPLOY" -c caps.json validate
+check_rc "\"Apps\" is an error" 3
+check_err "that says keys are case-sensitive" \
+	'missing "apps" \(keys are case-sensitive: "Apps" is not "apps"\)'
+
+finish
