@@ -104,9 +104,9 @@ load_config(struct cmd_ctx *ctx)
 		if (found == NULL)
 			return error_code(EXIT_CONFIG,
 				"no ecosystem file here (looked for "
-				"ecosystem.config.js, .cjs, .mjs, "
-				"ecosystem.json, ecosystem.config.json, "
-				"process.json); use -c FILE or 'deploy init'");
+				"ecosystem.json, ecosystem.config.js, .cjs, "
+				".mjs, ecosystem.config.json, process.json); "
+				"use -c FILE or 'deploy init'");
 		path = found;
 	}
 	ctx->eco = ecosystem_load(path, ctx->env_name, &e);

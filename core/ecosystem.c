@@ -15,10 +15,11 @@
 
 #define MAX_FILE_SIZE (16 << 20)
 
-/* PM2's default file first, then its other forms, then JSON. */
+/* deploy's own file (what deploy init writes), PM2's default file and
+ * its other forms, then PM2's JSON names. */
 static const char *const file_names[] = {
-	"ecosystem.config.js", "ecosystem.config.cjs", "ecosystem.config.mjs",
-	"ecosystem.json", "ecosystem.config.json", "process.json",
+	"ecosystem.json", "ecosystem.config.js", "ecosystem.config.cjs",
+	"ecosystem.config.mjs", "ecosystem.config.json", "process.json",
 };
 
 /* Go one key deeper. */
@@ -861,6 +862,33 @@ ecosystem_load(const char *path, const char *env_name, struct derr *e)
 	eco = parse_text(js.buf, js.len, path, env_name, &flags, NULL, e);
 	strbuf_release(&js);
 	return eco;
+}
+
+/* The file's top-level value as JSON, read as ecosystem_load does. */
+json_t *
+ecosystem_read_json(const char *path, struct derr *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_error_t je;
+	json_t *root = NULL;
+
+	if (!eco_is_js(path)) {
+		if (strbuf_read_file(&sb, path, MAX_FILE_SIZE) < 0) {
+			strbuf_release(&sb);
+			derr_errno(e, "cannot read '%s'", path);
+			return NULL;
+		}
+		jsonpos_relax(sb.buf, sb.len);
+		root = json_loadb(sb.buf, sb.len, 0, &je);
+		strbuf_reset(&sb);
+	}
+	if (root == NULL && eco_node_eval(path, &sb, e) == 0) {
+		root = json_loadb(sb.buf, sb.len, 0, &je);
+		if (root == NULL)
+			derr_set(e, "%s: node's output is not JSON", path);
+	}
+	strbuf_release(&sb);
+	return root;
 }
 
 /* Free an ecosystem and all it holds; NULL is a no-op. */

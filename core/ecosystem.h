@@ -121,10 +121,14 @@ struct ecosystem *ecosystem_load(const char *path, const char *env_name,
 struct ecosystem *ecosystem_parse(const char *text, const char *path,
 				  const char *env_name, struct derr *e);
 void ecosystem_free(struct ecosystem *eco);
+/* The file's top-level value as JSON, as ecosystem_load reads it (node
+ * evaluates JavaScript), not checked. Caller decrefs; NULL and e. */
+json_t *ecosystem_read_json(const char *path, struct derr *e);
 
-/* Find the file to use in dir: ecosystem.config.js (PM2's default),
- * ecosystem.config.cjs, ecosystem.config.mjs, ecosystem.json,
- * ecosystem.config.json, process.json. Returns a new string or NULL. */
+/* Find the file to use in dir: ecosystem.json (deploy init's),
+ * ecosystem.config.js (PM2's default), ecosystem.config.cjs,
+ * ecosystem.config.mjs, ecosystem.config.json, process.json. Returns a
+ * new string or NULL. */
 char *ecosystem_find(const char *dir);
 
 /*

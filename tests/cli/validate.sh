@@ -76,7 +76,7 @@ mkdir -p jobs && touch index.mjs server.js w.js jobs/cleanup.py
 run "$DEPLOY" validate
 check_rc "no ecosystem file here exits 3" 3
 check_err "and says where it looked" \
-	'looked for ecosystem.config.js, .cjs, .mjs, ecosystem.json'
+	'looked for ecosystem.json, ecosystem.config.js, .cjs, .mjs'
 cp "$FIXTURES/ecosystems/single-app.json" process.json
 run "$DEPLOY" validate
 check_rc "process.json is found" 0
@@ -99,7 +99,7 @@ module.exports = {
 };
 JS
 	ECO_TEST_VAR=hello run "$DEPLOY" validate --print
-	check_rc "ecosystem.config.js is found first and read" 0
+	check_rc "ecosystem.config.js is found before the JSON names" 0
 	check_true "__dirname, require(), os.cpus() and process.env work" \
 		test "$(jq -c '.apps[0] | [.instances, .env]' <<<"$out")" = \
 		"[$(nproc),{\"DIR\":\"$PWD\",\"VERSION\":\"4.5.6\",\"FROM_ENV\":\"hello\"}]"
