@@ -3,6 +3,7 @@
 #include "spawn.h"
 #include "fileio.h"
 #include "logfile.h"
+#include "nodeipc.h"
 #include "strbuf.h"
 #include "sup_int.h"
 
@@ -60,6 +61,8 @@ close_pipes(struct sup_inst *in)
 	if (in->err_fd >= 0)
 		close(in->err_fd);
 	in->out_fd = in->err_fd = -1;
+	nodeipc_free(in->ipc);
+	in->ipc = NULL;
 	logs_detach(in);
 }
 
@@ -174,9 +177,11 @@ do_spawn(struct sup_inst *in)
 	};
 	struct spawn_result res;
 	struct derr e;
-	int rc = -1;
+	int rc = -1, ipc[2] = { -1, -1 };
 
 	close_pipes(in);
+	if (nodeipc_wanted(cfg) && nodeipc_pair(ipc) == 0)
+		req.ipc_fd = ipc[1];
 	if (logs_attach(in->app->s, in, &e) < 0) {
 		inst_set_reason(in, "%s", e.msg);
 		goto out;
@@ -186,6 +191,9 @@ do_spawn(struct sup_inst *in)
 		logs_detach(in);
 		goto out;
 	}
+	if (ipc[0] >= 0)
+		in->ipc = nodeipc_new(ipc[0]);
+	ipc[0] = -1;
 	in->pid = res.pid;
 	in->out_fd = res.out_fd;
 	in->err_fd = res.err_fd;
@@ -198,6 +206,10 @@ do_spawn(struct sup_inst *in)
 	ready_begin(in, in->started_mono);
 	rc = 0;
 out:
+	if (ipc[0] >= 0)
+		close(ipc[0]);
+	if (ipc[1] >= 0)
+		close(ipc[1]);
 	strv_free(argv);
 	strv_free(envp);
 	return rc;
@@ -402,6 +414,23 @@ pipe_event(void *arg, int fd, short revents)
 	}
 }
 
+/* Loop callback: Node's IPC channel; process.send('ready') is ready. */
+static void
+ipc_event(void *arg, int fd, short revents)
+{
+	struct sup_inst *in = arg;
+	int r = nodeipc_read(in->ipc);
+
+	(void)fd;
+	(void)revents;
+	if (r > 0)
+		ready_on_notify(in->app->s, in->pid, "READY=1");
+	if (r < 0) {
+		nodeipc_free(in->ipc);
+		in->ipc = NULL;
+	}
+}
+
 /* Register the instance's pipes, probes and deadline. */
 void
 inst_watch(struct sup_inst *in, struct loop *l)
@@ -410,6 +439,8 @@ inst_watch(struct sup_inst *in, struct loop *l)
 		loop_add(l, in->out_fd, POLLIN, pipe_event, in);
 	if (in->err_fd >= 0)
 		loop_add(l, in->err_fd, POLLIN, pipe_event, in);
+	if (in->ipc != NULL)
+		loop_add(l, nodeipc_fd(in->ipc), POLLIN, ipc_event, in);
 	loop_deadline(l, in->deadline);
 	if (in->state == WS_STARTING)
 		ready_watch(in, l);

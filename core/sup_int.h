@@ -27,6 +27,7 @@ struct sup_inst {
 	pid_t group_left;		/* a group whose leader exited but
 					   whose other members may linger */
 	int out_fd, err_fd;		/* -1 when closed */
+	struct nodeipc *ipc;		/* Node's IPC channel, or NULL */
 	struct logwriter *out, *err;
 	char *log_path[2];		/* out and err, while attached */
 	long long started_mono;		/* ms */

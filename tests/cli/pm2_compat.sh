@@ -52,6 +52,22 @@ check_true "max_restarts \"10\" is 10" \
 	test "$(jq '.apps[2].max_restarts' <<<"$out")" = 10
 daemon_down
 
+# wait_ready with Node's process.send('ready'), over Node's IPC channel.
+cat >ready.js <<'JS'
+setTimeout(() => process.send('ready'), 300);
+setInterval(() => {}, 1 << 30);
+JS
+echo '{"apps": [{"name": "ready", "script": "ready.js", "instances": 2,
+  "exec_mode": "fork", "wait_ready": true, "listen_timeout": 60000}]}' \
+	>ready.json
+start=$(date +%s)
+run "$DEPLOY" -c ready.json up --wait --timeout 20
+check_rc "up --wait returns once process.send('ready') arrives" 0
+check_true "well before listen_timeout (60 s)" \
+	test $(($(date +%s) - start)) -lt 15
+check_true "both instances online" all_online ready
+daemon_down
+
 echo '{"apps": [{"name": "static", "script": "serve", "env":
   {"PM2_SERVE_PATH": "dist", "PM2_SERVE_PORT": 8080}}]}' >serve.json
 run "$DEPLOY" -c serve.json validate
