@@ -1,6 +1,7 @@
 /* eco_apps.c: read the apps of an ecosystem file and check them together */
 #include "eco_int.h"
 #include "fileio.h"
+#include "paths.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -534,9 +535,7 @@ finish_env(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 		st->port_path[1] = a->increment_var;
 		st->n_port_path = 2;
 	} else if (a->instances > 1 && a->listen == NULL) {
-		eco_warn(c, "all %d instances get the same %s; set \"port\" "
-			 "(instance i gets port + i) or \"listen\"",
-			 a->instances, a->increment_var);
+		st->same_port_from = from;	/* see share_port */
 	}
 	c->depth = depth;
 	return 0;
@@ -672,6 +671,61 @@ extensionless_node(struct eco_app *a, const struct eco_appstate *st)
 		a->exec_mode = ECO_CLUSTER;
 }
 
+/* Whether the app runs with node. */
+static bool
+runs_node(const struct eco_app *a)
+{
+	const char *base;
+
+	if (a->interpreter == NULL)
+		return false;
+	base = strrchr(a->interpreter, '/');
+	base = base != NULL ? base + 1 : a->interpreter;
+	return strncmp(base, "node", 4) == 0;
+}
+
+/*
+ * Every instance gets the same PORT from env. A Node app in cluster
+ * mode then shares it as under PM2's cluster master: the daemon binds
+ * it once ("listen" on all addresses) and templates/node-cluster.js,
+ * loaded through NODE_OPTIONS, makes the app's listen(PORT) take that
+ * socket. Anything else gets a warning: the instances would clash.
+ */
+static void
+share_port(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
+{
+	const char *val = eco_env_get(&a->env, a->increment_var);
+	const char *opts = eco_env_get(&a->env, "NODE_OPTIONS");
+	size_t depth = c->depth;
+	char *preload = NULL, *v;
+	struct derr e;
+	int port = 0;
+
+	if (st->same_port_from == NULL)
+		return;
+	if (val != NULL && strspn(val, "0123456789") == strlen(val) &&
+	    strlen(val) <= 5)
+		port = atoi(val);
+	if (a->exec_mode == ECO_CLUSTER && runs_node(a) && port >= 1 &&
+	    port <= 65535 &&
+	    (preload = template_find("node-cluster.js", &e)) != NULL) {
+		a->listen = xasprintf("0.0.0.0:%d", port);
+		v = xasprintf("%s%s--require \"%s\"", opts ? opts : "",
+			      opts ? " " : "", preload);
+		eco_env_set(&a->env, "NODE_OPTIONS", v);
+		eco_env_set(&a->env, "DEPLOY_SHARED_PORT", val);
+		free(v);
+		free(preload);
+		return;
+	}
+	eco_push_key(c, st->same_port_from);
+	eco_push_key(c, a->increment_var);
+	eco_warn(c, "all %d instances get the same %s; set \"port\" "
+		 "(instance i gets port + i) or \"listen\"", a->instances,
+		 a->increment_var);
+	c->depth = depth;
+}
+
 /* Make cwd absolute (default: the file's directory), then log paths. */
 static int
 finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
@@ -739,7 +793,10 @@ finish_app(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 				    "\"port\" or \"listen\" to make a URL");
 	if (st->time && a->log_date_format == NULL)
 		a->log_date_format = xstrdup("YYYY-MM-DDTHH:mm:ss");
-	return finish_paths(c, a, st);
+	if (finish_paths(c, a, st) < 0)
+		return -1;
+	share_port(c, a, st);
+	return 0;
 }
 
 /* What app a takes: its port range and its listen address. */

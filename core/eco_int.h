@@ -23,6 +23,8 @@ struct eco_appstate {
 	bool has_increment_var;
 	bool time;
 	const char *port_path[2];	/* keys holding the port, or NULL */
+	const char *same_port_from;	/* env key giving every instance one
+					 * port ("env", "env_<E>"), or NULL */
 	size_t n_port_path;
 };
 

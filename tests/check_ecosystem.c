@@ -425,7 +425,8 @@ static const struct bad_case warn_texts[] = {
 	  "apps[0].cron_restart: not used by deploy, ignored" },
 	{ APP "\"autostart\":false" END, NULL, "eco.json:2:1: "
 	  "apps[0].autostart: not used by deploy, ignored" },
-	{ APP "\"instances\":4,\"env\":{\"PORT\":3000}" END, NULL,
+	{ APP "\"instances\":4,\"env\":{\"PORT\":3000},\"exec_mode\":\"fork\""
+	  END, NULL,
 	  "eco.json:2:22: apps[0].env.PORT: all 4 instances get the same "
 	  "PORT; set \"port\" (instance i gets port + i) or \"listen\"" },
 	{ "{\"apps\":[{\"name\":\"web\",\"script\":\"w.js\"}],\n"

@@ -16,6 +16,8 @@ cd "$TMP/app" || exit 1
 
 # records N: true when the stub apps wrote N records or more.
 records() { [ "$(find "$PM2_CORPUS_OUT" -name '*.json' | wc -l)" -ge "$1" ]; }
+# answers PORT: true when http://127.0.0.1:PORT/ sends a body.
+answers() { http_get "$1" | grep -q .; }
 # field JQ: JQ over every record, one line each, sorted.
 field() { cat "$PM2_CORPUS_OUT"/*.json | jq -r "$1" | sort | tr '\n' ' '; }
 
@@ -66,6 +68,47 @@ check_rc "up --wait returns once process.send('ready') arrives" 0
 check_true "well before listen_timeout (60 s)" \
 	test $(($(date +%s) - start)) -lt 15
 check_true "both instances online" all_online ready
+daemon_down
+
+# Cluster mode on one port: every instance of an unchanged Node app
+# listens on the same PORT (a plain http app, and the Express style
+# listen({port}, cb) on a second port).
+port=$(free_port 2)
+cat >plain.js <<'JS'
+require('http').createServer((req, res) => res.end(String(process.pid)))
+	.listen(process.env.PORT);
+JS
+cat >express-style.js <<'JS'
+const http = require('http');
+const app = (req, res) => res.end('x' + process.pid);
+http.createServer(app).listen({ port: Number(process.env.PORT) },
+	() => console.log('listening'));
+JS
+cat >cluster.json <<JSON
+{"apps": [
+  {"name": "plain", "script": "plain.js", "instances": 3,
+   "exec_mode": "cluster", "env": {"PORT": $port}},
+  {"name": "styled", "script": "express-style.js", "instances": 2,
+   "exec_mode": "cluster", "env": {"PORT": $((port + 1))}}]}
+JSON
+run "$DEPLOY" -c cluster.json validate
+check_true "cluster mode on one port gives no warning" test -z "$err"
+run "$DEPLOY" -c cluster.json up --wait --timeout 20
+check_rc "3 + 2 instances on one port each start" 0
+wait_for 5 answers "$port"
+pids=$(for _ in $(seq 1 30); do http_get "$port"; echo; done | sort -u |
+	grep -c .)
+check_true "the port answers, from $pids instance(s)" test "$pids" -ge 1
+check_true "the Express style listen({port}) answers too" \
+	grep -q '^x' <<<"$(http_get $((port + 1)))"
+sleep 1.2	# past min_uptime: a crash loop would show now
+check_true "no instance crashed (EADDRINUSE)" test \
+	"$(jls 'map(.restarts) | add')" = 0
+check_true "all 5 online" test "$(count_status plain online)" = 3 -a \
+	"$(count_status styled online)" = 2
+run "$DEPLOY" -c cluster.json reload plain
+check_rc "a reload of the shared-port app succeeds" 0
+check_true "and it still answers" answers "$port"
 daemon_down
 
 echo '{"apps": [{"name": "static", "script": "serve", "env":
