@@ -111,6 +111,20 @@ check_rc "a reload of the shared-port app succeeds" 0
 check_true "and it still answers" answers "$port"
 daemon_down
 
+# Ad-hoc start without a file, as pm2 start app.js.
+rm -f "$PM2_CORPUS_OUT"/*.json
+run "$DEPLOY" start stub.js --name adhoc -i 2 -- one "two words"
+check_rc "deploy start SCRIPT starts it" 0
+check_out "under the given name" '^adhoc: '
+track_pid "$(cat "$DEPLOY_HOME/daemon.pid")"
+wait_for 10 records 2
+check_true "2 instances with the arguments after --" test \
+	"$(field '.args | join("|")')" = "one|two words one|two words "
+run "$DEPLOY" save
+check_rc "save keeps an ad-hoc app" 0
+check_true "in the saved state" grep -q '"adhoc"' "$DEPLOY_HOME"/*.json
+daemon_down
+
 echo '{"apps": [{"name": "static", "script": "serve", "env":
   {"PM2_SERVE_PATH": "dist", "PM2_SERVE_PORT": 8080}}]}' >serve.json
 run "$DEPLOY" -c serve.json validate
