@@ -419,10 +419,12 @@ static void
 ipc_event(void *arg, int fd, short revents)
 {
 	struct sup_inst *in = arg;
-	int r = nodeipc_read(in->ipc);
+	int r;
 
-	(void)fd;
 	(void)revents;
+	if (in->ipc == NULL || nodeipc_fd(in->ipc) != fd)
+		return;		/* closed since the poll: the worker exited */
+	r = nodeipc_read(in->ipc);
 	if (r > 0)
 		ready_on_notify(in->app->s, in->pid, "READY=1");
 	if (r < 0) {
