@@ -89,7 +89,7 @@ stop() {
 	else
 		[ -f "$DEPLOY_HOME/daemon.pid" ] &&
 			track_pid "$(cat "$DEPLOY_HOME/daemon.pid")"
-		"$DEPLOY" down >/dev/null 2>&1
+		check_daemon_log	# deploy down, and no sanitizer report
 	fi
 }
 
