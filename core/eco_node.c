@@ -1,11 +1,11 @@
 /* eco_node.c: evaluate a JavaScript ecosystem file with Node, as PM2 does */
 #include "eco_int.h"
+#include "fileio.h"
 #include "loop.h"
 #include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,28 +104,6 @@ child(int fd, const char *node, const char *path)
 	_exit(127);
 }
 
-/* Read fd into out until EOF or the deadline; -1 on a timeout. */
-static int
-read_all(int fd, struct strbuf *out, long long deadline)
-{
-	char buf[8192];
-	ssize_t n;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
-
-		if (left <= 0 || poll(&p, 1, (int)left) == 0)
-			return -1;
-		n = read(fd, buf, sizeof buf);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return 0;
-		strbuf_add(out, buf, (size_t)n);
-	}
-}
-
 /* Evaluate path with node; out gets the exported object as JSON. */
 int
 eco_node_eval(const char *path, struct strbuf *out, struct derr *e)
@@ -148,7 +126,7 @@ eco_node_eval(const char *path, struct strbuf *out, struct derr *e)
 		child(pfd[1], node, path);
 	close(pfd[1]);
 	out->cap = NODE_OUTPUT_MAX;
-	rc = read_all(pfd[0], out, now_ms() + NODE_TIMEOUT_MS);
+	rc = read_fd_until(pfd[0], out, now_ms() + NODE_TIMEOUT_MS);
 	close(pfd[0]);
 	if (rc < 0)
 		kill(pid, SIGKILL);

@@ -56,28 +56,6 @@ child_exec(const char *binary, char **argv)
 	_exit(127);
 }
 
-/* Read fd into out until EOF or the deadline; 0, or -1 on timeout. */
-static int
-read_until(int fd, struct strbuf *out, long long deadline)
-{
-	char buf[4096];
-	ssize_t n;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
-
-		if (left <= 0 || poll(&p, 1, (int)left) == 0)
-			return -1;
-		n = read(fd, buf, sizeof buf);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return 0;
-		strbuf_add(out, buf, (size_t)n);
-	}
-}
-
 /*
  * Run nginx with argv[1..] (argv[0] is a placeholder), its stdout and
  * stderr into out. Returns its exit status, or -1 with e filled when
@@ -111,7 +89,7 @@ run_nginx(const char *binary, char **argv, struct strbuf *out,
 	}
 	close(pfd[1]);
 	out->cap = CHECK_OUTPUT_MAX;
-	err = read_until(pfd[0], out, now_ms() + CHECK_TIMEOUT_MS);
+	err = read_fd_until(pfd[0], out, now_ms() + CHECK_TIMEOUT_MS);
 	close(pfd[0]);
 	if (err < 0)
 		kill(pid, SIGKILL);
