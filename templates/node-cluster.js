@@ -32,6 +32,23 @@ if (port > 0 && fds >= 1) {
 			return listen.apply(this, args);
 		taken = true;
 		const cb = args.find((a) => typeof a === 'function');
+		stopGracefully(this);
 		return listen.call(this, { fd: 3 }, cb);
 	};
+}
+
+// On deploy's stop signal, unless the app handles it itself: stop
+// taking connections from the shared socket (the other instances take
+// them), finish the requests under way, then exit, as PM2's cluster
+// master lets a worker do on a reload. kill_timeout still bounds it.
+function stopGracefully(server) {
+	const stop = (sig) => {
+		if (process.listenerCount(sig) > 1)
+			return;		/* the app's own handler does it */
+		server.close(() => process.exit(0));
+		if (server.closeIdleConnections)
+			server.closeIdleConnections();
+	};
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
 }

@@ -10,6 +10,7 @@ if ! command -v node >/dev/null; then
 	exit 0
 fi
 STUB=$FIXTURES/pm2/stub.js
+HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 export HOME=$TMP/h PM2_CORPUS_OUT=$TMP/rec
 mkdir -p "$HOME" "$PM2_CORPUS_OUT" "$TMP/app/bin"
 cd "$TMP/app" || exit 1
@@ -86,7 +87,7 @@ http.createServer(app).listen({ port: Number(process.env.PORT) },
 JS
 cat >cluster.json <<JSON
 {"apps": [
-  {"name": "plain", "script": "plain.js", "instances": 3,
+  {"name": "plain", "script": "plain.js", "instances": 4,
    "exec_mode": "cluster", "env": {"PORT": $port}},
   {"name": "styled", "script": "express-style.js", "instances": 2,
    "exec_mode": "cluster", "env": {"PORT": $((port + 1))}}]}
@@ -94,7 +95,7 @@ JSON
 run "$DEPLOY" -c cluster.json validate
 check_true "cluster mode on one port gives no warning" test -z "$err"
 run "$DEPLOY" -c cluster.json up --wait --timeout 20
-check_rc "3 + 2 instances on one port each start" 0
+check_rc "4 + 2 instances on one port each start" 0
 wait_for 5 answers "$port"
 pids=$(for _ in $(seq 1 30); do http_get "$port"; echo; done | sort -u |
 	grep -c .)
@@ -104,10 +105,19 @@ check_true "the Express style listen({port}) answers too" \
 sleep 1.2	# past min_uptime: a crash loop would show now
 check_true "no instance crashed (EADDRINUSE)" test \
 	"$(jls 'map(.restarts) | add')" = 0
-check_true "all 5 online" test "$(count_status plain online)" = 3 -a \
+check_true "all 6 online" test "$(count_status plain online)" = 4 -a \
 	"$(count_status styled online)" = 2
-run "$DEPLOY" -c cluster.json reload plain
-check_rc "a reload of the shared-port app succeeds" 0
+"$HTTP_LOAD" "$port" 60 "$TMP/stop" >"$TMP/load.out" &
+loadpid=$!
+track_pid $loadpid
+for i in 1 2 3; do
+	run "$DEPLOY" -c cluster.json reload plain
+	check_rc "reload $i of the shared-port app succeeds" 0
+done
+touch "$TMP/stop"
+wait "$loadpid"
+check_true "3 reloads under a request loop: $(cat "$TMP/load.out")" \
+	grep -qE '^ok=[1-9][0-9]* failed=0$' "$TMP/load.out"
 check_true "and it still answers" answers "$port"
 daemon_down
 
