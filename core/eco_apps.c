@@ -355,7 +355,9 @@ static const struct eco_field app_fields[] = {
 	UNUSED("uid"), UNUSED("user"), UNUSED("gid"), UNUSED("log_file"),
 	UNUSED("log"), UNUSED("pid_file"), UNUSED("pid"),
 	UNUSED("filter_env"), UNUSED("append_env_to_name"),
-	UNUSED("shutdown_with_message"), UNUSED("disable_logs"),
+	{ "shutdown_with_message", ECO_F_BOOL, A(shutdown_with_message), 0,
+	  0, NULL, false },
+	UNUSED("disable_logs"),
 	UNUSED("log_type"),
 	/* PM2's own internals, or moot here: accepted silently. */
 	QUIET("ignore_watch"), QUIET("watch_options"), QUIET("watch_delay"),

@@ -50,6 +50,7 @@ struct eco_app {
 	long kill_timeout;		/* ms, 1600 */
 	long listen_timeout;		/* ms, 3000 */
 	bool wait_ready;
+	bool shutdown_with_message;	/* node: stop by process.send */
 	int *stop_exit_codes;
 	size_t n_stop_exit_codes;
 	char *out_file;			/* NULL: $DEPLOY_HOME/logs default */

@@ -17,13 +17,15 @@ struct nodeipc {
 	struct strbuf in;	/* a line not yet complete */
 };
 
-/* Whether the app's workers get a channel: node with wait_ready. */
+/* Whether the app's workers get a channel: node with wait_ready or
+ * shutdown_with_message. */
 bool
 nodeipc_wanted(const struct eco_app *cfg)
 {
 	const char *base;
 
-	if (!cfg->wait_ready || cfg->shell || cfg->interpreter == NULL)
+	if ((!cfg->wait_ready && !cfg->shutdown_with_message) ||
+	    cfg->shell || cfg->interpreter == NULL)
 		return false;
 	base = strrchr(cfg->interpreter, '/');
 	base = base != NULL ? base + 1 : cfg->interpreter;
@@ -113,4 +115,27 @@ nodeipc_read(struct nodeipc *ipc)
 			return -1;	/* a line longer than we keep */
 	}
 	return ready ? 1 : 0;
+}
+
+/* Send msg as one JSON string line; 0, or -1 (no channel, or full). */
+int
+nodeipc_send(struct nodeipc *ipc, const char *msg)
+{
+	json_t *v;
+	char *text, *line;
+	ssize_t n;
+	int rc = -1;
+
+	if (ipc == NULL)
+		return -1;
+	v = json_string(msg);
+	text = json_dumps(v, JSON_ENCODE_ANY);
+	line = xasprintf("%s\n", text);
+	n = send(ipc->fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == (ssize_t)strlen(line))
+		rc = 0;
+	free(line);
+	free(text);
+	json_decref(v);
+	return rc;
 }

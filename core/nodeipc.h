@@ -15,7 +15,8 @@
  */
 struct nodeipc;
 
-/* Whether the app's workers get a channel: node with wait_ready. */
+/* Whether the app's workers get a channel: node with wait_ready or
+ * shutdown_with_message. */
 bool nodeipc_wanted(const struct eco_app *cfg);
 /* A socketpair: fds[0] the daemon's end (non-blocking), fds[1] the
  * child's; both CLOEXEC. 0, or -1 with errno. */
@@ -31,5 +32,8 @@ int nodeipc_fd(const struct nodeipc *ipc);
  * closed or broke (free it then). Other messages are ignored.
  */
 int nodeipc_read(struct nodeipc *ipc);
+/* Send msg as a JSON string (process.on('message') gets msg): PM2's
+ * "shutdown". 0, or -1 when there is no channel or it is full. */
+int nodeipc_send(struct nodeipc *ipc, const char *msg);
 
 #endif

@@ -225,7 +225,9 @@ apply(struct sup_inst *in, const struct transition *t)
 
 	if (t->actions & (WA_CANCEL_RESTART_TIMER | WA_CANCEL_KILL_TIMER))
 		in->deadline = -1;
-	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0)
+	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0 &&
+	    !(cfg->shutdown_with_message &&
+	      nodeipc_send(in->ipc, "shutdown") == 0))
 		spawn_signal_group(in->pid, cfg->kill_signal);
 	if (t->actions & WA_ARM_KILL_TIMER)
 		in->deadline = now + cfg->kill_timeout;

@@ -71,6 +71,30 @@ check_true "well before listen_timeout (60 s)" \
 check_true "both instances online" all_online ready
 daemon_down
 
+# shutdown_with_message: the stop is process.send('shutdown'), not a
+# signal (this app ignores SIGINT).
+cat >graceful.js <<'JS'
+process.on('SIGINT', () => {});
+process.on('message', (m) => {
+	if (m === 'shutdown') {
+		require('fs').writeFileSync('shutdown.seen', 'yes');
+		process.exit(0);
+	}
+});
+setInterval(() => {}, 1 << 30);
+JS
+echo '{"apps": [{"name": "graceful", "script": "graceful.js",
+  "shutdown_with_message": true, "kill_timeout": 20000}]}' >graceful.json
+run "$DEPLOY" -c graceful.json up --wait --timeout 20
+check_rc "an app with shutdown_with_message starts" 0
+start=$(date +%s)
+run "$DEPLOY" stop graceful
+check_rc "and stops" 0
+check_true "by the message 'shutdown' (the app saw it)" test -f shutdown.seen
+check_true "well before kill_timeout (20 s)" \
+	test $(($(date +%s) - start)) -lt 10
+daemon_down
+
 # Cluster mode on one port: every instance of an unchanged Node app
 # listens on the same PORT (a plain http app, and the Express style
 # listen({port}, cb) on a second port).
