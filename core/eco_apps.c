@@ -1,4 +1,5 @@
 /* eco_apps.c: read the apps of an ecosystem file and check them together */
+#include "cron.h"
 #include "eco_int.h"
 #include "fileio.h"
 #include "paths.h"
@@ -288,6 +289,29 @@ app_autostart(struct eco_ctx *c, void *obj, json_t *v)
 	return 0;
 }
 
+/* "cron_restart": a cron schedule; "0" or 0 turns it off (PM2's). */
+static int
+app_cron(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_app *a = obj;
+	struct cron cr;
+	struct derr e;
+	const char *s = json_string_value(v);
+
+	free(a->cron_restart);
+	a->cron_restart = NULL;
+	if (json_is_false(v) || (json_is_number(v) &&
+				 json_number_value(v) == 0) ||
+	    (s != NULL && strcmp(s, "0") == 0))
+		return 0;
+	if (s == NULL)
+		return eco_fail(c, "expected a cron schedule like \"0 3 * * *\"");
+	if (cron_parse(s, &cr, &e) < 0)
+		return eco_fail(c, "%s", e.msg);
+	a->cron_restart = xstrdup(s);
+	return 0;
+}
+
 #define A(m) offsetof(struct eco_app, m)
 #define FN(k, f) { k, ECO_F_FN, .fn = f }
 #define QUIET(k) { k, ECO_F_QUIET, 0, 0, 0, NULL, false }
@@ -351,7 +375,8 @@ static const struct eco_field app_fields[] = {
 	FN("nginx", app_nginx),
 	FN("autostart", app_autostart),
 	/* PM2 settings deploy does not act on: a warning when set. */
-	UNUSED("watch"), UNUSED("cron_restart"), UNUSED("cron"),
+	FN("cron_restart", app_cron), FN("cron", app_cron),
+	UNUSED("watch"),
 	UNUSED("uid"), UNUSED("user"), UNUSED("gid"), UNUSED("log_file"),
 	UNUSED("log"), UNUSED("pid_file"), UNUSED("pid"),
 	UNUSED("filter_env"), UNUSED("append_env_to_name"),
@@ -399,6 +424,7 @@ eco_app_clear(struct eco_app *a)
 	free(a->name);
 	free(a->script);
 	free(a->script_path);
+	free(a->cron_restart);
 	strv_free(a->args);
 	free(a->interpreter);
 	strv_free(a->interpreter_args);

@@ -102,6 +102,7 @@ eco_app_to_json(const struct eco_app *a)
 	SET("listen_timeout", json_integer(a->listen_timeout));
 	SET("wait_ready", json_boolean(a->wait_ready));
 	SET("shutdown_with_message", json_boolean(a->shutdown_with_message));
+	SET("cron_restart", str_or_null(a->cron_restart));
 	SET("stop_exit_codes", codes);
 	SET("out_file", str_or_null(a->out_file));
 	SET("error_file", str_or_null(a->error_file));

@@ -51,6 +51,7 @@ struct eco_app {
 	long listen_timeout;		/* ms, 3000 */
 	bool wait_ready;
 	bool shutdown_with_message;	/* node: stop by process.send */
+	char *cron_restart;		/* checked cron schedule, or NULL */
 	int *stop_exit_codes;
 	size_t n_stop_exit_codes;
 	char *out_file;			/* NULL: $DEPLOY_HOME/logs default */

@@ -76,6 +76,9 @@ struct sup_app {
 	char *reload_error;		/* why the last reload failed, or
 					   NULL */
 	bool removing;			/* deleted: drop once all down */
+	long long cron_next;		/* next cron_restart, wall ms; 0:
+					   not computed, -1: none */
+	const struct eco_app *cron_cfg;	/* the cfg cron_next is for */
 };
 
 enum job_want { JOB_READY, JOB_STOPPED, JOB_RELOADED };
@@ -121,6 +124,10 @@ void inst_start(struct sup_inst *in);
 void inst_stop(struct sup_inst *in);
 void inst_on_exit(struct sup_inst *in, int status);
 void inst_restart(struct sup_inst *in);
+/* cron_restart (sup_cron.c): restart the app when its time comes, and
+ * wake the loop for it. */
+void cron_tick(struct sup_app *app);
+void cron_watch(struct sup_app *app, struct loop *l);
 void inst_memory_restart(struct sup_inst *in);
 void inst_tick(struct sup_inst *in, long long now);
 void inst_watch(struct sup_inst *in, struct loop *l);

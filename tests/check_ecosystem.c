@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/cron.h"
 #include "core/eco_int.h"
 #include "core/ecosystem.h"
 #include "core/jsonpos.h"
@@ -421,8 +423,8 @@ static const struct bad_case warn_texts[] = {
 	  "unknown key (did you mean \"deploy\"?)" },
 	{ APP "\"Name\":\"x\"" END, NULL, "eco.json:2:1: apps[0].Name: "
 	  "unknown key (did you mean \"name\"?)" },
-	{ APP "\"cron_restart\":\"0 * * * *\"" END, NULL, "eco.json:2:1: "
-	  "apps[0].cron_restart: not used by deploy, ignored" },
+	{ APP "\"watch\":[\"src\"]" END, NULL, "eco.json:2:1: "
+	  "apps[0].watch: not used by deploy, ignored" },
 	{ APP "\"autostart\":false" END, NULL, "eco.json:2:1: "
 	  "apps[0].autostart: not used by deploy, ignored" },
 	{ APP "\"instances\":4,\"env\":{\"PORT\":3000},\"exec_mode\":\"fork\""
@@ -1212,6 +1214,58 @@ START_TEST(test_to_json_shape)
 }
 END_TEST
 
+/* A cron schedule and its next time after a UTC time (both
+ * "YYYY-MM-DD HH:MM:SS"), or NULL when the schedule is invalid. */
+static const struct {
+	const char *spec, *after, *next;
+} crons[] = {
+	{ "0 3 * * *", "2026-12-01 22:00:00", "2026-12-02 03:00:00" },
+	{ "*/15 * * * *", "2026-12-01 22:07:10", "2026-12-01 22:15:00" },
+	{ "*/2 * * * * *", "2026-12-01 22:07:10", "2026-12-01 22:07:12" },
+	{ "30 0 0 1 * *", "2026-12-01 22:07:10", "2027-01-01 00:00:30" },
+	{ "0 9 * * 1-5", "2026-12-04 10:00:00", "2026-12-07 09:00:00" },
+	{ "0 0 * * 7", "2026-12-01 00:00:00", "2026-12-06 00:00:00" },
+	{ "0 0 13 * 5", "2026-12-01 00:00:00", "2026-12-04 00:00:00" },
+	{ "0 12 29 2 *", "2026-03-01 00:00:00", "2028-02-29 12:00:00" },
+	{ "5,10 1-2 * * *", "2026-12-01 01:07:00", "2026-12-01 01:10:00" },
+	{ "0 3 * *", "", NULL },
+	{ "60 * * * *", "", NULL },
+	{ "* * 0 * *", "", NULL },
+	{ "a b c d e", "", NULL },
+	{ "*/0 * * * *", "", NULL },
+};
+
+/* UTC text to ms since the epoch. */
+static long long
+utc_ms(const char *text)
+{
+	struct tm tm = { 0 };
+
+	ck_assert_ptr_nonnull(strptime(text, "%Y-%m-%d %H:%M:%S", &tm));
+	return (long long)timegm(&tm) * 1000;
+}
+
+/* A schedule parses (or not) and gives the expected next time. */
+START_TEST(test_cron)
+{
+	struct cron c;
+	struct derr e;
+	int rc;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	rc = cron_parse(crons[_i].spec, &c, &e);
+	if (crons[_i].next == NULL) {
+		ck_assert_int_eq(rc, -1);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: %s", crons[_i].spec, e.msg);
+	ck_assert_msg(cron_next(&c, utc_ms(crons[_i].after)) ==
+		      utc_ms(crons[_i].next), "%s after %s", crons[_i].spec,
+		      crons[_i].after);
+}
+END_TEST
+
 /* Add a loop test over a table. */
 #define LOOP(tc, fn, table) \
 	tcase_add_loop_test(tc, fn, 0, (int)ARRAY_SIZE(table))
@@ -1248,6 +1302,7 @@ ecosystem_suite(void)
 	LOOP(tc, test_split_args, splits);
 	LOOP(tc, test_hostport, hostports);
 	LOOP(tc, test_path_join, joins);
+	LOOP(tc, test_cron, crons);
 	tcase_add_test(tc, test_env_helpers);
 	tcase_add_test(tc, test_signal_names);
 	suite_add_tcase(s, tc);

@@ -71,6 +71,25 @@ check_true "well before listen_timeout (60 s)" \
 check_true "both instances online" all_online ready
 daemon_down
 
+# cron_restart, PM2's 6-field form (seconds first): every 2 s here.
+rm -f "$PM2_CORPUS_OUT"/*.json
+echo '{"apps": [{"name": "cron", "script": "stub.js",
+  "cron_restart": "*/2 * * * * *"}]}' >cron.json
+run "$DEPLOY" -c cron.json validate --print
+check_true "cron_restart is read" \
+	test "$(jq -r '.apps[0].cron_restart' <<<"$out")" = "*/2 * * * * *"
+run "$DEPLOY" -c cron.json up --wait --timeout 20
+check_rc "an app with cron_restart starts" 0
+check_true "and is restarted by its schedule (3 starts within 10 s)" \
+	wait_for 10 records 3
+daemon_down
+echo '{"apps": [{"script": "stub.js", "cron_restart": "0 3 * *"}]}' \
+	>badcron.json
+run "$DEPLOY" -c badcron.json validate
+check_rc "a bad cron_restart is refused" 3
+check_err "saying what is wrong" \
+	'apps\[0\].cron_restart: expected 5 fields \(minute hour day month weekday\)'
+
 # shutdown_with_message: the stop is process.send('shutdown'), not a
 # signal (this app ignores SIGINT).
 cat >graceful.js <<'JS'
