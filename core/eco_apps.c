@@ -312,6 +312,35 @@ app_cron(struct eco_ctx *c, void *obj, json_t *v)
 	return 0;
 }
 
+/* "watch": true (the app's cwd), a path, or an array of paths. */
+static int
+app_watch(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_app *a = obj;
+	json_t *item;
+	size_t i;
+
+	strv_free(a->watch);
+	a->watch = NULL;
+	if (json_is_false(v))
+		return 0;
+	a->watch = xcalloc(1, sizeof *a->watch);
+	if (json_is_true(v))
+		return 0;	/* the cwd, once it is known */
+	if (json_is_string(v)) {
+		a->watch = strv_push(a->watch, json_string_value(v));
+		return 0;
+	}
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
+			break;
+		a->watch = strv_push(a->watch, json_string_value(item));
+	}
+	if (json_is_array(v) && i == json_array_size(v))
+		return 0;
+	return eco_fail(c, "expected true, a path or an array of paths");
+}
+
 #define A(m) offsetof(struct eco_app, m)
 #define FN(k, f) { k, ECO_F_FN, .fn = f }
 #define QUIET(k) { k, ECO_F_QUIET, 0, 0, 0, NULL, false }
@@ -376,7 +405,9 @@ static const struct eco_field app_fields[] = {
 	FN("autostart", app_autostart),
 	/* PM2 settings deploy does not act on: a warning when set. */
 	FN("cron_restart", app_cron), FN("cron", app_cron),
-	UNUSED("watch"),
+	FN("watch", app_watch),
+	{ "ignore_watch", ECO_F_LIST, A(ignore_watch), 0, 0, NULL, false },
+	{ "watch_delay", ECO_F_MS, A(watch_delay), 0, 0, NULL, false },
 	UNUSED("uid"), UNUSED("user"), UNUSED("gid"), UNUSED("log_file"),
 	UNUSED("log"), UNUSED("pid_file"), UNUSED("pid"),
 	UNUSED("filter_env"), UNUSED("append_env_to_name"),
@@ -385,7 +416,7 @@ static const struct eco_field app_fields[] = {
 	UNUSED("disable_logs"),
 	UNUSED("log_type"),
 	/* PM2's own internals, or moot here: accepted silently. */
-	QUIET("ignore_watch"), QUIET("watch_options"), QUIET("watch_delay"),
+	QUIET("watch_options"),
 	QUIET("namespace"), QUIET("treekill"), QUIET("source_map_support"),
 	QUIET("disable_source_map_support"), QUIET("vizion"), QUIET("pmx"),
 	QUIET("automation"), QUIET("trace"), QUIET("disable_trace"),
@@ -402,6 +433,8 @@ app_init(struct eco_app *a)
 {
 	memset(a, 0, sizeof *a);
 	a->args = xcalloc(1, sizeof *a->args);
+	a->ignore_watch = xcalloc(1, sizeof *a->ignore_watch);
+	a->watch_delay = 1000;
 	a->interpreter_args = xcalloc(1, sizeof *a->interpreter_args);
 	a->instances = 1;
 	a->exec_mode = ECO_FORK;
@@ -425,6 +458,8 @@ eco_app_clear(struct eco_app *a)
 	free(a->script);
 	free(a->script_path);
 	free(a->cron_restart);
+	strv_free(a->watch);
+	strv_free(a->ignore_watch);
 	strv_free(a->args);
 	free(a->interpreter);
 	strv_free(a->interpreter_args);
@@ -765,6 +800,10 @@ finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 		a->cwd = xstrdup(".");
 	resolve_path(&a->cwd, c->eco->dir);
 	find_script(c, a, st, cwd_given);
+	if (a->watch != NULL && a->watch[0] == NULL)
+		a->watch = strv_push(a->watch, ".");
+	for (size_t i = 0; a->watch != NULL && a->watch[i] != NULL; i++)
+		resolve_path(&a->watch[i], a->cwd);
 	if (strcmp(a->script, "serve") == 0 && !st->has_interpreter &&
 	    (a->script_path == NULL || a->script_path[0] != '/'))
 		return eco_fail_key(c, st->obj, script_key(st->obj),

@@ -103,6 +103,9 @@ eco_app_to_json(const struct eco_app *a)
 	SET("wait_ready", json_boolean(a->wait_ready));
 	SET("shutdown_with_message", json_boolean(a->shutdown_with_message));
 	SET("cron_restart", str_or_null(a->cron_restart));
+	SET("watch", a->watch ? strv_json(a->watch) : json_null());
+	SET("ignore_watch", strv_json(a->ignore_watch));
+	SET("watch_delay", json_integer(a->watch_delay));
 	SET("stop_exit_codes", codes);
 	SET("out_file", str_or_null(a->out_file));
 	SET("error_file", str_or_null(a->error_file));

@@ -52,6 +52,11 @@ struct eco_app {
 	bool wait_ready;
 	bool shutdown_with_message;	/* node: stop by process.send */
 	char *cron_restart;		/* checked cron schedule, or NULL */
+	char **watch;			/* absolute paths to watch; NULL:
+					 * none (true: cwd) */
+	char **ignore_watch;		/* patterns (fnmatch, on each part of
+					 * the path), never NULL */
+	long watch_delay;		/* ms of quiet before the reload */
 	int *stop_exit_codes;
 	size_t n_stop_exit_codes;
 	char *out_file;			/* NULL: $DEPLOY_HOME/logs default */

@@ -132,6 +132,7 @@ sup_watch(struct sup *s, struct loop *l)
 			any = any || inst_has_process(app->inst[i]);
 		}
 		cron_watch(app, l);
+		watch_register(app, l);
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
 		loop_deadline(l, s->jobs[i]->deadline);
@@ -246,6 +247,7 @@ sup_after_turn(struct sup *s)
 		if (app->reload != NULL)
 			reload_tick(app);
 		cron_tick(app);
+		watch_tick(app);
 	}
 	if (s->next_sample >= 0 && now >= s->next_sample) {
 		sample(s);

@@ -37,6 +37,7 @@ app_free(struct sup_app *app)
 		inst_free(app->inst[i]);
 	free(app->inst);
 	reload_free(app->reload);
+	watch_free(app->watch);
 	if (app->listen_fd >= 0)
 		close(app->listen_fd);
 	ecosystem_free(app->eco);

@@ -79,6 +79,7 @@ struct sup_app {
 	long long cron_next;		/* next cron_restart, wall ms; 0:
 					   not computed, -1: none */
 	const struct eco_app *cron_cfg;	/* the cfg cron_next is for */
+	struct app_watch *watch;	/* "watch" (sup_watch.c), or NULL */
 };
 
 enum job_want { JOB_READY, JOB_STOPPED, JOB_RELOADED };
@@ -128,6 +129,12 @@ void inst_restart(struct sup_inst *in);
  * wake the loop for it. */
 void cron_tick(struct sup_app *app);
 void cron_watch(struct sup_app *app, struct loop *l);
+/* "watch" (sup_watch.c): inotify on the app's files, and the graceful
+ * reload watch_delay after the last change. */
+struct app_watch;
+void watch_register(struct sup_app *app, struct loop *l);
+void watch_tick(struct sup_app *app);
+void watch_free(struct app_watch *w);
 void inst_memory_restart(struct sup_inst *in);
 void inst_tick(struct sup_inst *in, long long now);
 void inst_watch(struct sup_inst *in, struct loop *l);

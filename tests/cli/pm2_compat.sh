@@ -90,6 +90,28 @@ check_rc "a bad cron_restart is refused" 3
 check_err "saying what is wrong" \
 	'apps\[0\].cron_restart: expected 5 fields \(minute hour day month weekday\)'
 
+# watch: a change reloads the app gracefully after watch_delay; its own
+# log files and ignore_watch do not.
+mkdir -p "$TMP/w/src" "$TMP/w/cache" && cp "$STUB" "$TMP/w/src/app.js"
+rm -f "$PM2_CORPUS_OUT"/*.json
+cat >"$TMP/w/ecosystem.json" <<'JSON'
+{"apps": [{"name": "watched", "script": "src/app.js", "watch": true,
+  "ignore_watch": ["cache"], "watch_delay": 200,
+  "out_file": "app.log"}]}
+JSON
+(cd "$TMP/w" && "$DEPLOY" up --wait --timeout 20 >/dev/null 2>&1)
+check_true "a watched app starts" wait_for 10 records 1
+touch "$TMP/w/cache/x" "$TMP/w/app.log" "$TMP/w/.hidden"
+sleep 1	# 5 x watch_delay: a reload would have begun by now
+check_true "ignore_watch, its own log and dot files do not reload it" \
+	test "$(find "$PM2_CORPUS_OUT" -name '*.json' | wc -l)" -eq 1
+echo "// changed" >>"$TMP/w/src/app.js"
+touch "$TMP/w/src/other.js"
+check_true "a changed file reloads it" wait_for 10 records 2
+check_true "once, for the burst of changes" \
+	test "$(find "$PM2_CORPUS_OUT" -name '*.json' | wc -l)" -eq 2
+daemon_down
+
 # shutdown_with_message: the stop is process.send('shutdown'), not a
 # signal (this app ignores SIGINT).
 cat >graceful.js <<'JS'
