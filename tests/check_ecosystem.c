@@ -407,7 +407,7 @@ static const struct value_case values[] = {
 static const struct warn_case warns[] = {
 	{ "pm2-js.json", NULL, FIX "pm2-js.json:8:7: apps[0].instnaces: "
 	  "unknown key (did you mean \"instances\"?)" },
-	{ "pm2-js.json", NULL, FIX "pm2-js.json:9:7: apps[0].watch: not "
+	{ "pm2-js.json", NULL, FIX "pm2-js.json:9:7: apps[0].uid: not "
 	  "used by deploy, ignored" },
 	{ "pm2-js.json", NULL, FIX "pm2-js.json:11:7: apps[0].colour: "
 	  "unknown key" },
@@ -423,8 +423,8 @@ static const struct bad_case warn_texts[] = {
 	  "unknown key (did you mean \"deploy\"?)" },
 	{ APP "\"Name\":\"x\"" END, NULL, "eco.json:2:1: apps[0].Name: "
 	  "unknown key (did you mean \"name\"?)" },
-	{ APP "\"watch\":[\"src\"]" END, NULL, "eco.json:2:1: "
-	  "apps[0].watch: not used by deploy, ignored" },
+	{ APP "\"log_file\":\"all.log\"" END, NULL, "eco.json:2:1: "
+	  "apps[0].log_file: not used by deploy, ignored" },
 	{ APP "\"autostart\":false" END, NULL, "eco.json:2:1: "
 	  "apps[0].autostart: not used by deploy, ignored" },
 	{ APP "\"instances\":4,\"env\":{\"PORT\":3000},\"exec_mode\":\"fork\""
