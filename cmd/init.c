@@ -1,4 +1,4 @@
-/* init.c: deploy init [--force]: write ecosystem.json (imported, or a starter) */
+/* init.c: deploy init [--force]: import PM2's file, or write a starter */
 #include "cmd/cmd.h"
 #include "core/fileio.h"
 #include "core/paths.h"

@@ -185,7 +185,8 @@ validate_json(struct cmd_ctx *ctx)
 			"file", file ? json_string(file) : json_null(),
 			"errors", errors,
 			"warnings", warnings_json(eco),
-			"apps", json_integer(eco ? (json_int_t)eco->n_apps : 0));
+			"apps", json_integer(eco ? (json_int_t)eco->n_apps :
+					     0));
 	if (eco != NULL) {
 		json_object_set_new(out, "instances",
 				    json_integer(count_instances(eco)));

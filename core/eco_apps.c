@@ -305,7 +305,8 @@ app_cron(struct eco_ctx *c, void *obj, json_t *v)
 	    (s != NULL && strcmp(s, "0") == 0))
 		return 0;
 	if (s == NULL)
-		return eco_fail(c, "expected a cron schedule like \"0 3 * * *\"");
+		return eco_fail(c, "expected a cron schedule like "
+				"\"0 3 * * *\"");
 	if (cron_parse(s, &cr, &e) < 0)
 		return eco_fail(c, "%s", e.msg);
 	a->cron_restart = xstrdup(s);

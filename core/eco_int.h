@@ -39,8 +39,8 @@ struct eco_ctx {
 	struct ecosystem *eco;
 	struct eco_appstate *st;	/* one per app */
 	int target_port;		/* the target's "port", 0: none */
-	bool no_pos;			/* text is node's output: no line:col */
-	bool cli;			/* loaded by a command (not the daemon) */
+	bool no_pos;			/* node's output: no line:col */
+	bool cli;			/* read by a command, not the daemon */
 	struct derr *e;
 };
 

@@ -33,7 +33,7 @@ struct eco_app {
 	char **args;			/* NULL-terminated, shell-split */
 	char *interpreter;		/* resolved; NULL: exec the script */
 	char **interpreter_args;	/* NULL-terminated (node_args too) */
-	bool shell;			/* has spaces: run by eco_shell() -c */
+	bool shell;			/* has spaces: eco_shell() -c */
 	char *cwd;			/* absolute; default: the file's dir */
 	int instances;			/* resolved, >= 1 */
 	enum eco_exec_mode exec_mode;
@@ -54,8 +54,8 @@ struct eco_app {
 	char *cron_restart;		/* checked cron schedule, or NULL */
 	char **watch;			/* absolute paths to watch; NULL:
 					 * none (true: cwd) */
-	char **ignore_watch;		/* patterns (fnmatch, on each part of
-					 * the path), never NULL */
+	char **ignore_watch;		/* fnmatch patterns for each part
+					 * of a path; never NULL */
 	long watch_delay;		/* ms of quiet before the reload */
 	int *stop_exit_codes;
 	size_t n_stop_exit_codes;

@@ -109,7 +109,8 @@ nodeipc_read(struct nodeipc *ipc)
 		while ((nl = memchr(ipc->in.buf, '\n', ipc->in.len)) != NULL) {
 			ready |= is_ready(ipc->in.buf,
 					  (size_t)(nl - ipc->in.buf));
-			strbuf_consume(&ipc->in, (size_t)(nl - ipc->in.buf) + 1);
+			strbuf_consume(&ipc->in,
+				       (size_t)(nl - ipc->in.buf) + 1);
 		}
 		if (ipc->in.truncated)
 			return -1;	/* a line longer than we keep */

@@ -14,8 +14,9 @@
 #include <unistd.h>
 
 #define WATCH_MAX_DIRS	4096
-#define WATCH_EVENTS	(IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_FROM | \
-			 IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB)
+#define WATCH_EVENTS	(IN_CREATE | IN_DELETE | IN_MODIFY | \
+			 IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | \
+			 IN_ATTRIB)
 
 /* One watched directory. */
 struct wdir {
@@ -29,7 +30,7 @@ struct app_watch {
 	int fd;
 	struct wdir *dirs;
 	size_t n, cap;
-	long long due;			/* reload at (mono ms), -1: none */
+	long long due;			/* reload (mono ms), -1: none */
 };
 
 /* Whether name (one part of a path) is ignored: dot files,
