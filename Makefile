@@ -110,7 +110,7 @@ install: $(BIN)
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libncurses-dev \
 	libcurl4-openssl-dev libssh2-1-dev check nginx openssh-server tmux \
 	openssh-client git nodejs procps iproute2 curl jq socat wrk man-db \
-	util-linux
+	util-linux openssl
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
 		export DEBIAN_FRONTEND=noninteractive; \

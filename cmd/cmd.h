@@ -6,20 +6,9 @@
 #include <stdio.h>
 
 #include "core/ecosystem.h"
+#include "core/proto.h"
 
 /* Exit codes: the one table, documented in man/deploy.1 (EXIT STATUS). */
-enum exit_code {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,		/* the operation failed */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_CONFIG = 3,	/* ecosystem file missing or invalid */
-	EXIT_DAEMON = 4,	/* daemon unreachable or of another version */
-	EXIT_NOT_READY = 5,	/* an instance did not become ready in time */
-	EXIT_NGINX = 6,		/* nginx rejected the config or the reload */
-	EXIT_REMOTE = 7,	/* a remote host failed */
-	EXIT_INTERNAL = 70,	/* out of memory, broken invariant */
-};
-
 /* What main prepares for a command before it runs. */
 struct cmd_ctx {
 	int argc;		/* argv[0] is the command name */
@@ -48,7 +37,8 @@ struct command {
 extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
 	cmd_up, cmd_ls, cmd_start, cmd_stop, cmd_restart, cmd_reload,
 	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup,
-	cmd_monit, cmd_complete, cmd_nginx;
+	cmd_monit, cmd_complete, cmd_nginx, cmd_holder,
+	cmd_update;
 /* deploy up: with "nginx": {"auto": true}, rewrite and reload (nginx.c). */
 int nginx_auto_apply(const struct ecosystem *eco);
 extern const struct command cmd_setup, cmd_rollback, cmd_releases, cmd_exec;
@@ -91,9 +81,26 @@ int print_json(json_t *value);
  */
 int daemon_call(json_t *req, bool autostart, int timeout_ms,
 		json_t **reply);
+/* True when $DEPLOY_HOME/run.json records workers (see sup_restore). */
+bool daemon_left_workers(void);
+/*
+ * The same for a request the daemon answers when its work is done (it
+ * keeps its own deadline, so no time limit here). With progress, each
+ * instance that comes up or goes down on the way is printed to stderr.
+ * Ctrl-C or SIGTERM end the wait: after (what the daemon does next) is
+ * printed and EXIT_INTERRUPTED returned; the work goes on.
+ */
+int daemon_wait(json_t *req, bool autostart, bool progress,
+		const char *after, json_t **reply);
 
 /* Print the daemon's instances as a table or JSON (cmd/ls.c). */
 int ls_show(bool json);
+
+/* The --timeout line of the actions' help. */
+#define ACTION_TIMEOUT_HELP \
+	"  -t, --timeout S    give up waiting after S seconds (default: from " \
+	"the apps'\n                     kill_timeout, listen_timeout and " \
+	"instances)\n"
 
 /* start/stop/restart/reload/delete: send action for each named target. */
 int run_action(struct cmd_ctx *ctx, const struct command *cmd,

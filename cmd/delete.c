@@ -10,8 +10,8 @@ delete_run(struct cmd_ctx *ctx)
 
 const struct command cmd_delete = {
 	.name = "delete",
-	.usage = "delete APP|APP:N|all",
+	.usage = "delete APP|APP:N|all [--timeout S]",
 	.summary = "stop an app and forget it",
-	.help = NULL,
+	.help = ACTION_TIMEOUT_HELP,
 	.run = delete_run,
 };

@@ -53,10 +53,18 @@ down_run(struct cmd_ctx *ctx)
 	if (ctx->argc > 1)
 		return run_action(ctx, &cmd_down, "stop", false);
 	pid = daemon_pid();
-	if (pid <= 0 || kill(pid, 0) < 0) {
+	if ((pid <= 0 || kill(pid, 0) < 0) && !daemon_left_workers()) {
 		printf("the daemon is not running\n");
 		return EXIT_OK;
 	}
+	/* A daemon that died left workers: a new one takes them back, and
+	   then stops them with everything else. */
+	rc = daemon_call(json_pack("{s:s}", "op", "ping"), false, 10000,
+			 &reply);
+	if (rc != EXIT_OK)
+		return rc;
+	pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
+	json_decref(reply);
 	rc = daemon_call(json_pack("{s:s}", "op", "kill"), false, 10000,
 			 &reply);
 	if (rc != EXIT_OK)

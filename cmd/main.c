@@ -29,9 +29,11 @@ const struct command *const commands[] = {
 	&cmd_releases,
 	&cmd_rollback,
 	&cmd_exec,
+	&cmd_update,
 	&cmd_daemon,
 	&cmd_help,
 	&cmd_complete,
+	&cmd_holder,
 	NULL,
 };
 

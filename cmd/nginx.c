@@ -1,5 +1,6 @@
 /* nginx.c: deploy nginx: render the nginx config, check it, apply it */
 #include "cmd/cmd.h"
+#include "core/listeners.h"
 #include "core/nginx.h"
 #include "core/strbuf.h"
 
@@ -16,10 +17,43 @@ struct nginx_req {
 	bool check, reload;
 };
 
-/* Render eco's config into out; an exit code (the error printed). */
+/* Days left under which a certificate is warned about. */
+#define CERT_WARN_DAYS 14
+
+/* Say when each certificate of ctx expires (to f when not NULL), and
+ * warn about those that expire within CERT_WARN_DAYS. */
+static void
+report_certs(json_t *ctx, FILE *f)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(ctx, "certificates"), i, c) {
+		const char *path = json_string_value(json_object_get(c,
+							"certificate"));
+		const char *day = json_string_value(json_object_get(c,
+							"expires"));
+		long long days = json_integer_value(json_object_get(c,
+							"days"));
+
+		if (f != NULL)
+			fprintf(f, "certificate '%s' expires on %s (in %lld "
+				"day%s)\n", path, day, days,
+				days == 1 ? "" : "s");
+		if (days < CERT_WARN_DAYS)
+			warning("certificate '%s' expires in %lld day%s "
+				"(%s); renew it (see Renewal in "
+				"deploy-ecosystem(5))", path, days,
+				days == 1 ? "" : "s", day);
+	}
+}
+
+/* Render eco's config into out; an exit code (the error printed).
+ * report: where to say when certificates expire, or NULL. */
 static int
 render(const struct ecosystem *eco, const struct nginx_settings *s,
-       const char *target, const char *tmpl, struct strbuf *out)
+       const char *target, const char *tmpl, struct strbuf *out,
+       FILE *report)
 {
 	struct derr e;
 	json_t *ctx = nginx_context(eco, target, &e);
@@ -31,6 +65,8 @@ render(const struct ecosystem *eco, const struct nginx_settings *s,
 	path = nginx_template_path(s, tmpl, &e);
 	if (path == NULL || nginx_render(ctx, path, out, &e) < 0)
 		rc = error("%s", e.msg);
+	if (rc == EXIT_OK)
+		report_certs(ctx, report);
 	free(path);
 	json_decref(ctx);
 	return rc;
@@ -120,6 +156,7 @@ nginx_run(struct cmd_ctx *ctx)
 	struct strbuf text = STRBUF_INIT;
 	struct derr e;
 	int rc = parse_args(ctx, &r);
+	char **pw;
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -127,6 +164,10 @@ nginx_run(struct cmd_ctx *ctx)
 		nginx_settings_clear(&s);
 		return error_code(EXIT_CONFIG, "%s", e.msg);
 	}
+	pw = eco_port_warnings("/proc", ctx->eco);
+	for (char **w = pw; *w != NULL; w++)
+		warning("%s", *w);
+	strv_free(pw);
 	a.output = r.output ? r.output : r.reload ? s.output : NULL;
 	if (r.reload && a.output == NULL) {
 		nginx_settings_clear(&s);
@@ -134,7 +175,8 @@ nginx_run(struct cmd_ctx *ctx)
 				   "\"nginx\": {\"output\": FILE} in the "
 				   "file");
 	}
-	rc = render(ctx->eco, &s, r.target, r.tmpl, &text);
+	rc = render(ctx->eco, &s, r.target, r.tmpl, &text, !r.check &&
+		    !r.reload ? NULL : a.output ? stdout : stderr);
 	if (rc == EXIT_OK) {
 		a.text = text.buf;
 		a.len = text.len;
@@ -180,7 +222,7 @@ nginx_auto_apply(const struct ecosystem *eco)
 				  "nginx.output, the file to write",
 				  eco->path);
 	}
-	rc = render(eco, &s, NULL, NULL, &text);
+	rc = render(eco, &s, NULL, NULL, &text, NULL);
 	if (rc == EXIT_OK) {
 		a = (struct nginx_apply){ .text = text.buf, .len = text.len,
 			.output = s.output, .binary = s.binary,

@@ -10,9 +10,9 @@ reload_run(struct cmd_ctx *ctx)
 
 const struct command cmd_reload = {
 	.name = "reload",
-	.usage = "reload APP|all [--parallel N]",
+	.usage = "reload APP|all [--parallel N] [--timeout S]",
 	.summary = "rolling zero-downtime reload, one instance at a time",
 	.help = "  -p, --parallel N   replace N instances at a time "
-		"(default 1)\n",
+		"(default 1)\n" ACTION_TIMEOUT_HELP,
 	.run = reload_run,
 };

@@ -10,8 +10,8 @@ restart_run(struct cmd_ctx *ctx)
 
 const struct command cmd_restart = {
 	.name = "restart",
-	.usage = "restart APP|APP:N|all",
+	.usage = "restart APP|APP:N|all [--timeout S]",
 	.summary = "stop and start every instance at once",
-	.help = NULL,
+	.help = ACTION_TIMEOUT_HELP,
 	.run = restart_run,
 };

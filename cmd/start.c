@@ -112,11 +112,12 @@ start_run(struct cmd_ctx *ctx)
 
 const struct command cmd_start = {
 	.name = "start",
-	.usage = "start APP|APP:N|all\n"
+	.usage = "start APP|APP:N|all [--timeout S]\n"
 		 "       deploy start SCRIPT [--name NAME] [-i N|max] "
 		 "[-- ARGS...]",
 	.summary = "start an app's stopped or errored instances, or a script",
-	.help = "  SCRIPT            a file to run with no ecosystem file "
+	.help = ACTION_TIMEOUT_HELP
+		"  SCRIPT            a file to run with no ecosystem file "
 		"(as pm2 start app.js);\n"
 		"                    'deploy save' keeps it\n"
 		"  -n, --name NAME   its app name (default: the file name)\n"

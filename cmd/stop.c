@@ -10,8 +10,8 @@ stop_run(struct cmd_ctx *ctx)
 
 const struct command cmd_stop = {
 	.name = "stop",
-	.usage = "stop APP|APP:N|all",
+	.usage = "stop APP|APP:N|all [--timeout S]",
 	.summary = "stop gracefully (signal, SIGKILL after kill_timeout)",
-	.help = NULL,
+	.help = ACTION_TIMEOUT_HELP,
 	.run = stop_run,
 };

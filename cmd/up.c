@@ -1,12 +1,11 @@
 /* up.c: deploy up [APP...] [--wait]: make running apps match the file */
 #include "cmd/cmd.h"
+#include "core/listeners.h"
 
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_WAIT_S 60
 
 /* True when name is one of the names given on the command line. */
 static bool
@@ -82,10 +81,11 @@ up_run(struct cmd_ctx *ctx)
 		{ 0 }
 	};
 	bool wait = false;
-	long timeout_s = DEFAULT_WAIT_S;
+	long timeout_s = 0;
 	json_t *reply;
 	char *end;
 	int c, rc, nginx_rc;
+	char **pw;
 
 	/* deploy up TARGET: the first name is a deploy target. */
 	for (int i = 1; i < ctx->argc; i++) {
@@ -113,10 +113,20 @@ up_run(struct cmd_ctx *ctx)
 	rc = check_names(ctx->eco, ctx->argv + optind, ctx->argc - optind);
 	if (rc != EXIT_OK || (rc = make_log_dirs(ctx->eco)) != EXIT_OK)
 		return rc;
-	rc = daemon_call(up_request(ctx->eco, ctx->argv + optind,
-				    ctx->argc - optind, wait, timeout_s),
-			 true, wait ? (int)(timeout_s * 1000 + 5000) : 30000,
-			 &reply);
+	pw = eco_port_warnings("/proc", ctx->eco);
+	for (char **w = pw; *w != NULL; w++)
+		warning("%s", *w);
+	strv_free(pw);
+	if (wait)
+		rc = daemon_wait(up_request(ctx->eco, ctx->argv + optind,
+					    ctx->argc - optind, true,
+					    timeout_s),
+				 true, !ctx->json, "the apps go on starting in "
+				 "the daemon ('deploy ls' shows them)", &reply);
+	else
+		rc = daemon_call(up_request(ctx->eco, ctx->argv + optind,
+					    ctx->argc - optind, false, 0),
+				 true, 30000, &reply);
 	if (rc != EXIT_OK)
 		return rc;
 	nginx_rc = nginx_auto_apply(ctx->eco);
@@ -149,7 +159,10 @@ const struct command cmd_up = {
 	.help = "  -w, --wait         return when every instance is ready "
 		"(exit 5 if one\n"
 		"                     is not, naming it)\n"
-		"  -t, --timeout S    how long --wait waits (default 60)\n"
+		"  -t, --timeout S    how long --wait waits (default: from "
+		"the apps'\n"
+		"                     kill_timeout, listen_timeout and "
+		"instances)\n"
 		"with TARGET (a key of \"deploy\"): ship a release to its "
 		"hosts over SSH\n"
 		"  --accept-new       record the key of a host not yet in "

@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 
 #include "core/fileio.h"
+#include "core/listeners.h"
 #include "core/nginx.h"
 
 #include <ctype.h>
@@ -170,8 +171,9 @@ add_error(void *ud, const char *msg)
 static int
 validate_json(struct cmd_ctx *ctx)
 {
-	json_t *errors = json_array(), *out;
+	json_t *errors = json_array(), *warnings, *out;
 	struct json_errors je = { errors, NULL };
+	char **pw;
 	struct ecosystem *eco;
 	char *file;
 	int rc;
@@ -180,11 +182,16 @@ validate_json(struct cmd_ctx *ctx)
 	je.file = file;
 	if (eco != NULL)
 		check_more(eco, add_error, &je);
+	warnings = warnings_json(eco);
+	pw = eco != NULL ? eco_port_warnings("/proc", eco) : NULL;
+	for (char **w = pw; w != NULL && *w != NULL; w++)
+		json_array_append_new(warnings, json_string(*w));
+	strv_free(pw);
 	out = json_pack("{s:b, s:o, s:O, s:o, s:o}",
 			"valid", json_array_size(errors) == 0,
 			"file", file ? json_string(file) : json_null(),
 			"errors", errors,
-			"warnings", warnings_json(eco),
+			"warnings", warnings,
 			"apps", json_integer(eco ? (json_int_t)eco->n_apps :
 					     0));
 	if (eco != NULL) {
@@ -212,6 +219,7 @@ validate_run(struct cmd_ctx *ctx)
 		{ 0 }
 	};
 	const struct ecosystem *eco;
+	char **pw;
 	bool print = false;
 	int c, rc, errors = 0;
 	json_t *out;
@@ -233,6 +241,10 @@ validate_run(struct cmd_ctx *ctx)
 	check_more(eco, print_error, &errors);
 	if (errors > 0)
 		return EXIT_CONFIG;
+	pw = eco_port_warnings("/proc", ctx->eco);
+	for (char **w = pw; *w != NULL; w++)
+		warning("%s", *w);
+	strv_free(pw);
 	if (print) {
 		out = ecosystem_to_json(eco);
 		rc = print_json(out);

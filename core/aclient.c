@@ -45,7 +45,7 @@ areq_start(const char *home, json_t *req, struct derr *e)
 		return NULL;
 	}
 	msg = json_deep_copy(req);
-	json_object_set_new(msg, "version", json_string(PROTO_VERSION));
+	proto_stamp(msg);
 	line = proto_encode(msg);
 	json_decref(msg);
 	/* A request is far smaller than a socket buffer: one send does. */

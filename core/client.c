@@ -22,6 +22,7 @@
 struct client {
 	int fd;
 	struct strbuf in;
+	bool broken;		/* the daemon went away before answering */
 };
 
 /* $home/daemon.sock. */
@@ -154,58 +155,79 @@ send_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* Send one request and read one reply line. */
-json_t *
-client_call(struct client *c, json_t *req, int timeout_ms, struct derr *e)
+/* Wait up to the deadline for more input on c; 0, or -1 with e filled. */
+static int
+read_more(struct client *c, long long deadline, const struct client_wait *w,
+	  struct derr *e)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	char buf[65536];
+	int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
+	ssize_t n;
+
+	if (deadline >= 0 && wait <= 0)
+		return derr_set(e, "no answer from the daemon within %d ms",
+				w->timeout_ms);
+	if (poll(&p, 1, wait) < 0 && errno != EINTR)
+		return derr_errno(e, "cannot talk to the daemon");
+	if (w->stop != NULL && *w->stop)
+		return derr_set(e, "interrupted");
+	n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+		c->broken = true;
+		return n == 0 ? derr_set(e, "the daemon closed the "
+					 "connection") :
+			derr_errno(e, "cannot talk to the daemon");
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		return derr_errno(e, "cannot talk to the daemon");
+	if (n > 0)
+		strbuf_add(&c->in, buf, (size_t)n);
+	return 0;
+}
+
+/* Send one request; hand on progress lines; return the reply line. */
+json_t *
+client_call(struct client *c, json_t *req, const struct client_wait *w,
+	    struct derr *e)
+{
+	long long deadline = w->timeout_ms < 0 ? -1 :
+		now_ms() + w->timeout_ms;
 	json_t *reply = NULL;
 	char *line;
 	int rc;
 
-	json_object_set_new(req, "version", json_string(PROTO_VERSION));
+	proto_stamp(req);
 	line = proto_encode(req);
 	rc = send_all(c->fd, line, strlen(line));
 	free(line);
 	if (rc < 0) {
+		c->broken = errno == EPIPE || errno == ECONNRESET;
 		derr_errno(e, "cannot talk to the daemon");
 		return NULL;
 	}
-	while ((rc = proto_next(&c->in, &reply, e)) == 0) {
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		char buf[65536];
-		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
-		ssize_t n;
-
-		if (deadline >= 0 && wait <= 0) {
-			derr_set(e, "no answer from the daemon within %d ms",
-				 timeout_ms);
+	for (;;) {
+		rc = proto_next(&c->in, &reply, e);
+		if (rc < 0)
 			return NULL;
+		if (rc > 0 && json_object_get(reply, "event") == NULL)
+			return reply;
+		if (rc > 0) {
+			if (w->event != NULL)
+				w->event(w->arg, reply);
+			json_decref(reply);
+			continue;
 		}
-		if (poll(&p, 1, wait) < 0 && errno != EINTR) {
-			derr_errno(e, "cannot talk to the daemon");
+		if (read_more(c, deadline, w, e) < 0)
 			return NULL;
-		}
-		n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n == 0) {
-			derr_set(e, "the daemon closed the connection");
-			return NULL;
-		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			derr_errno(e, "cannot talk to the daemon");
-			return NULL;
-		}
-		if (n > 0)
-			strbuf_add(&c->in, buf, (size_t)n);
 	}
-	return rc < 0 ? NULL : reply;
 }
 
-/* The connected socket. */
-int
-client_fd(const struct client *c)
+/* True when the daemon went away before it answered. */
+bool
+client_broken(const struct client *c)
 {
-	return c->fd;
+	return c->broken;
 }
 
 /* Close and free. */

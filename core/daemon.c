@@ -20,8 +20,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MAX_CONNS 256
-
 /* Take $home/daemon.pid's lock and write our pid in it. */
 static int
 take_lock(struct daemon *d, struct derr *e)
@@ -30,6 +28,10 @@ take_lock(struct daemon *d, struct derr *e)
 	char buf[32];
 	int n;
 
+	if (d->lock_fd >= 0) {		/* inherited: held already */
+		free(path);
+		return 0;
+	}
 	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd < 0) {
 		derr_errno(e, "cannot open '%s'", path);
@@ -59,6 +61,8 @@ bind_socket(struct daemon *d, struct derr *e)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
 
+	if (d->listen_fd >= 0)		/* inherited: listening already */
+		return 0;
 	if (strlen(d->sock_path) >= sizeof sa.sun_path)
 		return derr_set(e, "socket path too long: '%s'", d->sock_path);
 	strcpy(sa.sun_path, d->sock_path);
@@ -100,23 +104,6 @@ open_signals(struct daemon *d, struct derr *e)
 	return 0;
 }
 
-/* Queue a reply on c and stop waiting. */
-void
-conn_reply(struct conn *c, json_t *reply)
-{
-	char *line;
-
-	if (c == NULL || c->dead) {
-		json_decref(reply);
-		return;
-	}
-	line = proto_encode(reply);
-	strbuf_addstr(&c->out, line);
-	free(line);
-	json_decref(reply);
-	c->waiting = false;
-}
-
 /* Stop supervising: every worker gets its stop signal; exit when done. */
 void
 daemon_shutdown(struct daemon *d)
@@ -129,120 +116,6 @@ daemon_shutdown(struct daemon *d)
 	if (sup_save(d->sup, &e) < 0)
 		fprintf(stderr, "deploy daemon: %s\n", e.msg);
 	sup_stop_all(d->sup);
-}
-
-/* Answer each complete request in c's input, one at a time. */
-static void
-conn_process(struct conn *c)
-{
-	struct derr e;
-	json_t *req;
-	int rc;
-
-	while (!c->waiting && !c->dead && !c->refused &&
-	       (rc = proto_next(&c->in, &req, &e)) != 0) {
-		if (rc < 0) {
-			conn_reply(c, proto_error(2, "%s", e.msg));
-			if (c->in.len > PROTO_MAX_LINE)
-				c->close_after = true;
-			continue;
-		}
-		ctl_handle(c->d, c, req);
-		json_decref(req);
-	}
-}
-
-/* Read what a connection sent and answer each complete request. */
-static void
-conn_on_read(struct conn *c)
-{
-	char buf[65536];
-	ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
-
-	if (n == 0) {
-		/* The client is done sending: answer, then close. */
-		c->close_after = true;
-		c->dead = c->dead || c->refused;
-		return;
-	}
-	if (n < 0 && errno != EAGAIN && errno != EINTR) {
-		c->dead = true;
-		return;
-	}
-	if (n < 0)
-		return;
-	if (!c->refused)
-		strbuf_add(&c->in, buf, (size_t)n);
-	conn_process(c);
-}
-
-/* Write pending output; close when asked to and drained. */
-static void
-conn_on_write(struct conn *c)
-{
-	while (c->out.len > 0) {
-		ssize_t n = send(c->fd, c->out.buf, c->out.len,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				c->dead = true;
-			return;
-		}
-		strbuf_consume(&c->out, (size_t)n);
-	}
-	if (c->refused)
-		shutdown(c->fd, SHUT_WR);	/* then wait for its EOF */
-	else if (c->close_after && !c->waiting)
-		c->dead = true;
-}
-
-/* Loop callback for a connection fd. */
-static void
-conn_event(void *arg, int fd, short revents)
-{
-	struct conn *c = arg;
-
-	(void)fd;
-	if (c->dead)
-		return;
-	if (revents & (POLLIN | POLLHUP | POLLERR))
-		conn_on_read(c);
-	if (!c->dead && (revents & POLLOUT))
-		conn_on_write(c);
-}
-
-/* Accept a connection from our own uid (or root); refuse the rest. */
-static void
-listener_event(void *arg, int fd, short revents)
-{
-	struct daemon *d = arg;
-	struct ucred cred;
-	socklen_t len = sizeof cred;
-	struct conn *c;
-	int cfd;
-
-	(void)revents;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
-		return;
-	if (d->n_conns >= MAX_CONNS) {
-		close(cfd);
-		return;
-	}
-	c = xcalloc(1, sizeof *c);
-	c->d = d;
-	c->fd = cfd;
-	strbuf_init(&c->in, 0);
-	strbuf_init(&c->out, 0);
-	ARRAY_GROW(d->conns, d->cap_conns, d->n_conns + 1);
-	d->conns[d->n_conns++] = c;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-	    (cred.uid != getuid() && cred.uid != 0)) {
-		c->refused = true;
-		conn_reply(c, proto_error(4, "permission denied: uid %d is "
-					  "not the daemon's user",
-					  (int)cred.uid));
-	}
 }
 
 /* Drain the signalfd: reap children, shut down, or reload all. */
@@ -269,57 +142,21 @@ signal_event(void *arg, int fd, short revents)
 	}
 }
 
-/* Free the connections marked dead during this turn. */
-static void
-sweep_conns(struct daemon *d)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < d->n_conns; i++) {
-		struct conn *c = d->conns[i];
-
-		if (!c->dead) {
-			d->conns[out++] = c;
-			continue;
-		}
-		sup_forget_conn(d->sup, c);
-		close(c->fd);
-		strbuf_release(&c->in);
-		strbuf_release(&c->out);
-		free(c);
-	}
-	d->n_conns = out;
-}
-
 /* Register this turn's fds: signals, listener, connections, workers. */
 static void
 watch_all(struct daemon *d)
 {
 	loop_reset(&d->loop);
 	loop_add(&d->loop, d->sig_fd, POLLIN, signal_event, d);
-	if (!d->shutting_down)
-		loop_add(&d->loop, d->listen_fd, POLLIN, listener_event, d);
-	for (size_t i = 0; i < d->n_conns; i++) {
-		struct conn *c = d->conns[i];
-		short ev = c->refused || !(c->waiting || c->close_after) ?
-			POLLIN : 0;
-
-		if (c->out.len > 0 || (c->close_after && !c->waiting))
-			ev |= POLLOUT;
-		loop_add(&d->loop, c->fd, ev, conn_event, c);
-	}
+	conns_watch(d, &d->loop);
 	sup_watch(d->sup, &d->loop);
-	loop_deadline(&d->loop, d->trim.at);
 }
 
 /* Close everything the daemon opened. */
 static void
 daemon_close(struct daemon *d)
 {
-	for (size_t i = 0; i < d->n_conns; i++)
-		d->conns[i]->dead = true;
-	sweep_conns(d);
-	free(d->conns);
+	conns_close_all(d);
 	sup_free(d->sup);
 	loop_free(&d->loop);
 	if (d->listen_fd >= 0) {
@@ -330,8 +167,21 @@ daemon_close(struct daemon *d)
 		close(d->sig_fd);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
 	free(d->sock_path);
+	free(d->update_error);
 	free(d->home);
+}
+
+/* The soft fd limit now. */
+size_t
+fd_limit(void)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (size_t)rl.rlim_cur :
+		1024;
 }
 
 /* Each worker costs two pipe fds: raise the soft fd limit to the hard. */
@@ -346,49 +196,73 @@ raise_fd_limit(void)
 	}
 }
 
+/*
+ * poll() refuses more fds than the soft fd limit (EINVAL): someone
+ * lowered it under the daemon (prlimit). Close the idle connections,
+ * and raise the limit back, rather than die and leave the workers
+ * unsupervised. 0 to go on, -1 with e filled when nothing helps.
+ */
+static int
+poll_failed(struct daemon *d, struct derr *e)
+{
+	int err = errno;
+	size_t shed;
+
+	if (err != EINVAL)
+		return derr_errno(e, "poll failed");
+	shed = conns_shed(d);
+	raise_fd_limit();
+	fprintf(stderr, "deploy daemon: more fds to watch than the fd limit: "
+		"closed %zu idle connections\n", shed);
+	if (shed == 0 && d->loop.n > fd_limit())
+		return derr_set(e, "poll failed: %zu fds to watch, over the "
+				"fd limit", d->loop.n);
+	return 0;
+}
+
 /* Set up, then turn the loop until a shutdown has finished. */
 int
 daemon_run(const char *home, bool resurrect, struct derr *e)
 {
-	struct daemon d = { .lock_fd = -1, .listen_fd = -1, .sig_fd = -1 };
+	struct daemon d = { .lock_fd = -1, .listen_fd = -1, .sig_fd = -1,
+			    .spare_fd = -1 };
 	int rc = -1;
 
 	d.home = xstrdup(home);
 	d.sock_path = client_socket_path(home);
 	d.started_ms = wall_ms();
-	pagetrim_timer_init(&d.trim);
 	raise_fd_limit();
+	d.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	daemon_inherited(&d.lock_fd, &d.listen_fd);
 	if (deploy_home_ensure(home, e) < 0 || take_lock(&d, e) < 0 ||
 	    open_signals(&d, e) < 0 || bind_socket(&d, e) < 0)
 		goto out;
-	d.sup = sup_new(&d, e);
+	d.sup = sup_new(d.home, e);
 	if (d.sup == NULL)
 		goto out;
 	fprintf(stderr, "deploy daemon %s: pid %d, socket '%s'\n",
 		DEPLOY_VERSION, (int)getpid(), d.sock_path);
+	sup_reap(d.sup);	/* children that exited before we were here */
+	if (sup_restore(d.sup, e) < 0)
+		fprintf(stderr, "deploy daemon: %s\n", e->msg);
 	if (resurrect && sup_resurrect(d.sup, NULL, e) < 0)
 		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+	daemon_notify_ready();
 	while (!d.done) {
 		watch_all(&d);
-		if (loop_run_once(&d.loop) < 0) {
-			derr_errno(e, "poll failed");
+		if (loop_run_once(&d.loop) < 0 && poll_failed(&d, e) < 0)
 			goto out;
-		}
 		sup_after_turn(d.sup);
-		for (size_t i = 0; i < d.n_conns; i++)
-			conn_process(d.conns[i]);
-		sweep_conns(&d);
-		if (pagetrim_due(&d.trim, sup_quiet(d.sup), now_ms()) &&
-		    pagetrim_allowed())
-			pagetrim_readonly();
+		conns_after_turn(&d);
 		if (d.shutting_down && sup_all_stopped(d.sup)) {
 			/* Let queued replies out before leaving. */
 			for (size_t i = 0; i < d.n_conns; i++)
-				conn_on_write(d.conns[i]);
+				conn_flush(d.conns[i]);
 			d.done = true;
 		}
 	}
 	rc = 0;
+	sup_retire(d.sup);
 	fprintf(stderr, "deploy daemon: stopped\n");
 out:
 	daemon_close(&d);

@@ -46,10 +46,11 @@ sync_dir_of(const char *path)
 	free(dir);
 }
 
-/* Replace (or create) path with data via a temp file and rename/link. */
-int
-write_file_atomic(const char *path, const void *data, size_t n,
-		  mode_t mode, bool replace, struct derr *e)
+/* Replace (or create) path with data via a temp file and rename/link;
+   with sync, fsync the file and its directory too. */
+static int
+write_via_temp(const char *path, const void *data, size_t n, mode_t mode,
+	       bool replace, bool sync, struct derr *e)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
@@ -61,7 +62,7 @@ write_file_atomic(const char *path, const void *data, size_t n,
 		return -1;
 	}
 	if (fchmod(fd, mode) < 0 || write_all(fd, data, n) < 0 ||
-	    fsync(fd) < 0) {
+	    (sync && fsync(fd) < 0)) {
 		derr_errno(e, "cannot write '%s'", tmp);
 		close(fd);
 		goto out;
@@ -77,13 +78,30 @@ write_file_atomic(const char *path, const void *data, size_t n,
 			derr_errno(e, "cannot write '%s'", path);
 		goto out;
 	}
-	sync_dir_of(path);
+	if (sync)
+		sync_dir_of(path);
 	rc = 0;
 out:
 	if (rc < 0 || !replace)
 		unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+/* Write path atomically and durably. */
+int
+write_file_atomic(const char *path, const void *data, size_t n,
+		  mode_t mode, bool replace, struct derr *e)
+{
+	return write_via_temp(path, data, n, mode, replace, true, e);
+}
+
+/* Replace path atomically, without waiting for the disk. */
+int
+write_file_replace(const char *path, const void *data, size_t n,
+		   mode_t mode, struct derr *e)
+{
+	return write_via_temp(path, data, n, mode, true, false, e);
 }
 
 /* The directory part of path. */

@@ -16,6 +16,14 @@
 int write_file_atomic(const char *path, const void *data, size_t n,
 		      mode_t mode, bool replace, struct derr *e);
 
+/*
+ * Replace path with data atomically (temp file, rename) without fsync:
+ * a reader never sees a half-written file, and the file survives the
+ * writer's death, though not a crash of the machine.
+ */
+int write_file_replace(const char *path, const void *data, size_t n,
+		       mode_t mode, struct derr *e);
+
 /* The directory part of path as a new string ("." when none). */
 char *path_dirname(const char *path);
 /* path joined to dir unless absolute; a new string. */

@@ -1,11 +1,13 @@
 /* logfile.c: worker log files: line assembly, date prefix, rotation */
 #include "logfile.h"
+#include "loop.h"
 #include "strbuf.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,11 @@ struct logwriter {
 	struct logfile *lf;
 	struct strbuf line;		/* the partial last line */
 	struct timespec ts;		/* when that line began */
+	long long held_ms;		/* since when line is held (monotonic) */
+	char *last;			/* last non-blank line, or NULL */
+	size_t last_len;
+	bool last_open;			/* last is the line still being written */
+	struct logwriter *next;		/* the file's other writers */
 };
 
 struct logfile {
@@ -46,6 +53,11 @@ struct logfile {
 	unsigned long long written;	/* stream position of out.buf[0] */
 	unsigned long long *cuts;	/* stream positions to rotate at */
 	size_t ncuts, cuts_cap, cut_head;
+
+	struct logwriter *open_by;	/* whose line the stream ends inside */
+	struct logwriter *writers;	/* every writer on the file */
+	int idx_fd;			/* the order index, or -1 */
+	bool idx_dirty;			/* bytes written since its last record */
 
 	long long dropped;
 	int err;
@@ -227,6 +239,77 @@ logfile_rotated_name(const char *path, int k)
 	return k == 0 ? xstrdup(path) : xasprintf("%s.%d", path, k);
 }
 
+/*
+ * The order index of rotated file k of path (0: of path), hidden beside
+ * it so that globs of the logs do not take it: "dir/.name.k.idx".
+ * Caller frees.
+ */
+char *
+logfile_index_name(const char *path, int k)
+{
+	char *name = logfile_rotated_name(path, k);
+	const char *slash = strrchr(name, '/');
+	int dir = slash ? (int)(slash - name) + 1 : 0;
+	char *idx = xasprintf("%.*s.%s.idx", dir, name, name + dir);
+
+	free(name);
+	return idx;
+}
+
+/*
+ * Open the order index of the file just opened (st), starting it afresh
+ * when it was made for another file. Without one (not a regular file,
+ * no room) readers fall back to the file's mtime.
+ */
+static void
+lf_idx_open(struct logfile *lf, const struct stat *st)
+{
+	struct logfile_idx_head h;
+	char *name;
+	int fd;
+
+	if (!S_ISREG(st->st_mode))
+		return;
+	name = logfile_index_name(lf->path, 0);
+	fd = open(name, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+		  O_NONBLOCK, 0640);
+	free(name);
+	if (fd < 0)
+		return;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+	    h.ino != (uint64_t)st->st_ino) {
+		h.ino = (uint64_t)st->st_ino;
+		h.start = (int64_t)st->st_size;
+		if (ftruncate(fd, 0) < 0 ||
+		    write(fd, &h, sizeof h) != (ssize_t)sizeof h) {
+			close(fd);
+			return;
+		}
+	}
+	lf->idx_fd = fd;
+	lf->idx_dirty = false;
+}
+
+/* Record in the index when the bytes written so far were written. */
+static void
+lf_idx_note(struct logfile *lf)
+{
+	struct logfile_idx_rec r;
+	struct timespec ts;
+
+	if (lf->idx_fd < 0 || !lf->idx_dirty)
+		return;
+	lf->idx_dirty = false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r.end = lf->size;
+	r.us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (write(lf->idx_fd, &r, sizeof r) != (ssize_t)sizeof r) {
+		/* A short record would shift every later one: stop. */
+		close(lf->idx_fd);
+		lf->idx_fd = -1;
+	}
+}
+
 /* Open the path for appending; -1 with errno (and lf->err) on failure. */
 static int
 lf_open_fd(struct logfile *lf)
@@ -246,6 +329,7 @@ lf_open_fd(struct logfile *lf)
 	lf->regular = S_ISREG(st.st_mode);
 	lf->size = lf->regular ? (long long)st.st_size : 0;
 	lf->rotate_at = lf->max_size;
+	lf_idx_open(lf, &st);
 	return 0;
 }
 
@@ -256,6 +340,10 @@ lf_close_fd(struct logfile *lf)
 	if (lf->fd >= 0)
 		close(lf->fd);
 	lf->fd = -1;
+	lf_idx_note(lf);
+	if (lf->idx_fd >= 0)
+		close(lf->idx_fd);
+	lf->idx_fd = -1;
 	lf->size = 0;
 	lf->rotate_at = lf->max_size;
 }
@@ -270,6 +358,15 @@ lf_shift(const char *path, int from, int to)
 
 	if (rc < 0 && errno == ENOENT)
 		rc = 0;
+	free(a);
+	free(b);
+	/* The index follows its file; a stale one is told by its inode. */
+	a = logfile_index_name(path, from);
+	b = logfile_index_name(path, to);
+	if (rc == 0 && to > 0)
+		rename(a, b);
+	else if (rc == 0)
+		unlink(a);
 	free(a);
 	free(b);
 	return rc;
@@ -340,6 +437,7 @@ lf_flush_out(struct logfile *lf)
 		if (lf->cut_head < lf->ncuts &&
 		    lf->cuts[lf->cut_head] == pos) {
 			lf->cut_head++;
+			lf_idx_note(lf);
 			lf_rotate(lf);
 			continue;
 		}
@@ -360,7 +458,9 @@ lf_flush_out(struct logfile *lf)
 		}
 		off += (size_t)n;
 		lf->size += n;
+		lf->idx_dirty = true;
 	}
+	lf_idx_note(lf);
 	lf->written += off;
 	if (off == lf->out.len && lf->out.alloc > LF_KEEP)
 		strbuf_release(&lf->out);
@@ -393,29 +493,130 @@ lf_tail_size(const struct logfile *lf)
 	return lf->size + (long long)lf->out.len;
 }
 
+/* Length of the UTF-8 sequence at p (at most n bytes); 0 if invalid. */
+static size_t
+lw_utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4 || n < len)
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;		/* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f;		/* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* Append text to the writer's last line: valid UTF-8, no controls. */
+static void
+lw_last_add(struct logwriter *w, const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	while (n > 0 && w->last_len < LOGFILE_LAST_MAX) {
+		size_t k = p[0] < 0x80 ? 1 : lw_utf8_len(p, n);
+		size_t step = k ? k : 1;
+
+		if (k > 1) {
+			if (w->last_len + k > LOGFILE_LAST_MAX)
+				break;
+			memcpy(w->last + w->last_len, p, k);
+			w->last_len += k;
+		} else if (p[0] != '\r') {
+			w->last[w->last_len++] = k == 0 ? '?' :
+				p[0] < 0x20 || p[0] == 0x7f ? ' ' : (char)p[0];
+		}
+		p += step;
+		n -= step;
+	}
+	w->last[w->last_len] = '\0';
+}
+
+/* True when the bytes are all blanks. */
+static bool
+lw_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+/* Remember the line a then b as the writer's last (blank ones not). */
+static void
+lw_note_last(struct logwriter *w, bool cont, const char *a, size_t an,
+	     const char *b, size_t bn)
+{
+	if (w->last == NULL)
+		return;
+	if (bn > 0 && b[bn - 1] == '\n')
+		bn--;
+	if (!cont) {
+		w->last_open = !(lw_blank(a, an) && lw_blank(b, bn));
+		if (!w->last_open)
+			return;
+		w->last_len = 0;
+	} else if (!w->last_open) {
+		return;
+	}
+	lw_last_add(w, a, an);
+	lw_last_add(w, b, bn);
+}
+
+/* How a piece handed to lf_commit ends. */
+enum lf_end {
+	LF_OPEN,		/* inside its line: more of it will follow */
+	LF_NL,			/* with the line's '\n' (the last byte of b) */
+	LF_ADD_NL,		/* the line ends here: add a '\n' */
+};
+
 /*
- * Accept one line, made of a then b (plus a '\n' when nl): prefix it,
- * decide whether the file rotates before it, buffer it. Drops it (and
- * counts) when the buffer stays full after a flush.
+ * Accept a line or a piece of one from w, made of a then b: prefix it
+ * when it begins a line, decide whether the file rotates before it,
+ * buffer it. With LF_OPEN the stream stays inside w's line, and the next
+ * piece of w continues it; a piece of another writer first ends it with
+ * LOGFILE_CUT_MARK. Drops the bytes (and counts) when the buffer stays
+ * full after a flush.
  */
 static void
-lf_commit(struct logfile *lf, const struct timespec *ts,
-	  const char *a, size_t an, const char *b, size_t bn, bool nl)
+lf_commit(struct logfile *lf, struct logwriter *w, const struct timespec *ts,
+	  const char *a, size_t an, const char *b, size_t bn, enum lf_end how)
 {
+	bool cont = lf->open_by == w;
+	bool end = how != LF_OPEN;
 	size_t plen = 0, len;
 
-	if (lf->datefmt != NULL) {
+	if (lf->open_by != NULL && !cont) {
+		strbuf_addstr(&lf->out, LOGFILE_CUT_MARK "\n");
+		lf->open_by = NULL;
+	}
+	if (lf->datefmt != NULL && !cont) {
 		lf_prefix(lf, ts);
 		plen = lf->prefix_len;
 	}
-	len = plen + an + bn + (nl ? 1 : 0);
+	len = plen + an + bn + (how == LF_ADD_NL);
 	if (lf->out.len + len > lf->max_pending)
 		lf_flush_out(lf);
 	if (lf->out.len + len > lf->max_pending) {
 		lf->dropped += (long long)(an + bn);
+		if (cont && end) {
+			strbuf_addch(&lf->out, '\n');
+			lf->open_by = NULL;
+		}
 		return;
 	}
-	if (lf->max_size > 0 && lf->regular) {
+	if (!cont && lf->max_size > 0 && lf->regular) {
 		long long tail = lf_tail_size(lf);
 		long long limit = lf->cut_head < lf->ncuts ?
 			lf->max_size : lf->rotate_at;
@@ -426,8 +627,10 @@ lf_commit(struct logfile *lf, const struct timespec *ts,
 	strbuf_add(&lf->out, lf->prefix, plen);
 	strbuf_add(&lf->out, a, an);
 	strbuf_add(&lf->out, b, bn);
-	if (nl)
+	if (how == LF_ADD_NL)
 		strbuf_addch(&lf->out, '\n');
+	lf->open_by = end ? NULL : w;
+	lw_note_last(w, cont, a, an, b, bn);
 	if (lf->out.len >= LF_BATCH)
 		lf_flush_out(lf);
 }
@@ -445,6 +648,7 @@ logfile_open(const char *path, const struct logfile_opts *opts,
 	lf = xcalloc(1, sizeof *lf);
 	lf->path = xstrdup(path);
 	lf->fd = -1;
+	lf->idx_fd = -1;
 	lf->max_size = opts->max_size > 0 ? opts->max_size : 0;
 	lf->max_files = opts->max_files > 0 ? opts->max_files : 0;
 	lf->max_pending = opts->max_pending ? opts->max_pending :
@@ -456,6 +660,7 @@ logfile_open(const char *path, const struct logfile_opts *opts,
 	lf->refs = 1;
 	lf->dflt.lf = lf;
 	strbuf_init(&lf->dflt.line, 0);
+	lf->writers = &lf->dflt;
 	if (opts->date_format != NULL && opts->date_format[0] != '\0') {
 		struct timespec now;
 		char probe[LF_PREFIX_MAX];
@@ -492,17 +697,21 @@ logfile_ref(struct logfile *lf)
 	return lf;
 }
 
-/* Commit a writer's held partial line, ended with '\n'. */
+/* End the writer's line: the held part, or the piece already out. */
 static void
 lw_flush_line(struct logwriter *w)
 {
-	if (w->line.len == 0)
+	if (w->line.len == 0 && w->lf->open_by != w)
 		return;
-	lf_commit(w->lf, &w->ts, w->line.buf, w->line.len, NULL, 0, true);
+	lf_commit(w->lf, w, &w->ts, w->line.buf, w->line.len, NULL, 0,
+		  LF_ADD_NL);
 	strbuf_release(&w->line);
 }
 
-/* Split data into lines and commit the complete ones; see logfile.h. */
+/*
+ * Split data into lines and commit the complete ones; a line reaching
+ * LOGFILE_LINE_MAX goes out as a piece, the rest of it follows.
+ */
 static void
 lw_write(struct logwriter *w, const char *data, size_t n)
 {
@@ -524,13 +733,15 @@ lw_write(struct logwriter *w, const char *data, size_t n)
 		else if (n > room)
 			take = room;
 		else {
-			if (w->line.len == 0)
+			if (w->line.len == 0) {
 				w->ts = now;
+				w->held_ms = now_ms();
+			}
 			strbuf_add(&w->line, data, n);
 			break;
 		}
-		lf_commit(lf, ts, w->line.buf, w->line.len, data, take,
-			  nl == NULL);
+		lf_commit(lf, w, ts, w->line.buf, w->line.len, data, take,
+			  nl != NULL ? LF_NL : LF_OPEN);
 		if (w->line.alloc > 4096)
 			strbuf_release(&w->line);
 		else
@@ -628,6 +839,8 @@ logwriter_new(struct logfile *lf)
 
 	w->lf = logfile_ref(lf);
 	strbuf_init(&w->line, 0);
+	w->next = lf->writers;
+	lf->writers = w;
 	return w;
 }
 
@@ -652,7 +865,60 @@ logwriter_free(struct logwriter *w)
 	if (w == NULL)
 		return;
 	lw_flush(w);
+	for (struct logwriter **p = &w->lf->writers; *p != NULL;
+	     p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
 	strbuf_release(&w->line);
+	free(w->last);
 	logfile_free(w->lf);
 	free(w);
+}
+
+/* Keep the writer's last line from now on. */
+void
+logwriter_keep_last(struct logwriter *w)
+{
+	if (w->last == NULL)
+		w->last = xcalloc(1, LOGFILE_LAST_MAX + 1);
+}
+
+/* The last non-blank line, "" when none or not kept. */
+const char *
+logwriter_last_line(const struct logwriter *w)
+{
+	return w->last != NULL ? w->last : "";
+}
+
+/* When a held partial line is due to be written; -1 when none is. */
+long long
+logfile_due(const struct logfile *lf)
+{
+	long long due = -1;
+
+	for (const struct logwriter *w = lf->writers; w; w = w->next) {
+		long long at = w->held_ms + LOGFILE_HOLD_MS;
+
+		if (w->line.len > 0 && (due < 0 || at < due))
+			due = at;
+	}
+	return due;
+}
+
+/* Write out the partial lines held LOGFILE_HOLD_MS or more at now. */
+void
+logfile_tick(struct logfile *lf, long long now)
+{
+	lf->stalled = false;
+	for (struct logwriter *w = lf->writers; w; w = w->next) {
+		if (w->line.len == 0 || now < w->held_ms + LOGFILE_HOLD_MS)
+			continue;
+		lf_commit(lf, w, &w->ts, w->line.buf, w->line.len, NULL, 0,
+			  LF_OPEN);
+		strbuf_release(&w->line);
+	}
+	lf_flush_out(lf);
 }

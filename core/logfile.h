@@ -3,6 +3,7 @@
 #define DEPLOY_LOGFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "util.h"
@@ -24,17 +25,46 @@
  *   to its logfile.
  *
  * Every line reaches the file whole: rotation happens only between
- * lines. A line longer than LOGFILE_LINE_MAX bytes is cut into pieces
- * of LOGFILE_LINE_MAX bytes, each written as a line of its own (with
- * its own date prefix and a '\n'). A partial last line flushed by
- * logwriter_flush (the worker exited) is ended with a '\n'.
+ * lines. A writer holds at most LOGFILE_LINE_MAX bytes of a line: a
+ * longer line goes to the file in pieces of that size with no '\n'
+ * between them, so it arrives whole. A partial last line held for
+ * LOGFILE_HOLD_MS is written the same way by logfile_tick (a prompt,
+ * a last line without '\n' of a worker that keeps running); the rest of
+ * it continues it. If another writer on the same file (merge_logs)
+ * writes while a line is unfinished, that line is ended there with
+ * LOGFILE_CUT_MARK and a '\n', and its rest starts a line of its own.
+ * A partial last line flushed by logwriter_flush (the worker exited) is
+ * ended with a '\n'.
+ *
+ * Beside each regular file, an order index (logfile_index_name): a
+ * struct logfile_idx_head, then one struct logfile_idx_rec per write,
+ * telling when the bytes up to an offset were written, so that readers
+ * can merge several logs in time order. It rotates with its file.
  */
 
 #define LOGFILE_MAX_SIZE_DEFAULT	(10LL * 1024 * 1024)
 #define LOGFILE_MAX_FILES_DEFAULT	5
 #define LOGFILE_MAX_PENDING_DEFAULT	((size_t)1 << 20)
-/* The longest line a writer holds (not counting its '\n'). */
+/* The longest piece of a line a writer holds (not counting its '\n'). */
 #define LOGFILE_LINE_MAX		65536
+/* A partial line is written out after this long (ms). */
+#define LOGFILE_HOLD_MS			500
+/* Ends a line another writer's line cut in two (merge_logs). */
+#define LOGFILE_CUT_MARK		"\\"
+/* The longest last line a writer keeps (bytes, UTF-8). */
+#define LOGFILE_LAST_MAX		200
+
+/* The order index: this header, then records. */
+struct logfile_idx_head {
+	uint64_t ino;		/* the inode of the log it indexes */
+	int64_t start;		/* the log's size when the index began */
+};
+
+/* Bytes [previous end, end) of the log were written at us. */
+struct logfile_idx_rec {
+	int64_t end;
+	int64_t us;		/* CLOCK_REALTIME, microseconds */
+};
 /* max_pending is raised to at least this: one full line and prefix. */
 #define LOGFILE_PENDING_MIN		(LOGFILE_LINE_MAX + 512)
 
@@ -107,6 +137,13 @@ const char *logfile_path(const struct logfile *lf);
 /* The name of rotated file k of path ("path.k"; k 0: path); caller
  * frees. */
 char *logfile_rotated_name(const char *path, int k);
+/* The order index of rotated file k: "dir/.name.k.idx" ("dir/.name.idx"
+ * for k 0), hidden so globs of the logs leave it out; caller frees. */
+char *logfile_index_name(const char *path, int k);
+/* When (now_ms clock) a held partial line is due; -1 when none is. */
+long long logfile_due(const struct logfile *lf);
+/* Write out the partial lines held LOGFILE_HOLD_MS by now (now_ms). */
+void logfile_tick(struct logfile *lf, long long now);
 
 /* A new producer on lf; takes its own reference to lf. */
 struct logwriter *logwriter_new(struct logfile *lf);
@@ -116,6 +153,15 @@ void logwriter_write(struct logwriter *w, const char *data, size_t n);
 void logwriter_flush(struct logwriter *w);
 /* Flush, drop the writer's reference to its logfile, free. NULL: no-op. */
 void logwriter_free(struct logwriter *w);
+/* Keep the writer's last line from now on (stderr: for ls and errors). */
+void logwriter_keep_last(struct logwriter *w);
+/*
+ * The last non-blank line the writer wrote (or the part of the line
+ * being written so far): at most LOGFILE_LAST_MAX bytes of valid UTF-8,
+ * control characters as spaces, no date prefix; "" when none or not
+ * kept. Valid until the next write.
+ */
+const char *logwriter_last_line(const struct logwriter *w);
 
 /*
  * Date formats. A format containing '%' is strftime(3) with two

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,10 @@
 #define LR_BLOCK	(64 * 1024)
 /* How many rotated names are searched for a followed file that moved. */
 #define LR_SCAN_MAX	1000
+/* A followed line longer than this is shown in pieces of this size. */
+#define LR_CARRY_MAX	(1024 * 1024)
+/* Index records read at a time, backwards. */
+#define LR_RECS		256
 
 struct logfollow {
 	char *path;
@@ -132,14 +137,128 @@ lr_copy(int fd, off_t start, off_t end, struct strbuf *out, char *buf)
 	return 0;
 }
 
+/* Free the entries of t. */
+void
+logtimes_release(struct logtimes *t)
+{
+	free(t->us);
+	t->us = NULL;
+	t->n = t->cap = 0;
+}
+
+/*
+ * The records of the index of rotated file k of path (fd its log, st
+ * its stat) that cover bytes from start on, oldest first, into *recs
+ * (caller frees); *head_start: where the index began. Read backwards,
+ * stopping at the first record needed or where the offsets go back (the
+ * file was truncated and written again). 0 records when there is no
+ * index or it is another file's.
+ */
+static size_t
+lr_index(const char *path, int k, const struct stat *st, off_t start,
+	 struct logfile_idx_rec **recs, off_t *head_start)
+{
+	char *name = logfile_index_name(path, k);
+	int fd = open(name, O_RDONLY | O_CLOEXEC);
+	struct logfile_idx_head h;
+	struct logfile_idx_rec buf[LR_RECS], *v = NULL;
+	size_t n = 0, cap = 0, left;
+	struct stat ist;
+	bool done = false;
+
+	free(name);
+	*recs = NULL;
+	*head_start = 0;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &ist) < 0 || lr_pread(fd, (char *)&h, sizeof h, 0) < 0 ||
+	    h.ino != (uint64_t)st->st_ino) {
+		close(fd);
+		return 0;
+	}
+	*head_start = (off_t)h.start;
+	left = ((size_t)ist.st_size - sizeof h) / sizeof *buf;
+	while (left > 0 && !done) {
+		size_t m = left < LR_RECS ? left : LR_RECS;
+
+		left -= m;
+		if (lr_pread(fd, (char *)buf, m * sizeof *buf,
+			     (off_t)(sizeof h + left * sizeof *buf)) < 0)
+			break;
+		while (m-- > 0 && !done) {
+			if (n > 0 && buf[m].end > v[n - 1].end) {
+				done = true;
+				break;
+			}
+			if (buf[m].end > st->st_size)
+				continue;
+			ARRAY_GROW(v, cap, n + 1);
+			v[n++] = buf[m];
+			done = buf[m].end <= start;
+		}
+	}
+	close(fd);
+	for (size_t i = 0; i < n / 2; i++) {
+		struct logfile_idx_rec tmp = v[i];
+
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = tmp;
+	}
+	*recs = v;
+	return n;
+}
+
+/* Add the write time of each line of text (bytes [start, ...) of
+ * rotated file k of path, fd) to t. */
+static void
+lr_times(const char *path, int k, int fd, off_t start, const char *text,
+	 size_t len, struct logtimes *t)
+{
+	struct logfile_idx_rec *recs;
+	struct stat st;
+	long long mtime;
+	off_t head = 0;
+	size_t n = 0, r = 0;
+
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof st);
+	mtime = (long long)st.st_mtim.tv_sec * 1000000 +
+		st.st_mtim.tv_nsec / 1000;
+	n = lr_index(path, k, &st, start, &recs, &head);
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t next = nl ? (size_t)(nl - text) + 1 : len;
+		off_t end = start + (off_t)next;
+
+		while (r < n && recs[r].end < end)
+			r++;
+		ARRAY_GROW(t->us, t->cap, t->n + 1);
+		t->us[t->n++] = end <= head ? LLONG_MIN :
+			r < n ? (long long)recs[r].us : mtime;
+		i = next;
+	}
+	free(recs);
+}
+
+/* Make the times from index `from` on never decrease. */
+static void
+lr_times_clamp(struct logtimes *t, size_t from)
+{
+	for (size_t i = t->n; i-- > from + 1;)
+		if (t->us[i - 1] > t->us[i])
+			t->us[i - 1] = t->us[i];
+}
+
 /*
  * The last n lines: of bytes [0, end0) of fd0 (the current file), then as
- * many as still wanted from path.1, path.2 ... Output oldest first.
+ * many as still wanted from path.1, path.2 ... Output oldest first; with
+ * t, the time of each line too.
  */
 static int
 lr_tail(int fd0, off_t end0, const char *path, int max_files, size_t n,
-	struct strbuf *out, struct derr *e)
+	struct strbuf *out, struct logtimes *t, struct derr *e)
 {
+	size_t t0 = t ? t->n : 0;
 	struct lr_span *spans = NULL;
 	size_t need = n, nspans = 0, cap = 0, i;
 	char *buf;
@@ -187,6 +306,9 @@ lr_tail(int fd0, off_t end0, const char *path, int max_files, size_t n,
 			rc = derr_errno(e, "cannot read '%s'", path);
 			break;
 		}
+		if (t != NULL)
+			lr_times(path, (int)i, spans[i].fd, spans[i].start,
+				 out->buf + before, out->len - before, t);
 		if (i > 0 && out->len > before &&
 		    out->buf[out->len - 1] != '\n')
 			strbuf_addch(out, '\n');
@@ -196,6 +318,8 @@ lr_tail(int fd0, off_t end0, const char *path, int max_files, size_t n,
 			close(spans[i].fd);
 	free(spans);
 	free(buf);
+	if (t != NULL)
+		lr_times_clamp(t, t0);
 	return rc;
 }
 
@@ -203,6 +327,14 @@ lr_tail(int fd0, off_t end0, const char *path, int max_files, size_t n,
 int
 logread_tail(const char *path, int max_files, size_t n,
 	     struct strbuf *out, struct derr *e)
+{
+	return logread_tail_timed(path, max_files, n, out, NULL, e);
+}
+
+/* The last n lines and when each was written; see logread.h. */
+int
+logread_tail_timed(const char *path, int max_files, size_t n,
+		   struct strbuf *out, struct logtimes *t, struct derr *e)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -214,7 +346,7 @@ logread_tail(const char *path, int max_files, size_t n,
 			close(fd);
 		return -1;
 	}
-	rc = lr_tail(fd, st.st_size, path, max_files, n, out, e);
+	rc = lr_tail(fd, st.st_size, path, max_files, n, out, t, e);
 	close(fd);
 	return rc;
 }
@@ -270,7 +402,15 @@ int
 logfollow_tail(struct logfollow *f, int max_files, size_t n,
 	       struct strbuf *out, struct derr *e)
 {
-	return lr_tail(f->fd, f->off, f->path, max_files, n, out, e);
+	return lr_tail(f->fd, f->off, f->path, max_files, n, out, NULL, e);
+}
+
+/* The last n lines before the follower's position, with their times. */
+int
+logfollow_tail_timed(struct logfollow *f, int max_files, size_t n,
+		     struct strbuf *out, struct logtimes *t, struct derr *e)
+{
+	return lr_tail(f->fd, f->off, f->path, max_files, n, out, t, e);
 }
 
 /* Pass complete lines of data to out; keep an unfinished one. */
@@ -291,7 +431,7 @@ lr_take(struct logfollow *f, struct strbuf *out, const char *data,
 	}
 	strbuf_add(&f->carry, data, len);
 	/* A line that never ends is shown in pieces, not held forever. */
-	if (f->carry.len >= LOGFILE_LINE_MAX) {
+	if (f->carry.len >= LR_CARRY_MAX) {
 		strbuf_add(out, f->carry.buf, f->carry.len);
 		strbuf_reset(&f->carry);
 	}

@@ -19,6 +19,27 @@
 int logread_tail(const char *path, int max_files, size_t n,
 		 struct strbuf *out, struct derr *e);
 
+/* When each line of a tail was written, one entry per line. */
+struct logtimes {
+	long long *us;		/* microseconds since the epoch */
+	size_t n, cap;
+};
+/* Free the entries (the struct itself is the caller's). */
+void logtimes_release(struct logtimes *t);
+
+/*
+ * logread_tail, and append to t when each line shown was written: from
+ * the order index logfile.c keeps beside each file; a line written after
+ * the index's last record (or with no index, as PM2 writes them) gets
+ * its file's mtime; a line from before the index began gets LLONG_MIN.
+ * The times of one call never decrease (an earlier line gets at most
+ * the time of the next), so sorting several tails by time, stably,
+ * keeps each one's order.
+ */
+int logread_tail_timed(const char *path, int max_files, size_t n,
+		       struct strbuf *out, struct logtimes *t,
+		       struct derr *e);
+
 struct logfollow;
 
 /*
@@ -33,6 +54,10 @@ struct logfollow *logfollow_open(const char *path, struct derr *e);
  */
 int logfollow_tail(struct logfollow *f, int max_files, size_t n,
 		   struct strbuf *out, struct derr *e);
+/* logfollow_tail with the times of the lines, as logread_tail_timed. */
+int logfollow_tail_timed(struct logfollow *f, int max_files, size_t n,
+			 struct strbuf *out, struct logtimes *t,
+			 struct derr *e);
 /*
  * Append the complete lines written since the last call. Rotation (the
  * path names a new file) is followed: the old file is read to its end,

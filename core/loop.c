@@ -5,6 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
+
+/* The loop whose events are being dispatched (one thread), or NULL. */
+static struct loop *dispatching;
 
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long
@@ -71,13 +75,29 @@ loop_run_once(struct loop *l)
 	n = poll(l->pfd, l->n, timeout);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
+	dispatching = l;
 	for (size_t i = 0; i < l->n && n > 0; i++) {
 		if (l->pfd[i].revents == 0)
 			continue;
 		n--;
-		l->w[i].fn(l->w[i].arg, l->pfd[i].fd, l->pfd[i].revents);
+		if (l->w[i].fn != NULL)
+			l->w[i].fn(l->w[i].arg, l->pfd[i].fd,
+				   l->pfd[i].revents);
 	}
+	dispatching = NULL;
 	return 0;
+}
+
+/* Close fd and forget its watches in the turn being dispatched. */
+void
+loop_close(int fd)
+{
+	struct loop *l = dispatching;
+
+	for (size_t i = 0; l != NULL && i < l->n; i++)
+		if (l->pfd[i].fd == fd)
+			l->w[i].fn = NULL;
+	close(fd);
 }
 
 /* Free the arrays. */

@@ -5,11 +5,19 @@
 #include <poll.h>
 #include <stddef.h>
 
-/* Called with the revents of a watched fd. */
+/*
+ * Called with the revents of a watched fd. A watch is registered for one
+ * turn; a handler may close any fd, including another watched one whose
+ * events fired in the same poll(), as long as it closes it with
+ * loop_close(): the loop then drops that fd's pending events instead of
+ * handing them to a handler that would take the fd number for whatever
+ * reuses it (as redis's ae.c checks a fired event against the live
+ * registration).
+ */
 typedef void (*loop_fn)(void *arg, int fd, short revents);
 
 struct loop_watch {
-	loop_fn fn;
+	loop_fn fn;		/* NULL: closed during this turn */
 	void *arg;
 };
 
@@ -33,6 +41,8 @@ void loop_add(struct loop *l, int fd, short events, loop_fn fn, void *arg);
 void loop_deadline(struct loop *l, long long at);
 /* poll() until an fd is ready or the deadline; dispatch; 0 or -1. */
 int loop_run_once(struct loop *l);
+/* close(fd), dropping its events not yet dispatched in this turn. */
+void loop_close(int fd);
 void loop_free(struct loop *l);
 
 #endif

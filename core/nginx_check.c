@@ -34,58 +34,59 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* In the child: exec nginx with args (argv[0] replaced), or report. */
+/* In the child: exec t's program with argv (argv[0] replaced), or
+ * report why not on stdout (the pipe). */
 static void __attribute__((noreturn))
-child_exec(const char *binary, char **argv)
+child_exec(const struct ngx_tool *t, char **argv)
 {
 	char msg[64];
 	int len;
 
-	if (binary != NULL) {
-		argv[0] = (char *)binary;
-		execvp(binary, argv);
+	if (t->binary != NULL) {
+		argv[0] = (char *)t->binary;
+		execvp(t->binary, argv);
 	} else {
-		argv[0] = "nginx";
-		execvp("nginx", argv);
-		if (errno == ENOENT)
-			execv(NGINX_SBIN, argv);
+		argv[0] = (char *)t->name;
+		execvp(t->name, argv);
+		if (errno == ENOENT && t->fallback != NULL)
+			execv(t->fallback, argv);
 	}
 	len = snprintf(msg, sizeof msg, EXEC_FAILED "%d\n", errno);
-	if (write(2, msg, (size_t)len) < 0)
+	if (write(1, msg, (size_t)len) < 0)
 		_exit(127);
 	_exit(127);
 }
 
-/*
- * Run nginx with argv[1..] (argv[0] is a placeholder), its stdout and
- * stderr into out. Returns its exit status, or -1 with e filled when
- * it could not run or did not finish in time.
- */
-static int
-run_nginx(const char *binary, char **argv, struct strbuf *out,
-	  struct derr *e)
+/* Run t's program with argv[1..] (argv[0] is a placeholder), stdin
+ * from /dev/null, stdout and stderr into out (or stderr dropped when
+ * t->quiet); its exit status, or -1 with e filled. */
+int
+ngx_run(const struct ngx_tool *t, char **argv, struct strbuf *out,
+	struct derr *e)
 {
+	const char *shown = t->binary ? t->binary : t->name;
 	int pfd[2], status, err;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return derr_errno(e, "cannot run nginx");
+		return derr_errno(e, "cannot run %s", shown);
 	pid = fork();
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
-		return derr_errno(e, "cannot run nginx");
+		return derr_errno(e, "cannot run %s", shown);
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
+		int null = open("/dev/null", O_RDWR);
 
 		if (null < 0)
-			close(0);	/* nginx reads nothing anyway */
+			close(0);	/* nothing is read anyway */
 		else if (null != 0)
 			dup2(null, 0);
-		if (dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
+		if (dup2(pfd[1], 1) < 0 ||
+		    dup2(t->quiet && null >= 0 ? null : pfd[1], 2) < 0)
 			_exit(127);
-		child_exec(binary, argv);
+		child_exec(t, argv);
 	}
 	close(pfd[1]);
 	out->cap = CHECK_OUTPUT_MAX;
@@ -95,17 +96,25 @@ run_nginx(const char *binary, char **argv, struct strbuf *out,
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return derr_errno(e, "cannot wait for nginx");
+			return derr_errno(e, "cannot wait for %s", shown);
 	if (err < 0)
-		return derr_set(e, "nginx -t did not finish in %d s",
+		return derr_set(e, "%s did not finish in %d s", shown,
 				CHECK_TIMEOUT_MS / 1000);
-	if (strncmp(out->buf, EXEC_FAILED, strlen(EXEC_FAILED)) == 0)
-		return derr_set(e, "cannot run '%s': %s%s",
-				binary ? binary : "nginx",
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
+	    strncmp(out->buf, EXEC_FAILED, strlen(EXEC_FAILED)) == 0)
+		return derr_set(e, "cannot run '%s': %s%s", shown,
 				strerror(atoi(out->buf + strlen(EXEC_FAILED))),
-				binary ? "" :
-				" (set nginx.binary in the file)");
+				t->binary || !t->hint ? "" : t->hint);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* nginx as a tool: binary, else from PATH, else Debian's. */
+static struct ngx_tool
+nginx_tool(const char *binary)
+{
+	return (struct ngx_tool){ .name = "nginx", .binary = binary,
+		.fallback = NGINX_SBIN,
+		.hint = " (set nginx.binary in the file)" };
 }
 
 /* The '[' of a "[level]" between line and end, or NULL. */
@@ -260,7 +269,9 @@ nginx_check_text(const char *binary, const char *text, size_t len,
 		char *argv[] = { NULL, "-t", "-q", "-e", "stderr", "-p",
 				 prefix, "-c", main_path, NULL };
 
-		status = run_nginx(binary, argv, &out, e);
+		struct ngx_tool t = nginx_tool(binary);
+
+		status = ngx_run(&t, argv, &out, e);
 	}
 	if (status == 0)
 		rc = 0;
@@ -285,7 +296,8 @@ nginx_check_main(const char *binary, const char *main_conf,
 	struct strbuf out = STRBUF_INIT;
 	char *argv[] = { NULL, "-t", "-q", "-e", "stderr", "-c",
 			 (char *)main_conf, NULL };
-	int status = run_nginx(binary, argv, &out, e);
+	struct ngx_tool t = nginx_tool(binary);
+	int status = ngx_run(&t, argv, &out, e);
 
 	if (status > 0)
 		nginx_message(out.buf, status, NULL, NULL, e);

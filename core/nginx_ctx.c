@@ -111,31 +111,42 @@ add_options(struct ngx_build *b, struct ngx_app *ap)
 	add_params(ap->out);
 }
 
-/* "listen" and "server_name" of the server block. */
-static void
-add_server_block(struct ngx_build *b, struct ngx_app *ap)
+/* The listen of a server block: the checked value v ("host:port" or
+ * a port), else port on every address. A new string. */
+char *
+ngx_listen_text(json_t *v, int port)
 {
-	struct ngx_path p;
-	json_t *v = ngx_pick(b->eco, ap->i, "listen", &p), *item;
-	struct strbuf sb = STRBUF_INIT;
-	char *host = NULL;
-	int port = 80;
-	size_t k;
+	char *host = NULL, *out;
 
 	if (json_is_string(v))
 		eco_split_hostport(json_string_value(v), &host, &port);
 	else if (v != NULL)
 		port = (int)ngx_number(v);
 	if (host == NULL)
-		strbuf_addf(&sb, "%d", port);
-	else
-		strbuf_addf(&sb, strchr(host, ':') ? "[%s]:%d" : "%s:%d",
-			    host, port);
+		return xasprintf("%d", port);
+	out = xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
 	free(host);
-	json_object_set_new_nocheck(ap->out, "listen",
-				    json_string(sb.buf));
-	strbuf_reset(&sb);
-	v = ngx_pick(b->eco, ap->i, "server_name", &p);
+	return out;
+}
+
+/* "listen" and "server_name" (or "server") of the server block, and
+ * the app's "location" in it. */
+static void
+add_server_block(struct ngx_build *b, struct ngx_app *ap)
+{
+	struct ngx_path p;
+	json_t *v = ngx_pick(b->eco, ap->i, "listen", &p), *item;
+	bool tls = ngx_pick(b->eco, ap->i, "tls", &p) != NULL;
+	struct strbuf sb = STRBUF_INIT;
+	char *listen = ngx_listen_text(v, tls ? 443 : 80);
+	const char *loc;
+	size_t k;
+
+	json_object_set_new_nocheck(ap->out, "listen", json_string(listen));
+	free(listen);
+	v = ngx_pick(b->eco, ap->i, "server", &p);
+	if (v == NULL)
+		v = ngx_pick(b->eco, ap->i, "server_name", &p);
 	json_array_foreach(v, k, item)
 		strbuf_addf(&sb, "%s%s", k ? " " : "",
 			    json_string_value(item));
@@ -145,6 +156,12 @@ add_server_block(struct ngx_build *b, struct ngx_app *ap)
 		json_object_set_new_nocheck(ap->out, "server_name",
 					    json_string(sb.buf));
 	strbuf_release(&sb);
+	v = ngx_pick(b->eco, ap->i, "location", &p);
+	loc = v ? json_string_value(v) : "/";
+	json_object_set_new_nocheck(ap->out, "location", json_string(loc));
+	v = ngx_pick(b->eco, ap->i, "strip_prefix", &p);
+	json_object_set_new_nocheck(ap->out, "strip", json_boolean(
+		json_is_true(v) && strcmp(loc, "/") != 0));
 }
 
 /* "static": a location served from a directory of the app (whose cwd
@@ -222,73 +239,6 @@ add_upstream(struct ngx_build *b, struct ngx_app *ap)
 	return 0;
 }
 
-/* Whether the space-separated lists a and b share a word (an empty
- * list counts as the one name ""); the word goes to buf. */
-static bool
-share_word(const char *a, const char *b, char *buf, size_t size)
-{
-	char *hay = xasprintf(" %s ", b), *needle;
-	const char *w = a, *end;
-	bool found = false;
-	int n;
-
-	do {
-		end = strchr(w, ' ');
-		n = end ? (int)(end - w) : (int)strlen(w);
-		needle = xasprintf(" %.*s ", n, w);
-		found = strstr(hay, needle) != NULL;
-		snprintf(buf, size, "%.*s", n, w);
-		free(needle);
-		w = end ? end + 1 : NULL;
-	} while (!found && w != NULL);
-	free(hay);
-	return found;
-}
-
-/* The listen or server name of an app's context ("" when none). */
-static const char *
-field(json_t *app, const char *key)
-{
-	const char *s = json_string_value(json_object_get(app, key));
-
-	return s ? s : "";
-}
-
-/* Fail when another app's server block has the same listen and one of
- * the same server names (nginx would only warn, and send every request
- * for that name to the first). */
-static int
-check_conflict(struct ngx_build *b, struct ngx_app *ap)
-{
-	struct ngx_path p;
-	char name[256];
-	json_t *other;
-	size_t k;
-
-	json_array_foreach(b->apps, k, other) {
-		if (strcmp(field(other, "listen"), field(ap->out, "listen")) ||
-		    !share_word(field(ap->out, "server_name"),
-				field(other, "server_name"), name,
-				sizeof name))
-			continue;
-		if (ngx_pick(b->eco, ap->i, "server_name", &p) == NULL &&
-		    ngx_pick(b->eco, ap->i, "listen", &p) == NULL)
-			ngx_path_nginx(&p, ap->i);
-		if (name[0] == '\0')
-			return ngx_fail(b->eco, &p, b->e, "upstream '%s' has "
-					"listen %s without a server_name too; "
-					"give each app a server_name or "
-					"its own listen",
-					field(other, "upstream"),
-					field(ap->out, "listen"));
-		return ngx_fail(b->eco, &p, b->e, "listen %s with server name "
-				"'%s' is taken by upstream '%s'",
-				field(ap->out, "listen"), name,
-				field(other, "upstream"));
-	}
-	return 0;
-}
-
 /* Build the context of app i, appending it to b->apps unless the app
  * is left out (no port or listen, or "enabled": false). */
 static int
@@ -312,16 +262,16 @@ add_app(struct ngx_build *b, size_t i)
 	rc = add_upstream(b, &ap);
 	if (rc == 0) {
 		add_server_block(b, &ap);
-		rc = check_conflict(b, &ap);
-	}
-	if (rc == 0)
 		rc = add_balance(b, &ap);
+	}
 	if (rc == 0)
 		rc = ngx_add_servers(b, &ap);
 	if (rc == 0) {
 		add_options(b, &ap);
 		rc = add_static(b, &ap);
 	}
+	if (rc == 0)
+		rc = ngx_add_to_server(b, &ap);
 	if (rc == 0)
 		json_array_append(b->apps, ap.out);
 	json_decref(ap.out);
@@ -352,6 +302,11 @@ root(struct ngx_build *b)
 	json_object_set_new_nocheck(r, "keepalive_map",
 				    json_boolean(keepalive));
 	json_object_set(r, "apps", b->apps);
+	json_object_set_new_nocheck(r, "servers", json_array());
+	for (k = 0; k < b->n_srv; k++)
+		json_array_append(json_object_get(r, "servers"),
+				  b->srv[k].obj);
+	json_object_set(r, "certificates", b->certs);
 	return r;
 }
 
@@ -374,6 +329,7 @@ nginx_context(const struct ecosystem *eco, const char *target,
 	if (b.target != NULL && ngx_target_hosts(&b) < 0)
 		goto out;
 	b.apps = json_array();
+	b.certs = json_array();
 	for (size_t i = 0; i < eco->n_apps; i++)
 		if (add_app(&b, i) < 0)
 			goto out;
@@ -386,6 +342,11 @@ nginx_context(const struct ecosystem *eco, const char *target,
 out:
 	nginx_settings_clear(&s);
 	json_decref(b.apps);
+	json_decref(b.certs);
+	for (size_t k = 0; k < b.n_srv; k++)
+		json_decref(b.srv[k].obj);
+	free(b.srv);
+	ngx_pairs_free(&b);
 	strv_free(b.hosts);
 	return ctx;
 }

@@ -18,6 +18,8 @@ enum ngx_type {
 	NT_BALANCE,	/* "least_conn", "hash $uri consistent", ... */
 	NT_STATIC,	/* {"location", "dir", "expires"} */
 	NT_PATH,	/* a file of ours, never put in the config */
+	NT_LOCATION,	/* a URL path "/api/" */
+	NT_TLS,		/* {"certificate", "key"} or {"live"}, ... */
 };
 
 /* Where a key may be. */
@@ -53,6 +55,10 @@ static const struct ngx_key keys[] = {
 	{ "next_upstream_tries", NT_INT, NS_BOTH, 0, 100 },
 	{ "client_max_body_size", NT_SIZE, NS_BOTH, 0, 0 },
 	{ "static", NT_STATIC, NS_APP, 0, 0 },
+	{ "server", NT_NAMES, NS_BOTH, 0, 0 },
+	{ "location", NT_LOCATION, NS_APP, 0, 0 },
+	{ "strip_prefix", NT_BOOL, NS_BOTH, 0, 0 },
+	{ "tls", NT_TLS, NS_BOTH, 0, 0 },
 };
 
 /* The key called name, or NULL. */
@@ -191,6 +197,78 @@ check_marks(const struct ecosystem *eco, struct ngx_path *p, json_t *v,
 	return 0;
 }
 
+/* A location's URL path: starts and ends with '/', no space or '$'. */
+static const char *
+check_location(const char *loc)
+{
+	if (loc[0] != '/' || loc[strlen(loc) - 1] != '/' ||
+	    strpbrk(loc, " \t$") != NULL)
+		return "expected a URL path that starts and ends with '/', "
+		       "without spaces or '$'";
+	return NULL;
+}
+
+/* The keys a "tls" object may hold. */
+static const char *const tls_keys[] = {
+	"certificate", "key", "live", "webroot", "http_listen", "http2",
+	"hsts",
+};
+
+/* One key of "tls": its value's type. */
+static const char *
+check_tls_key(const char *key, json_t *v)
+{
+	long long n;
+
+	if (!strcmp(key, "http2"))
+		return json_is_boolean(v) ? NULL : "expected true or false";
+	if (!strcmp(key, "hsts"))
+		return json_is_boolean(v) || (eco_json_ll(v, &n) && n >= 0 &&
+		       n <= 1000000000) ? NULL : "expected true, false or "
+		       "seconds from 0 to 1000000000";
+	if (!strcmp(key, "http_listen"))
+		return json_is_false(v) ? NULL : ngx_check_listen(v);
+	if (!json_is_string(v) || *json_string_value(v) == '\0')
+		return "expected a file name";
+	return strchr(json_string_value(v), '$') ? "contains '$'" : NULL;
+}
+
+/* "tls": {"certificate", "key"} or {"live"}, and the optional keys. */
+static int
+check_tls(const struct ecosystem *eco, struct ngx_path *p, json_t *v,
+	  struct derr *e)
+{
+	const char *key, *bad;
+	bool cert, priv, live;
+	json_t *item;
+	size_t k;
+
+	if (!json_is_object(v))
+		return ngx_fail(eco, p, e, "expected an object with "
+				"\"certificate\" and \"key\", or \"live\"");
+	json_object_foreach(v, key, item) {
+		ngx_path_key(p, key);
+		for (k = 0; k < ARRAY_SIZE(tls_keys); k++)
+			if (strcmp(key, tls_keys[k]) == 0)
+				break;
+		if (k == ARRAY_SIZE(tls_keys))
+			return ngx_fail(eco, p, e, "unknown key (known: "
+					"certificate, key, live, webroot, "
+					"http_listen, http2, hsts)");
+		if ((bad = check_tls_key(key, item)) != NULL)
+			return ngx_fail(eco, p, e, "%s", bad);
+		p->n--;
+	}
+	cert = json_object_get(v, "certificate") != NULL;
+	priv = json_object_get(v, "key") != NULL;
+	live = json_object_get(v, "live") != NULL;
+	if (live ? cert || priv : !cert || !priv)
+		return ngx_fail(eco, p, e, "needs \"certificate\" and "
+				"\"key\", or \"live\" (a Let's Encrypt "
+				"live directory), not both");
+	return 0;
+}
+
 /* "static": {"location": "/static/", "dir": "public", "expires": T}. */
 static int
 check_static(const struct ecosystem *eco, struct ngx_path *p, json_t *v,
@@ -218,10 +296,8 @@ check_static(const struct ecosystem *eco, struct ngx_path *p, json_t *v,
 	if (loc == NULL || dir == NULL)
 		return ngx_fail(eco, p, e, "needs \"location\" and \"dir\"");
 	ngx_path_key(p, "location");
-	if (loc[0] != '/' || loc[strlen(loc) - 1] != '/' ||
-	    strpbrk(loc, " \t$") != NULL)
-		return ngx_fail(eco, p, e, "expected a URL path that starts "
-				"and ends with '/', without spaces or '$'");
+	if (check_location(loc) != NULL)
+		return ngx_fail(eco, p, e, "%s", check_location(loc));
 	p->s[p->n - 1].key = "dir";
 	if (strchr(dir, '$') != NULL)
 		return ngx_fail(eco, p, e, "contains '$'");
@@ -265,6 +341,11 @@ check_value(const struct ecosystem *eco, struct ngx_path *p,
 	case NT_MARKS: return check_marks(eco, p, v, e);
 	case NT_BALANCE: bad = ngx_check_balance(v); break;
 	case NT_STATIC: return check_static(eco, p, v, e);
+	case NT_TLS: return check_tls(eco, p, v, e);
+	case NT_LOCATION:
+		bad = !json_is_string(v) ? "expected a URL path" :
+		      check_location(json_string_value(v));
+		break;
 	case NT_PATH:
 		if (!json_is_string(v) || *json_string_value(v) == '\0')
 			bad = "expected a file name";

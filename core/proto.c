@@ -76,3 +76,11 @@ proto_ok(void)
 {
 	return json_pack("{s:b}", "ok", 1);
 }
+
+/* Say who asks. */
+void
+proto_stamp(json_t *req)
+{
+	json_object_set_new(req, "version", json_string(PROTO_VERSION));
+	json_object_set_new(req, "proto", json_integer(PROTO_LEVEL));
+}

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "exitcode.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -15,7 +16,15 @@
  */
 #define PROTO_MAX_LINE (1024 * 1024)
 #define PROTO_VERSION DEPLOY_VERSION
+/*
+ * The protocol's level: requests carry it as "proto". It grows only by
+ * additive changes; ping, ls, kill and update are answered whatever
+ * the level, so any CLI can see, replace or stop any daemon.
+ */
+#define PROTO_LEVEL 2
 
+/* Add this client's "version" and "proto" to request req. */
+void proto_stamp(json_t *req);
 /* Encode msg as one line (with the newline); a new string. */
 char *proto_encode(const json_t *msg);
 /*

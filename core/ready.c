@@ -19,148 +19,6 @@
 #define HTTP_DEFAULT_TIMEOUT_MS	5000
 #define HTTP_BODY_MAX		65536	/* read no more of an answer */
 
-/* ---- TCP ---- */
-
-struct tcp_probe {
-	int fd;
-	int result;		/* READY_PENDING until known */
-	int err;		/* errno behind a READY_NO or READY_ERROR */
-};
-
-/* Fill ss from an IP literal host (or the loopback) and port. */
-static int
-tcp_addr(const char *host, int port, struct sockaddr_storage *ss,
-	 socklen_t *len, struct derr *e)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-	char lit[INET6_ADDRSTRLEN];
-	size_t n;
-
-	if (port < 1 || port > 65535)
-		return derr_set(e, "invalid port %d", port);
-	if (host == NULL || host[0] == '\0' || strcmp(host, "localhost") == 0)
-		host = "127.0.0.1";
-	n = strlen(host);
-	if (host[0] == '[' && n > 2 && host[n - 1] == ']' &&
-	    n - 2 < sizeof lit) {
-		memcpy(lit, host + 1, n - 2);	/* "[::1]" */
-		lit[n - 2] = '\0';
-	} else if (n < sizeof lit) {
-		memcpy(lit, host, n + 1);
-	} else {
-		lit[0] = '\0';
-	}
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, lit, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons((uint16_t)port);
-		*len = sizeof *in4;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, lit, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		*len = sizeof *in6;
-		return 0;
-	}
-	return derr_set(e, "invalid address '%s': expected an IP address",
-			host);
-}
-
-/* What a finished connect's errno means for readiness. */
-static int
-tcp_verdict(int err)
-{
-	switch (err) {
-	case 0:
-		return READY_YES;
-	case ENETUNREACH:
-	case EAFNOSUPPORT:
-	case EINVAL:
-		return READY_ERROR;
-	default:
-		return READY_NO;	/* refused, reset, timed out... */
-	}
-}
-
-/* Start a non-blocking connect to host:port; see ready.h. */
-struct tcp_probe *
-tcp_probe_start(const char *host, int port, struct derr *e)
-{
-	struct sockaddr_storage ss;
-	struct tcp_probe *p;
-	socklen_t len = 0;
-
-	if (tcp_addr(host, port, &ss, &len, e) < 0)
-		return NULL;
-	p = xcalloc(1, sizeof *p);
-	p->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		       SOCK_CLOEXEC, 0);
-	if (p->fd < 0) {
-		derr_errno(e, "cannot create a socket");
-		free(p);
-		return NULL;
-	}
-	p->result = READY_PENDING;
-	if (connect(p->fd, (struct sockaddr *)&ss, len) == 0) {
-		p->result = READY_YES;
-	} else if (errno != EINPROGRESS && errno != EINTR) {
-		p->err = errno;
-		p->result = tcp_verdict(errno);
-	}
-	return p;
-}
-
-/* The fd to poll. */
-int
-tcp_probe_fd(const struct tcp_probe *p)
-{
-	return p->fd;
-}
-
-/* The events to poll for. */
-short
-tcp_probe_events(const struct tcp_probe *p)
-{
-	(void)p;
-	return POLLOUT;
-}
-
-/* Whether the connect was accepted; see ready.h. */
-int
-tcp_probe_result(struct tcp_probe *p)
-{
-	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
-	socklen_t len = sizeof p->err;
-
-	if (p->result != READY_PENDING)
-		return p->result;
-	if (poll(&pfd, 1, 0) <= 0)
-		return READY_PENDING;
-	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &p->err, &len) < 0)
-		p->err = errno;
-	p->result = tcp_verdict(p->err);
-	return p->result;
-}
-
-/* The errno of a failed connect. */
-int
-tcp_probe_errno(const struct tcp_probe *p)
-{
-	return p->result == READY_PENDING ? 0 : p->err;
-}
-
-/* Close and free the probe. */
-void
-tcp_probe_free(struct tcp_probe *p)
-{
-	if (p == NULL)
-		return;
-	close(p->fd);
-	free(p);
-}
-
 /* ---- sd_notify ---- */
 
 struct notify_sock {
@@ -314,6 +172,9 @@ struct http_probe {
 	long status;
 	size_t body;		/* bytes of the answer read */
 	bool cut;		/* stopped reading a long answer */
+	curl_socket_t fd;	/* its socket, CURL_SOCKET_BAD: none */
+	char self[80];		/* "ip:port" it connected to itself
+				   from (refused), "" if not */
 	char error[CURL_ERROR_SIZE];
 };
 
@@ -402,6 +263,39 @@ http_on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return size * nmemb;
 }
 
+/* CURLOPT_SOCKOPTFUNCTION: remember the transfer's socket. */
+static int
+http_on_sockopt(void *userp, curl_socket_t fd, curlsocktype purpose)
+{
+	struct http_probe *p = userp;
+
+	(void)purpose;
+	p->fd = fd;
+	return CURL_SOCKOPT_OK;
+}
+
+/*
+ * CURLOPT_PREREQFUNCTION, once connected: refuse a socket connected to
+ * itself. With nothing listening on a port of the ephemeral range, a
+ * connect may pick that very port as its source (TCP simultaneous
+ * open) and "succeed"; the probe would then occupy the app's port.
+ * Reset (SO_LINGER 0: no TIME-WAIT either) and abort.
+ */
+static int
+http_on_connected(void *userp, char *peer_ip, char *local_ip,
+		  int peer_port, int local_port)
+{
+	struct http_probe *p = userp;
+	struct linger off = { .l_onoff = 1, .l_linger = 0 };
+
+	if (peer_port != local_port || strcmp(peer_ip, local_ip) != 0)
+		return CURL_PREREQFUNC_OK;
+	snprintf(p->self, sizeof p->self, "%s:%d", local_ip, local_port);
+	if (p->fd != CURL_SOCKET_BAD)
+		setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+	return CURL_PREREQFUNC_ABORT;
+}
+
 /* True for transfer errors that no retry will fix. */
 static bool
 http_code_is_fatal(CURLcode code)
@@ -424,7 +318,11 @@ http_finish(struct http_probe *p, CURLcode code)
 	p->attached = false;
 	if (code == CURLE_WRITE_ERROR && p->cut)
 		code = CURLE_OK;
-	if (code != CURLE_OK) {
+	if (p->self[0] != '\0') {
+		p->result = READY_NO;
+		snprintf(p->error, sizeof p->error, "refused a connection of "
+			 "%s to itself (nothing listens there)", p->self);
+	} else if (code != CURLE_OK) {
 		p->result = http_code_is_fatal(code) ? READY_ERROR : READY_NO;
 		if (p->error[0] == '\0')
 			snprintf(p->error, sizeof p->error, "%s",
@@ -495,6 +393,12 @@ http_setup(struct http_probe *p, const char *url, long timeout_ms)
 	c->easy_setopt(p->easy, CURLOPT_FORBID_REUSE, 1L);
 	c->easy_setopt(p->easy, CURLOPT_FRESH_CONNECT, 1L);
 	c->easy_setopt(p->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	c->easy_setopt(p->easy, CURLOPT_SOCKOPTFUNCTION, http_on_sockopt);
+	c->easy_setopt(p->easy, CURLOPT_SOCKOPTDATA, (void *)p);
+#if LIBCURL_VERSION_NUM >= 0x075000
+	c->easy_setopt(p->easy, CURLOPT_PREREQFUNCTION, http_on_connected);
+	c->easy_setopt(p->easy, CURLOPT_PREREQDATA, (void *)p);
+#endif
 #if LIBCURL_VERSION_NUM >= 0x075500
 	/* older libraries at run time ignore it: the scheme check stays */
 	c->easy_setopt(p->easy, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -524,6 +428,7 @@ http_probe_start(const char *url, long timeout_ms, struct derr *e)
 		return NULL;
 	p = xcalloc(1, sizeof *p);
 	p->result = READY_PENDING;
+	p->fd = CURL_SOCKET_BAD;
 	p->easy = hp.c->easy_init();
 	if (p->easy == NULL) {
 		derr_set(e, "cannot create a libcurl handle");

@@ -16,35 +16,6 @@
 #define READY_YES	1
 
 /*
- * TCP: one non-blocking connect. Start one probe per attempt (every
- * ~100 ms), poll its fd for its events, then read the result and free
- * it.
- */
-struct tcp_probe;
-
-/*
- * Connect to host:port. host is an IPv4 or IPv6 literal ("::1" or
- * "[::1]"), "localhost", or NULL/"" for 127.0.0.1; names are not
- * resolved (that would block). Returns NULL with e filled on a bad
- * address or port, or when no socket can be made. Caller frees.
- */
-struct tcp_probe *tcp_probe_start(const char *host, int port,
-				  struct derr *e);
-int tcp_probe_fd(const struct tcp_probe *p);
-/* The events to poll for (POLLOUT). */
-short tcp_probe_events(const struct tcp_probe *p);
-/*
- * READY_YES when the connection was accepted, READY_NO when refused
- * (or reset, or timed out), READY_ERROR when the address cannot work
- * (unreachable network, no such local address), READY_PENDING when
- * still connecting. Does not block; repeated calls give the same.
- */
-int tcp_probe_result(struct tcp_probe *p);
-/* The errno behind READY_NO or READY_ERROR, else 0. */
-int tcp_probe_errno(const struct tcp_probe *p);
-void tcp_probe_free(struct tcp_probe *p);
-
-/*
  * sd_notify: one SOCK_DGRAM unix socket shared by all workers, with
  * SO_PASSCRED so each datagram carries its sender's pid. A sender may
  * be a worker's descendant: since each worker leads its own session,

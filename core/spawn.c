@@ -418,10 +418,12 @@ spawn_worker(const struct spawn_req *req, struct spawn_result *out,
 
 	out->pid = -1;
 	out->out_fd = out->err_fd = -1;
+	out->transient = false;
 	if (req->argv == NULL || req->argv[0] == NULL)
 		return derr_set(e, "no program to run");
 	if (make_pipe(outp, true) < 0 || make_pipe(errp, true) < 0 ||
 	    make_pipe(statp, false) < 0) {
+		out->transient = errno == EMFILE || errno == ENFILE;
 		derr_errno(e, "cannot create pipes for '%s'", req->argv[0]);
 		goto fail;
 	}
@@ -440,6 +442,7 @@ spawn_worker(const struct spawn_req *req, struct spawn_result *out,
 	close_fd(&statp[1]);
 	if (pid < 0) {
 		errno = saved;
+		out->transient = errno == EAGAIN || errno == ENOMEM;
 		derr_errno(e, "cannot fork for '%s'", req->argv[0]);
 		goto fail;
 	}

@@ -33,6 +33,10 @@ struct spawn_result {
 	pid_t pid;		/* also the child's session and group id */
 	int out_fd;		/* its stdout's read end: O_NONBLOCK, CLOEXEC */
 	int err_fd;		/* read end of its stderr: the same */
+	/* On failure: the machine was short of something (fds, processes,
+	 * memory) that may be there in a moment, so trying again makes
+	 * sense; false when the program itself cannot run. */
+	bool transient;
 };
 
 /*

@@ -1,6 +1,6 @@
 /* sup.c: the supervisor: its loop hooks, reaping, sampling, shutdown */
-#include "daemon.h"
 #include "fileio.h"
+#include "holder.h"
 #include "procstat.h"
 #include "ready.h"
 #include "sup_int.h"
@@ -28,25 +28,31 @@
 
 /* A supervisor with no apps, its logs dir and notify socket ready. */
 struct sup *
-sup_new(struct daemon *d, struct derr *e)
+sup_new(const char *home, struct derr *e)
 {
 	struct sup *s = xcalloc(1, sizeof *s);
 
-	s->d = d;
-	s->home = xstrdup(d->home);
-	s->logs_dir = xasprintf("%s/logs", d->home);
-	s->notify_path = xasprintf("%s/notify.sock", d->home);
+	s->home = xstrdup(home);
+	s->logs_dir = xasprintf("%s/logs", home);
+	s->notify_path = xasprintf("%s/notify.sock", home);
 	s->logs = logs_new();
 	s->proc = procstat_new("/proc");
 	procstat_keep_files(s->proc, true);
 	s->next_sample = -1;
 	s->last_sweep = -1;
+	s->swept_turn = (unsigned long)-1;
+	/* Serials only grow, across daemons too: from the clock. */
+	s->serial = (unsigned long long)wall_ms() * 1000;
 	if (mkdir_p(s->logs_dir, 0700, e) < 0)
 		goto fail;
 	unlink(s->notify_path);
 	s->notify = notify_open(s->notify_path, e);
 	if (s->notify == NULL)
 		goto fail;
+	s->holder = holder_open(home, e);
+	if (s->holder == NULL)
+		sup_log("no fd holder: %s (workers die with the daemon)",
+			e->msg);
 	return s;
 fail:
 	sup_free(s);
@@ -59,12 +65,14 @@ sup_free(struct sup *s)
 {
 	if (s == NULL)
 		return;
+	sup_holder_off(s);	/* the holder keeps what it has */
 	for (size_t i = 0; i < s->n_apps; i++)
 		app_free(s->apps[i]);
 	free(s->apps);
 	for (size_t i = 0; i < s->n_jobs; i++)
 		job_free(s->jobs[i]);
 	free(s->jobs);
+	free(s->exits);
 	if (s->notify != NULL) {
 		notify_close(s->notify);
 		unlink(s->notify_path);
@@ -123,7 +131,9 @@ sup_watch(struct sup *s, struct loop *l)
 {
 	bool any = false;
 
+	s->turn++;	/* a new loop turn begins */
 	loop_add(l, notify_fd(s->notify), POLLIN, notify_event, s);
+	sup_holder_watch(s, l);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 
@@ -135,7 +145,8 @@ sup_watch(struct sup *s, struct loop *l)
 		watch_register(app, l);
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
-		loop_deadline(l, s->jobs[i]->deadline);
+		loop_deadline(l, job_wakeup(s->jobs[i]));
+	loop_deadline(l, logs_due(s->logs));
 	ready_http_watch(l);
 	if (any) {
 		if (s->next_sample < 0)
@@ -159,19 +170,41 @@ inst_by_pid(const struct sup *s, pid_t pid)
 	return NULL;
 }
 
-/* Reap every exited child and tell its instance. */
+/*
+ * Reap every exited child. Its instance hears of it after the turn
+ * (sup_after_turn): acting now could spawn a replacement whose pipes
+ * take the fd numbers of pipes whose events are still to be dispatched
+ * in this turn.
+ */
 void
 sup_reap(struct sup *s)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct sup_inst *in = inst_by_pid(s, pid);
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		sup_queue_exit(s, pid, status);
+}
+
+/* Remember an exit for handle_exits. */
+void
+sup_queue_exit(struct sup *s, pid_t pid, int status)
+{
+	ARRAY_GROW(s->exits, s->cap_exits, s->n_exits + 1);
+	s->exits[s->n_exits++] = (struct sup_exit){ pid, status };
+}
+
+/* Tell each instance whose process was reaped this turn. */
+static void
+handle_exits(struct sup *s)
+{
+	for (size_t i = 0; i < s->n_exits; i++) {
+		struct sup_inst *in = inst_by_pid(s, s->exits[i].pid);
 
 		if (in != NULL)
-			inst_on_exit(in, status);
+			inst_on_exit(in, s->exits[i].status);
 	}
+	s->n_exits = 0;
 }
 
 /* A new /proc sample: a full sweep when one is due or a memory limit
@@ -188,6 +221,7 @@ refresh_procs(struct sup *s, struct derr *e)
 	if (s->last_sweep < 0 || now - s->last_sweep >= FULL_SWEEP_MS ||
 	    any_memory_limit(s)) {
 		s->last_sweep = now;
+		s->swept_turn = s->turn;
 		return procstat_refresh(s->proc, e);
 	}
 	for (size_t a = 0; a < s->n_apps; a++)
@@ -238,7 +272,9 @@ sup_after_turn(struct sup *s)
 	long long now = now_ms();
 	size_t out = 0;
 
+	handle_exits(s);
 	ready_http_run();
+	logs_tick(s->logs, now);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 
@@ -260,11 +296,14 @@ sup_after_turn(struct sup *s)
 		app_sweep(app);
 		if (app->removing && app->n_inst == 0) {
 			app_free(app);
+			s->run_dirty = true;
 			continue;
 		}
 		s->apps[out++] = app;
 	}
 	s->n_apps = out;
+	if (s->run_dirty)
+		run_save(s);
 }
 
 /* Stop every instance of every app. */
@@ -294,27 +333,4 @@ sup_reload_all(struct sup *s)
 	for (size_t a = 0; a < s->n_apps; a++)
 		if (s->apps[a]->reload == NULL)
 			reload_begin(s->apps[a], 1);
-}
-
-/* True when nothing is under way: no job, no reload, every instance
-   settled (online, stopped or errored). */
-bool
-sup_quiet(const struct sup *s)
-{
-	if (s->n_jobs > 0)
-		return false;
-	for (size_t a = 0; a < s->n_apps; a++) {
-		const struct sup_app *app = s->apps[a];
-
-		if (app->reload != NULL)
-			return false;
-		for (size_t i = 0; i < app->n_inst; i++) {
-			enum wstate st = app->inst[i]->state;
-
-			if (st != WS_ONLINE && st != WS_STOPPED &&
-			    st != WS_ERRORED)
-				return false;
-		}
-	}
-	return true;
 }

@@ -19,6 +19,57 @@ app_find(const struct sup *s, const char *name)
 	return NULL;
 }
 
+/* Parse one app object as it was in its file. */
+struct ecosystem *
+app_parse(json_t *raw, const char *file, const char *env, struct derr *e)
+{
+	json_t *doc = json_pack("{s:[O]}", "apps", raw);
+	char *text = json_dumps(doc, JSON_PRESERVE_ORDER);
+	struct ecosystem *eco = ecosystem_parse(text, file, env, e);
+
+	free(text);
+	json_decref(doc);
+	if (eco != NULL && eco->n_apps != 1) {
+		ecosystem_free(eco);
+		derr_set(e, "expected one app");
+		return NULL;
+	}
+	return eco;
+}
+
+/* A new app from its parsed file, with its instances (not started). */
+struct sup_app *
+app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
+	const char *env)
+{
+	struct sup_app *app = xcalloc(1, sizeof *app);
+
+	app->s = s;
+	app->eco = eco;
+	app->cfg = &eco->apps[0];
+	app->raw = json_incref(raw);
+	app->file = xstrdup(file);
+	app->env_name = xstrdup(env);
+	app->listen_fd = -1;
+	s->run_dirty = true;
+	for (int i = 0; i < app->cfg->instances; i++)
+		app_add_instance(app, inst_new(app, i));
+	ARRAY_GROW(s->apps, s->cap_apps, s->n_apps + 1);
+	s->apps[s->n_apps++] = app;
+	return app;
+}
+
+/* A new app (not started) from its object in file; NULL with e
+   filled. */
+struct sup_app *
+app_from_raw(struct sup *s, json_t *raw, const char *file, const char *env,
+	     struct derr *e)
+{
+	struct ecosystem *eco = app_parse(raw, file, env, e);
+
+	return eco != NULL ? app_new(s, eco, raw, file, env) : NULL;
+}
+
 /* Append an instance to the app. */
 void
 app_add_instance(struct sup_app *app, struct sup_inst *in)
@@ -38,14 +89,34 @@ app_free(struct sup_app *app)
 	free(app->inst);
 	reload_free(app->reload);
 	watch_free(app->watch);
-	if (app->listen_fd >= 0)
+	if (app->listen_fd >= 0) {
+		char tag[300];
+
+		listen_tag(tag, sizeof tag, app);
+		sup_unhold(app->s, tag);
 		close(app->listen_fd);
+	}
 	ecosystem_free(app->eco);
 	json_decref(app->raw);
 	free(app->file);
 	free(app->env_name);
 	free(app->reload_error);
 	free(app);
+}
+
+/* Take app out of the supervisor and free it (no process of it may
+   run). */
+void
+app_discard(struct sup *s, struct sup_app *app)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->n_apps; i++)
+		if (s->apps[i] != app)
+			s->apps[out++] = s->apps[i];
+	s->n_apps = out;
+	s->run_dirty = true;
+	app_free(app);
 }
 
 /* Drop instances that were retired or removed and are now down. */
@@ -127,5 +198,7 @@ app_listen_open(struct sup_app *app, struct derr *e)
 	}
 	freeaddrinfo(res);
 	app->listen_fd = fd;
+	listen_tag(host, sizeof host, app);
+	sup_hold(app->s, host, fd);
 	return 0;
 }

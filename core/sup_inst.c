@@ -49,21 +49,47 @@ inst_new(struct sup_app *app, int index)
 	in->out_fd = in->err_fd = -1;
 	in->deadline = in->next_probe = -1;
 	in->exit_status = -1;
+	in->failed_at = in->crashed_at = -1;
+	in->pidfd = -1;
+	in->serial = ++app->s->serial;
 	return in;
+}
+
+/* Close one output pipe, and the holder's copy. */
+static void
+close_pipe(struct sup_inst *in, int *fd)
+{
+	char tag[64];
+
+	if (*fd < 0)
+		return;
+	loop_close(*fd);
+	*fd = -1;
+	if (in->pipe_pid > 0) {
+		pipe_tag(tag, sizeof tag, in->pipe_pid, fd == &in->err_fd);
+		sup_unhold(in->app->s, tag);
+	}
 }
 
 /* Close the output pipes, flushing what they held. */
 static void
 close_pipes(struct sup_inst *in)
 {
-	if (in->out_fd >= 0)
-		close(in->out_fd);
-	if (in->err_fd >= 0)
-		close(in->err_fd);
-	in->out_fd = in->err_fd = -1;
+	close_pipe(in, &in->out_fd);
+	close_pipe(in, &in->err_fd);
+	in->pipe_pid = 0;
 	nodeipc_free(in->ipc);
 	in->ipc = NULL;
 	logs_detach(in);
+}
+
+/* Stop watching an adopted process's pidfd. */
+static void
+close_pidfd(struct sup_inst *in)
+{
+	if (in->pidfd >= 0)
+		loop_close(in->pidfd);
+	in->pidfd = -1;
 }
 
 /* Free an instance (its process, if any, is not touched). */
@@ -74,7 +100,9 @@ inst_free(struct sup_inst *in)
 		return;
 	ready_end(in);
 	close_pipes(in);
+	close_pidfd(in);
 	free(in->reason);
+	free(in->last_err);
 	free(in);
 }
 
@@ -101,9 +129,13 @@ inst_has_process(const struct sup_inst *in)
 bool
 inst_group_lingers(struct sup_inst *in)
 {
-	if (in->group_left > 0 && !spawn_group_alive(in->group_left))
+	if (in->group_left > 0 && (!spawn_group_alive(in->group_left) ||
+				   (in->foreign &&
+				    !proc_group_live(in->group_left)))) {
 		in->group_left = 0;
-	return in->group_left > 0;
+		in->foreign = false;
+	}
+	return in->group_left > 0 || inst_strays_alive(in);
 }
 
 /* The command line: interpreter, its args, script, args. */
@@ -137,6 +169,7 @@ build_env(const struct sup_inst *in)
 {
 	struct eco_env env = { 0 }, own;
 	char **out = xcalloc(1, sizeof *out);
+	char *mark;
 
 	for (char **e = environ; *e != NULL; e++) {
 		char *eq = strchr(*e, '=');
@@ -151,6 +184,9 @@ build_env(const struct sup_inst *in)
 	for (size_t i = 0; i < own.n; i++)
 		eco_env_set(&env, own.vars[i].name, own.vars[i].value);
 	eco_env_free(&own);
+	mark = inst_marker(in);
+	eco_env_set(&env, WORKER_MARK_VAR, mark);
+	free(mark);
 	for (size_t i = 0; i < env.n; i++) {
 		char *kv = xasprintf("%s=%s", env.vars[i].name,
 				     env.vars[i].value);
@@ -161,7 +197,8 @@ build_env(const struct sup_inst *in)
 	return out;
 }
 
-/* Fork and exec the worker; -1 with the reason set on failure. */
+/* Fork and exec the worker; -1 with the reason set on failure, -2
+   when the failure may pass (the machine short of fds or processes). */
 static int
 do_spawn(struct sup_inst *in)
 {
@@ -187,8 +224,10 @@ do_spawn(struct sup_inst *in)
 		goto out;
 	}
 	if (spawn_worker(&req, &res, &e) < 0) {
-		inst_set_reason(in, "%s", e.msg);
+		inst_set_reason(in, "%s%s", e.msg, res.transient ?
+				" (trying again)" : "");
 		logs_detach(in);
+		rc = res.transient ? -2 : -1;
 		goto out;
 	}
 	if (ipc[0] >= 0)
@@ -197,6 +236,8 @@ do_spawn(struct sup_inst *in)
 	in->pid = res.pid;
 	in->out_fd = res.out_fd;
 	in->err_fd = res.err_fd;
+	in->foreign = false;
+	inst_hold_pipes(in);
 	in->started_mono = now_ms();
 	in->started_wall = wall_ms();
 	in->ready_failed = false;
@@ -223,16 +264,21 @@ apply(struct sup_inst *in, const struct transition *t)
 	struct transition next = *t;
 	long long now = now_ms();
 
+	in->app->s->run_dirty = true;
 	if (t->actions & (WA_CANCEL_RESTART_TIMER | WA_CANCEL_KILL_TIMER))
 		in->deadline = -1;
 	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0 &&
 	    !(cfg->shutdown_with_message &&
-	      nodeipc_send(in->ipc, "shutdown") == 0))
+	      nodeipc_send(in->ipc, "shutdown") == 0)) {
 		spawn_signal_group(in->pid, cfg->kill_signal);
+		inst_signal_tree(in, cfg->kill_signal);
+	}
 	if (t->actions & WA_ARM_KILL_TIMER)
 		in->deadline = now + cfg->kill_timeout;
-	if ((t->actions & WA_SIGNAL_KILL) && in->pid > 0)
+	if ((t->actions & WA_SIGNAL_KILL) && in->pid > 0) {
 		spawn_signal_group(in->pid, SIGKILL);
+		inst_signal_tree(in, SIGKILL);
+	}
 	if (t->actions & WA_RESET_CRASHES)
 		restart_state_reset(&in->rs);
 	if (t->actions & WA_COUNT_RESTART)
@@ -255,12 +301,21 @@ apply(struct sup_inst *in, const struct transition *t)
 	if (next.next != WS_STARTING)
 		ready_end(in);
 	in->state = next.next;
+	if (next.next == WS_ERRORED)
+		in->failed_at = now;
 	if (next.next == WS_ERRORED && next.reason != WR_NONE)
 		in->why_errored = next.reason;
 	if (next.actions & WA_SPAWN) {
-		if (do_spawn(in) < 0) {
+		int rc = do_spawn(in);
+
+		if (rc == -2) {		/* as a crash: the policy retries */
+			sup_log("%s:%d: %s", cfg->name, in->index,
+				in->reason);
+			in->started_mono = now;
+			in->exit_status = -1;
+			inst_event(in, EV_EXIT);
+		} else if (rc < 0) {
 			inst_event(in, EV_EXEC_FAILED);
-			return;
 		}
 	}
 }
@@ -342,7 +397,10 @@ drain_pipe(int fd, struct logwriter *w)
 static void
 describe_status(int status, char *buf, size_t size)
 {
-	if (WIFEXITED(status))
+	if (status == SUP_STATUS_UNKNOWN)
+		snprintf(buf, size, "exited (adopted, so its status is "
+			 "unknown)");
+	else if (WIFEXITED(status))
 		snprintf(buf, size, "exited with code %d",
 			 WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
@@ -357,7 +415,7 @@ describe_status(int status, char *buf, size_t size)
 void
 inst_on_exit(struct sup_inst *in, int status)
 {
-	char how[64];
+	char how[320];
 	pid_t pid = in->pid;
 	bool asked = in->state == WS_STOPPING || in->state == WS_RESTARTING;
 
@@ -366,16 +424,27 @@ inst_on_exit(struct sup_inst *in, int status)
 	if (in->err_fd >= 0)
 		drain_pipe(in->err_fd, in->err);
 	close_pipes(in);
-	/* Nothing of the group outlives its leader. */
+	close_pidfd(in);
+	/* Nothing of the group, nor what left it during a stop, outlives
+	   its leader. */
 	spawn_signal_group(pid, SIGKILL);
+	for (size_t i = 0; i < in->n_strays; i++)
+		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
+			kill(in->strays[i].pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;
+	in->cpu = 0;	/* a process that is gone uses nothing */
+	in->rss = 0;
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);
+	if (!asked)
+		ready_exit_note(in, pid, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
-	if (!asked)
+	if (!asked) {
 		inst_set_reason(in, "%s", how);
+		in->crashed_at = now_ms();
+	}
 	inst_event(in, EV_EXIT);
 	if (in->state == WS_ERRORED && in->why_errored == WR_CRASH_LOOP)
 		inst_set_reason(in, "%s; %s", how,
@@ -404,16 +473,41 @@ static void
 pipe_event(void *arg, int fd, short revents)
 {
 	struct sup_inst *in = arg;
-	bool err = fd == in->err_fd;
+	int *slot = fd == in->err_fd ? &in->err_fd :
+		fd == in->out_fd ? &in->out_fd : NULL;
 
 	(void)revents;
-	if (drain_pipe(fd, err ? in->err : in->out) < 0) {
-		close(fd);
-		if (err)
-			in->err_fd = -1;
-		else
-			in->out_fd = -1;
-	}
+	if (slot == NULL)
+		return;		/* not this instance's pipe any more */
+	if (drain_pipe(fd, slot == &in->err_fd ? in->err : in->out) < 0)
+		close_pipe(in, slot);
+}
+
+/* Loop callback: an adopted process (not our child) has exited. */
+static void
+pidfd_event(void *arg, int fd, short revents)
+{
+	struct sup_inst *in = arg;
+
+	(void)fd;
+	(void)revents;
+	close_pidfd(in);
+	sup_queue_exit(in->app->s, in->pid, SUP_STATUS_UNKNOWN);
+}
+
+/* Give the holder copies of the instance's pipes. */
+void
+inst_hold_pipes(struct sup_inst *in)
+{
+	char tag[64];
+
+	in->pipe_pid = in->pid;
+	pipe_tag(tag, sizeof tag, in->pid, false);
+	if (in->out_fd >= 0)
+		sup_hold(in->app->s, tag, in->out_fd);
+	pipe_tag(tag, sizeof tag, in->pid, true);
+	if (in->err_fd >= 0)
+		sup_hold(in->app->s, tag, in->err_fd);
 }
 
 /* Loop callback: Node's IPC channel; process.send('ready') is ready. */
@@ -445,6 +539,8 @@ inst_watch(struct sup_inst *in, struct loop *l)
 		loop_add(l, in->err_fd, POLLIN, pipe_event, in);
 	if (in->ipc != NULL)
 		loop_add(l, nodeipc_fd(in->ipc), POLLIN, ipc_event, in);
+	if (in->pidfd >= 0)
+		loop_add(l, in->pidfd, POLLIN, pidfd_event, in);
 	loop_deadline(l, in->deadline);
 	if (in->state == WS_STARTING)
 		ready_watch(in, l);
@@ -496,20 +592,14 @@ inst_to_json(const struct sup_inst *in)
 		json_object_set_new(o, "reason", json_string(in->reason));
 	if (in->ready_failed)
 		json_object_set_new(o, "ready", json_false());
+	if (in->ready_by != NULL && in->state == WS_ONLINE)
+		json_object_set_new(o, "ready_by", json_string(in->ready_by));
 	if (in->exit_status != -1) {
 		char how[64];
 
 		describe_status(in->exit_status, how, sizeof how);
 		json_object_set_new(o, "last_exit", json_string(how));
 	}
-	json_object_set_new(o, "out_log", in->log_path[0] ?
-		json_string(in->log_path[0]) : json_null());
-	json_object_set_new(o, "err_log", in->log_path[1] ?
-		json_string(in->log_path[1]) : json_null());
-	json_object_set_new(o, "dropped_bytes", json_integer(
-		(in->log_path[0] ? logs_dropped(in->app->s->logs,
-						in->log_path[0]) : 0) +
-		(in->log_path[1] ? logs_dropped(in->app->s->logs,
-						in->log_path[1]) : 0)));
+	logs_to_json(in, o);
 	return o;
 }

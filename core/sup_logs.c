@@ -129,6 +129,7 @@ logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
 		logs_detach(in);
 		return -1;
 	}
+	logwriter_keep_last(in->err);
 	return 0;
 }
 
@@ -142,6 +143,10 @@ logs_detach(struct sup_inst *in)
 		struct logwriter **w = k ? &in->err : &in->out;
 
 		if (*w != NULL) {
+			if (k == 1 && *logwriter_last_line(*w) != '\0') {
+				free(in->last_err);
+				in->last_err = xstrdup(logwriter_last_line(*w));
+			}
 			logwriter_free(*w);
 			*w = NULL;
 			logs_release(s->logs, in->log_path[k]);
@@ -168,4 +173,62 @@ logs_dropped(const struct sup_logs *l, const char *path)
 		if (strcmp(l->e[i].path, path) == 0)
 			return logfile_dropped(l->e[i].lf);
 	return 0;
+}
+
+/* The nearest time a held partial line is due, -1 when none is. */
+long long
+logs_due(const struct sup_logs *l)
+{
+	long long due = -1;
+
+	for (size_t i = 0; i < l->n; i++) {
+		long long at = logfile_due(l->e[i].lf);
+
+		if (at >= 0 && (due < 0 || at < due))
+			due = at;
+	}
+	return due;
+}
+
+/* Write the partial lines held long enough (a prompt, a last line). */
+void
+logs_tick(struct sup_logs *l, long long now)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		long long at = logfile_due(l->e[i].lf);
+
+		if (at >= 0 && at <= now)
+			logfile_tick(l->e[i].lf, now);
+	}
+}
+
+/* The last non-blank stderr line: the live writer's, else the saved. */
+const char *
+logs_last_err(const struct sup_inst *in)
+{
+	const char *line = in->err ? logwriter_last_line(in->err) : "";
+
+	if (*line == '\0' && in->last_err != NULL)
+		line = in->last_err;
+	return line;
+}
+
+/* The log fields of an instance's ls row. */
+void
+logs_to_json(const struct sup_inst *in, json_t *o)
+{
+	const struct sup *s = in->app->s;
+	long long dropped = 0;
+
+	for (int k = 0; k < 2; k++) {
+		char *path = in->log_path[k] ? xstrdup(in->log_path[k]) :
+			logs_path(s, in, k == 1);
+
+		dropped += logs_dropped(s->logs, path);
+		json_object_set_new(o, k ? "err_log" : "out_log",
+				    json_string(path));
+		free(path);
+	}
+	json_object_set_new(o, "dropped_bytes", json_integer(dropped));
+	json_object_set_new(o, "last_err", json_string(logs_last_err(in)));
 }

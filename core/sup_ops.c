@@ -1,50 +1,13 @@
 /* sup_ops.c: the control requests that change or list apps */
-#include "daemon.h"
-#include "proto.h"
+#include "exitcode.h"
+#include "strbuf.h"
 #include "sup_int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Parse one app object as it was in its file. */
-static struct ecosystem *
-parse_raw(json_t *raw, const char *file, const char *env, struct derr *e)
-{
-	json_t *doc = json_pack("{s:[O]}", "apps", raw);
-	char *text = json_dumps(doc, JSON_PRESERVE_ORDER);
-	struct ecosystem *eco = ecosystem_parse(text, file, env, e);
-
-	free(text);
-	json_decref(doc);
-	if (eco != NULL && eco->n_apps != 1) {
-		ecosystem_free(eco);
-		derr_set(e, "expected one app");
-		return NULL;
-	}
-	return eco;
-}
-
-/* A new app from its parsed file, with its instances (not started). */
-static struct sup_app *
-app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
-	const char *env)
-{
-	struct sup_app *app = xcalloc(1, sizeof *app);
-
-	app->s = s;
-	app->eco = eco;
-	app->cfg = &eco->apps[0];
-	app->raw = json_incref(raw);
-	app->file = xstrdup(file);
-	app->env_name = xstrdup(env);
-	app->listen_fd = -1;
-	for (int i = 0; i < app->cfg->instances; i++)
-		app_add_instance(app, inst_new(app, i));
-	ARRAY_GROW(s->apps, s->cap_apps, s->n_apps + 1);
-	s->apps[s->n_apps++] = app;
-	return app;
-}
 
 /* The number of instances that are not being retired or removed. */
 static int
@@ -166,7 +129,7 @@ static json_t *
 up_one(struct sup *s, json_t *raw, const char *file, const char *env,
        struct sup_job *job, struct derr *e)
 {
-	struct ecosystem *eco = parse_raw(raw, file, env, e);
+	struct ecosystem *eco = app_parse(raw, file, env, e);
 	struct sup_app *app;
 	const char *action;
 
@@ -182,7 +145,7 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 	if (app == NULL) {
 		app = app_new(s, eco, raw, file, env);
 		if (app_listen_open(app, e) < 0) {
-			app->removing = true;
+			app_discard(s, app);	/* nothing of it ran */
 			return NULL;
 		}
 		start_idle(app);
@@ -201,7 +164,8 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 /*
  * Apply the apps of an "up" request ({"file", "env", "apps": [...]}):
  * each is added to job (may be NULL) and described in done (may be
- * NULL). -1 with e filled at the first app that fails.
+ * NULL). An app that fails does not stop the others: -1 with e naming
+ * every app that failed and why.
  */
 int
 sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
@@ -210,47 +174,122 @@ sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 	const char *file = json_string_value(json_object_get(req, "file"));
 	const char *env = json_string_value(json_object_get(req, "env"));
 	json_t *apps = json_object_get(req, "apps"), *raw, *line;
+	struct strbuf failed = STRBUF_INIT;
+	struct derr one;
 	size_t i;
+	int rc = 0;
 
 	if (file == NULL || !json_is_array(apps))
 		return derr_set(e, "up: needs \"file\" and \"apps\"");
 	json_array_foreach(apps, i, raw) {
-		line = up_one(s, raw, file, env, job, e);
-		if (line == NULL)
-			return -1;
+		line = up_one(s, raw, file, env, job, &one);
+		if (line == NULL) {
+			const char *name = json_string_value(
+				json_object_get(raw, "name"));
+
+			strbuf_addf(&failed, "%s%s%s%s", failed.len ? "; " :
+				    "", name ? name : "", name ? ": " : "",
+				    one.msg);
+			continue;
+		}
 		if (done != NULL)
 			json_array_append(done, line);
 		json_decref(line);
 	}
-	return 0;
+	if (failed.len > 0)
+		rc = derr_set(e, "%s", failed.buf);
+	strbuf_release(&failed);
+	return rc;
 }
 
-/* {"op":"up", "file", "env", "apps":[...], "wait", "timeout_ms"}. */
-void
-sup_op_up(struct sup *s, struct conn *c, json_t *req)
-{
-	bool wait = json_is_true(json_object_get(req, "wait"));
-	json_int_t timeout = json_integer_value(json_object_get(req,
-							       "timeout_ms"));
-	struct sup_job *job = NULL;
-	json_t *done = json_array();
-	struct derr e;
+/* Slack on top of the time the apps' own settings allow an action. */
+#define ACTION_SLACK_MS 10000
 
-	if (wait)
-		job = job_add(s, c, JOB_READY, now_ms() +
-			      (timeout > 0 ? timeout : 60000));
-	if (sup_apply_request(s, req, job, done, &e) < 0) {
-		json_decref(done);
-		if (job != NULL)
-			job->conn = NULL;
-		conn_reply(c, proto_error(3, "%s", e.msg));
-		return;
+/* The actions: their names, the word of their reply, what they wait
+   for. */
+static const struct action_row {
+	const char *name, *done;
+	enum job_want want;
+} action_rows[] = {
+	[SUP_START] = { "start", "started", JOB_READY },
+	[SUP_STOP] = { "stop", "stopped", JOB_STOPPED },
+	[SUP_RESTART] = { "restart", "restarted", JOB_READY },
+	[SUP_RELOAD] = { "reload", "reloaded", JOB_RELOADED },
+	[SUP_DELETE] = { "delete", "deleted", JOB_STOPPED },
+};
+
+/* The action called name. */
+int
+sup_action_parse(const char *name, enum sup_action *out)
+{
+	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(action_rows); i++)
+		if (strcmp(action_rows[i].name, name) == 0) {
+			*out = (enum sup_action)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* The longest an instance of app may take to count as ready. */
+static long long
+start_budget(const struct eco_app *cfg)
+{
+	return cfg->listen_timeout > cfg->min_uptime ? cfg->listen_timeout :
+		cfg->min_uptime;
+}
+
+/* How long action a may take on app, from its kill_timeout,
+   listen_timeout and instances, parallel at a time for a reload. */
+static long long
+action_budget(const struct sup_app *app, enum sup_action a, int parallel)
+{
+	const struct eco_app *cfg = app->cfg;
+	long long stop = cfg->kill_timeout, start = start_budget(cfg);
+	long long batches = (cfg->instances + parallel - 1) / parallel;
+
+	switch (a) {
+	case SUP_START: return start + SUP_SETTLE_MS;
+	case SUP_STOP:
+	case SUP_DELETE: return stop;
+	case SUP_RESTART: return stop + start + SUP_SETTLE_MS;
+	default: return (batches > 0 ? batches : 1) * (stop + start);
 	}
-	if (job != NULL) {
-		job->extra = json_pack("{s:o}", "apps", done);
-		return;
-	}
-	conn_reply(c, json_pack("{s:b, s:o}", "ok", 1, "apps", done));
+}
+
+/* Move j's deadline out to cover action a on app, unless the asker
+   gave one. */
+static void
+job_cover_time(struct sup_job *j, const struct sup_app *app,
+	       enum sup_action a, int parallel, long long timeout_ms)
+{
+	long long at = j->created + (timeout_ms > 0 ? timeout_ms :
+		action_budget(app, a, parallel) + ACTION_SLACK_MS);
+
+	if (j->deadline < 0 || at > j->deadline)
+		j->deadline = at;
+}
+
+/* The settle window of app: SUP_SETTLE_MS, or min_uptime if smaller. */
+static long long
+settle_ms(const struct eco_app *cfg)
+{
+	return cfg->min_uptime < SUP_SETTLE_MS ? cfg->min_uptime :
+		SUP_SETTLE_MS;
+}
+
+/* Answer r at once with an error; NULL, for sup_act and sup_up. */
+static struct sup_job * __attribute__((format(printf, 3, 4)))
+answer_error(struct sup_reply r, int code, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	r.done(r.arg, code, msg, NULL);
+	free(msg);
+	return NULL;
 }
 
 /* Split "app", "app:N" or "all". */
@@ -272,129 +311,207 @@ parse_target(const char *t, char *name, size_t len, int *index)
 	return 0;
 }
 
-/* Do action to instance in; returns 1 when it did something. */
-static int
-act_on(struct sup_inst *in, const char *action)
+/* The live instance of app numbered index, or NULL. */
+static struct sup_inst *
+live_instance(const struct sup_app *app, int index)
+{
+	for (size_t i = 0; i < app->n_inst; i++)
+		if (app->inst[i]->index == index && !app->inst[i]->retiring &&
+		    !app->inst[i]->removing)
+			return app->inst[i];
+	return NULL;
+}
+
+/* Do action a to instance in, as the state table's event. */
+static void
+act_on(struct sup_inst *in, enum sup_action a)
 {
 	if (in->retiring || in->removing)
-		return 0;
-	if (strcmp(action, "start") == 0) {
+		return;
+	switch (a) {
+	case SUP_START:
 		if (inst_has_process(in))
-			return 0;
+			return;
 		restart_state_reset(&in->rs);
 		inst_start(in);
-	} else if (strcmp(action, "stop") == 0) {
+		break;
+	case SUP_STOP:
 		inst_stop(in);
-	} else if (strcmp(action, "restart") == 0) {
+		break;
+	case SUP_RESTART:
 		restart_state_reset(&in->rs);
 		inst_restart(in);
-	} else if (strcmp(action, "delete") == 0) {
+		break;
+	case SUP_DELETE:
 		in->removing = true;
 		inst_stop(in);
+		break;
+	case SUP_RELOAD:
+		break;
 	}
-	return 1;
 }
 
-/* What a finished action reply says. */
-static const char *
-action_done(const char *action)
-{
-	static const char *const names[][2] = {
-		{ "start", "started" }, { "stop", "stopped" },
-		{ "restart", "restarted" }, { "reload", "reloaded" },
-		{ "delete", "deleted" },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(names[i][0], action) == 0)
-			return names[i][1];
-	return action;
-}
-
-/* The job that answers an action once it has taken effect. */
-static enum job_want
-action_want(const char *action)
-{
-	if (strcmp(action, "reload") == 0)
-		return JOB_RELOADED;
-	if (strcmp(action, "stop") == 0 || strcmp(action, "delete") == 0)
-		return JOB_STOPPED;
-	return JOB_READY;
-}
-
-/* Apply action to one app (all instances or one). */
-static int
-action_app(struct sup_app *app, const char *action, int index, int parallel,
+/* Apply action a to one app (all instances or one). */
+static void
+action_app(struct sup_app *app, enum sup_action a, int index, int parallel,
 	   struct sup_job *job)
 {
-	int n = 0;
-
-	if (strcmp(action, "reload") == 0) {
+	if (a == SUP_RELOAD) {
 		if (app->reload == NULL)
 			reload_begin(app, parallel);
-		n = 1;
 	} else {
 		for (size_t i = 0; i < app->n_inst; i++)
 			if (index < 0 || app->inst[i]->index == index)
-				n += act_on(app->inst[i], action);
+				act_on(app->inst[i], a);
 	}
-	if (strcmp(action, "delete") == 0 && index < 0)
+	if (a == SUP_DELETE && index < 0)
 		app->removing = true;
 	job_add_app(job, app->cfg->name);
-	return n;
 }
 
-/* {"op": start|stop|restart|reload|delete, "target": T}. */
-void
-sup_op_action(struct sup *s, struct conn *c, json_t *req, const char *action)
+/* True when app is named by name ("all" names every app). */
+static bool
+app_named(const struct sup_app *app, const char *name)
 {
-	const char *target = json_string_value(json_object_get(req,
-							       "target"));
-	int parallel = (int)json_integer_value(json_object_get(req,
-							       "parallel"));
+	return !app->removing && (strcmp(name, "all") == 0 ||
+				  strcmp(name, app->cfg->name) == 0);
+}
+
+/* Check that target names something: 0, or -1 with r answered. */
+static int
+check_target(struct sup *s, const char *name, int index, struct sup_reply r)
+{
+	bool app = false;
+
+	for (size_t a = 0; a < s->n_apps; a++) {
+		if (!app_named(s->apps[a], name))
+			continue;
+		app = true;
+		if (index < 0 || live_instance(s->apps[a], index) != NULL)
+			return 0;
+	}
+	if (!app)
+		answer_error(r, EXIT_FAIL, "no app '%s' (see 'deploy ls')",
+			     name);
+	else
+		answer_error(r, EXIT_FAIL, "no instance %d of '%s' (see "
+			     "'deploy ls %s')", index, name, name);
+	return -1;
+}
+
+/* Do action a to target; see sup.h. */
+struct sup_job *
+sup_act(struct sup *s, enum sup_action a, const char *target, int parallel,
+	long long timeout_ms, struct sup_reply r)
+{
+	const struct action_row *row = &action_rows[a];
 	char name[256];
 	struct sup_job *job;
-	int index, found = 0;
+	int index;
 
 	if (target == NULL || parse_target(target, name, sizeof name,
-					   &index) < 0) {
-		conn_reply(c, proto_error(2, "%s: expected APP, APP:N or "
-					  "all", action));
-		return;
-	}
-	if (index >= 0 && strcmp(action, "reload") == 0) {
-		conn_reply(c, proto_error(2, "reload takes APP or all, not "
-					  "one instance (use restart %s)",
-					  target));
-		return;
-	}
-	job = job_add(s, c, action_want(action), now_ms() + 120000);
+					   &index) < 0)
+		return answer_error(r, EXIT_USAGE, "%s: expected APP, APP:N "
+				    "or all", row->name);
+	if (index >= 0 && a == SUP_RELOAD)
+		return answer_error(r, EXIT_USAGE, "reload takes APP or all, "
+				    "not one instance (use restart %s)",
+				    target);
+	if (check_target(s, name, index, r) < 0)
+		return NULL;
+	if (parallel < 1)
+		parallel = 1;
+	job = job_add(s, r, row->want, -1);
 	job->index = index;
-	job->extra = json_pack("{s:s}", "done", action_done(action));
-	for (size_t a = 0; a < s->n_apps; a++) {
-		struct sup_app *app = s->apps[a];
+	job->extra = json_pack("{s:s}", "done", row->done);
+	for (size_t i = 0; i < s->n_apps; i++) {
+		struct sup_app *app = s->apps[i];
 
-		if (app->removing || (strcmp(name, "all") != 0 &&
-				      strcmp(name, app->cfg->name) != 0))
+		if (!app_named(app, name))
 			continue;
-		found = 1;
-		action_app(app, action, index, parallel > 0 ? parallel : 1,
-			   job);
+		job_cover_time(job, app, a, parallel, timeout_ms);
+		action_app(app, a, index, parallel, job);
 	}
-	if (!found) {
-		job->conn = NULL;
-		conn_reply(c, proto_error(1, "no app '%s' (see 'deploy ls')",
-					  name));
-	}
+	return job;
 }
 
-/* {"op":"ls"}: every instance. */
-void
-sup_op_ls(struct sup *s, struct conn *c, json_t *req)
+/* The instances of the apps named in lines ({"name"}) that could not be
+   started since t0, as one message (a new string), or NULL. */
+static char *
+start_failures(struct sup *s, json_t *lines, long long t0)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *line;
+	size_t k;
+
+	json_array_foreach(lines, k, line) {
+		struct sup_app *app = app_find(s, json_string_value(
+			json_object_get(line, "name")));
+
+		for (size_t i = 0; app != NULL && i < app->n_inst; i++) {
+			struct sup_inst *in = app->inst[i];
+
+			if (in->state != WS_ERRORED || in->failed_at < t0)
+				continue;
+			strbuf_addf(&sb, "%s%s:%d: %s", sb.len ? "; " : "",
+				    app->cfg->name, in->index,
+				    in->reason ? in->reason : "errored");
+		}
+	}
+	if (sb.len == 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Make the apps of req run; see sup.h. */
+struct sup_job *
+sup_up(struct sup *s, json_t *req, bool wait, long long timeout_ms,
+       struct sup_reply r)
+{
+	long long t0 = now_ms();
+	struct sup_job *job = wait ? job_add(s, r, JOB_READY, -1) : NULL;
+	json_t *done = json_array(), *extra;
+	struct derr e;
+	char *failed;
+
+	if (sup_apply_request(s, req, job, done, &e) < 0) {
+		json_decref(done);
+		if (job != NULL) {
+			job->reply = (struct sup_reply){ 0 };
+			job->deadline = t0;
+		}
+		return answer_error(r, EXIT_CONFIG, "%s", e.msg);
+	}
+	extra = json_pack("{s:o}", "apps", done);
+	if (job != NULL) {
+		for (char **name = job->apps; *name != NULL; name++) {
+			struct sup_app *app = app_find(s, *name);
+
+			job_cover_time(job, app, SUP_RELOAD, 1, timeout_ms);
+			if (settle_ms(app->cfg) > job->settle_ms)
+				job->settle_ms = settle_ms(app->cfg);
+		}
+		job->extra = extra;
+		return job;
+	}
+	failed = start_failures(s, done, t0);
+	if (failed != NULL)
+		r.done(r.arg, EXIT_FAIL, failed, NULL);
+	else
+		r.done(r.arg, EXIT_OK, NULL, extra);
+	free(failed);
+	json_decref(extra);
+	return NULL;
+}
+
+/* Every instance as an "ls" row. */
+json_t *
+sup_list(struct sup *s)
 {
 	json_t *list = json_array();
 
-	(void)req;
 	sup_watched(s);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		const struct sup_app *app = s->apps[a];
@@ -403,8 +520,12 @@ sup_op_ls(struct sup *s, struct conn *c, json_t *req)
 			json_array_append_new(list,
 					      inst_to_json(app->inst[i]));
 	}
-	conn_reply(c, json_pack("{s:b, s:{s:i, s:I, s:s}, s:o}", "ok", 1,
-				"daemon", "pid", (int)getpid(), "started",
-				(json_int_t)s->d->started_ms, "version",
-				DEPLOY_VERSION, "instances", list));
+	return list;
+}
+
+/* The number of apps. */
+size_t
+sup_app_count(const struct sup *s)
+{
+	return s->n_apps;
 }

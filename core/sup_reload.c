@@ -148,6 +148,7 @@ reload_tick(struct sup_app *app)
 	sup_log("%s: reload %s", app->cfg->name,
 		r->failed ? r->error : "done");
 	app->reload_error = r->failed ? xstrdup(r->error) : NULL;
+	app->reload_ended = now_ms();
 	reload_free(r);
 	app->reload = NULL;
 }

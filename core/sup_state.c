@@ -1,7 +1,5 @@
 /* sup_state.c: state.json: save the apps, bring them back */
-#include "daemon.h"
 #include "fileio.h"
-#include "proto.h"
 #include "sup_int.h"
 
 #include <errno.h>
@@ -49,24 +47,6 @@ sup_save(struct sup *s, struct derr *e)
 	free(path);
 	free(text);
 	return rc;
-}
-
-/* {"op":"save"}. */
-void
-sup_op_save(struct sup *s, struct conn *c, json_t *req)
-{
-	struct derr e;
-	char *path = state_path(s);
-
-	(void)req;
-	if (s->n_apps == 0)
-		conn_reply(c, proto_error(1, "no apps to save"));
-	else if (sup_save(s, &e) < 0)
-		conn_reply(c, proto_error(1, "%s", e.msg));
-	else
-		conn_reply(c, json_pack("{s:b, s:s, s:i}", "ok", 1, "file",
-					path, "apps", (int)s->n_apps));
-	free(path);
 }
 
 /* Read and check state.json; NULL with e filled. */
@@ -127,26 +107,4 @@ sup_resurrect(struct sup *s, json_t *names, struct derr *e)
 	}
 	json_decref(doc);
 	return rc;
-}
-
-/* {"op":"resurrect"}. */
-void
-sup_op_resurrect(struct sup *s, struct conn *c, json_t *req)
-{
-	json_t *done = json_array(), *names = json_array(), *line;
-	struct derr e;
-	size_t i;
-
-	(void)req;
-	if (sup_resurrect(s, done, &e) < 0) {
-		conn_reply(c, proto_error(1, "%s", e.msg));
-	} else {
-		json_array_foreach(done, i, line)
-			json_array_append(names, json_object_get(line,
-								 "name"));
-		conn_reply(c, json_pack("{s:b, s:O}", "ok", 1, "apps",
-					names));
-	}
-	json_decref(names);
-	json_decref(done);
 }

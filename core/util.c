@@ -1,5 +1,6 @@
 /* util.c: allocation helpers that never fail, and the caller-owned error */
 #include "util.h"
+#include "exitcode.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ fatal(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(70);
+	exit(EXIT_INTERNAL);
 }
 
 /* Fill e with a formatted message; returns -1. */

@@ -11,6 +11,7 @@
 
 #include "tests/testutil.h"
 #include "core/logfile.h"
+#include "core/loop.h"
 #include "core/strbuf.h"
 
 static char base[64];		/* per test case, made by the parent */
@@ -491,18 +492,18 @@ END_TEST
 static const struct {
 	size_t len;		/* bytes before the '\n' */
 	size_t chunk;		/* written this many at a time; 0: random */
-	int pieces;		/* lines it becomes */
 } long_rows[] = {
-	{ LOGFILE_LINE_MAX - 1, 0, 1 },
-	{ LOGFILE_LINE_MAX, 0, 1 },
-	{ LOGFILE_LINE_MAX, LOGFILE_LINE_MAX, 1 },	/* '\n' comes alone */
-	{ LOGFILE_LINE_MAX + 1, 0, 2 },
-	{ LOGFILE_LINE_MAX + 1, LOGFILE_LINE_MAX, 2 },
-	{ 3 * LOGFILE_LINE_MAX, 0, 3 },
-	{ 200000, 0, 4 },
+	{ LOGFILE_LINE_MAX - 1, 0 },
+	{ LOGFILE_LINE_MAX, 0 },
+	{ LOGFILE_LINE_MAX, LOGFILE_LINE_MAX },	/* '\n' comes alone */
+	{ LOGFILE_LINE_MAX + 1, 0 },
+	{ LOGFILE_LINE_MAX + 1, LOGFILE_LINE_MAX },
+	{ 3 * LOGFILE_LINE_MAX, 0 },
+	{ 200000, 0 },
+	{ 200 * 1024, 65536 },			/* as pipe reads come */
 };
 
-/* A line over LOGFILE_LINE_MAX is written in pieces, nothing lost. */
+/* A line over LOGFILE_LINE_MAX reaches the file whole, one line. */
 START_TEST(test_long_line)
 {
 	char *path = tpath("app.log");
@@ -525,13 +526,12 @@ START_TEST(test_long_line)
 	slurp(path, &got);
 	for (char *p = got.buf, *nl; (nl = strchr(p, '\n')) != NULL;
 	     p = nl + 1) {
-		ck_assert_uint_le((size_t)(nl - p), LOGFILE_LINE_MAX);
 		if (strncmp(p, "after\n", 6) != 0) {
 			strbuf_add(&joined, p, (size_t)(nl - p));
 			pieces++;
 		}
 	}
-	ck_assert_int_eq(pieces, long_rows[_i].pieces);
+	ck_assert_int_eq(pieces, 1);
 	ck_assert_uint_eq(joined.len, len);
 	ck_assert(memcmp(joined.buf, line, len) == 0);
 	ck_assert_str_eq(got.buf + got.len - 6, "after\n");
@@ -597,6 +597,178 @@ START_TEST(test_date_prefix)
 END_TEST
 
 /* ---- sharing ---- */
+
+/* A partial line held LOGFILE_HOLD_MS goes out as it is (one date
+ * prefix); the rest of the line continues it. */
+START_TEST(test_partial_tick)
+{
+	char *path = tpath("app.log");
+	struct strbuf got = STRBUF_INIT;
+	struct logfile *lf = open_log(path, 0, 0, _i ? "[T]" : NULL, 0);
+	const char *p = _i ? "T: " : "";
+	char want[64];
+	long long due;
+
+	ck_assert_int_eq(logfile_due(lf), -1);
+	logfile_write(lf, "ok\npassword: ", 13);
+	due = logfile_due(lf);
+	ck_assert_int_ge(due, now_ms() - 5000);
+	ck_assert_int_le(due, now_ms() + LOGFILE_HOLD_MS);
+	logfile_tick(lf, due - 1);		/* not yet */
+	slurp(path, &got);
+	snprintf(want, sizeof want, "%sok\n", p);
+	ck_assert_str_eq(got.buf, want);
+	logfile_tick(lf, due);
+	ck_assert_int_eq(logfile_due(lf), -1);
+	slurp(path, &got);
+	snprintf(want, sizeof want, "%sok\n%spassword: ", p, p);
+	ck_assert_str_eq(got.buf, want);
+	logfile_write(lf, "hunter2\nnext\n", 13);
+	slurp(path, &got);
+	snprintf(want, sizeof want, "%sok\n%spassword: hunter2\n%snext\n",
+		 p, p, p);
+	ck_assert_str_eq(got.buf, want);
+	logfile_write(lf, "end", 3);
+	logfile_tick(lf, logfile_due(lf));
+	logfile_free(lf);			/* ends the open line */
+	slurp(path, &got);
+	ck_assert_str_eq(got.buf + got.len - 4, "end\n");
+	strbuf_release(&got);
+	free(path);
+}
+END_TEST
+
+/* On a shared file, another writer's line cuts an unfinished one: it
+ * ends with LOGFILE_CUT_MARK, its rest is a line of its own. */
+START_TEST(test_cut_mark)
+{
+	char *path = tpath("merged.log");
+	struct strbuf got = STRBUF_INIT;
+	struct logfile *lf = open_log(path, 0, 0, NULL, 0);
+	struct logwriter *wa = logwriter_new(lf), *wb = logwriter_new(lf);
+
+	logwriter_write(wa, "aaa", 3);
+	logfile_tick(lf, logfile_due(lf));
+	logwriter_write(wb, "bbb\n", 4);
+	logwriter_write(wa, "ccc\n", 4);
+	logwriter_free(wa);
+	logwriter_free(wb);
+	logfile_free(lf);
+	slurp(path, &got);
+	ck_assert_str_eq(got.buf, "aaa" LOGFILE_CUT_MARK "\nbbb\nccc\n");
+	strbuf_release(&got);
+	free(path);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	const char *last;
+} last_rows[] = {
+	{ "one\ntwo\n", "two" },
+	{ "err\n\n  \n", "err" },		/* blank lines do not count */
+	{ "a\tb\r\n", "a b" },
+	{ "bad \xff byte\n", "bad ? byte" },
+	{ "caf\xc3\xa9 ok\n", "caf\xc3\xa9 ok" },
+	{ "cut \xe2\x82\n", "cut ??" },	/* a sequence cut short */
+	{ "\xed\xa0\x80\n", "???" },		/* a surrogate */
+	{ "x\npartial", "x" },			/* still held */
+	{ "", "" },
+};
+
+/* A writer's last line: the last non-blank one, valid UTF-8, bounded. */
+START_TEST(test_last_line)
+{
+	char *path = tpath("err.log");
+	struct logfile *lf = open_log(path, 0, 0, "[T]", 0);
+	struct logwriter *w = logwriter_new(lf);
+	struct strbuf big = STRBUF_INIT;
+
+	ck_assert_str_eq(logwriter_last_line(w), "");
+	logwriter_write(w, "not kept\n", 9);
+	ck_assert_str_eq(logwriter_last_line(w), "");
+	logwriter_keep_last(w);
+	logwriter_write(w, last_rows[_i].in, strlen(last_rows[_i].in));
+	ck_assert_str_eq(logwriter_last_line(w), last_rows[_i].last);
+	/* bounded, and never cutting a character in two */
+	logwriter_flush(w);
+	for (int i = 0; i < 150; i++)
+		strbuf_addstr(&big, "\xc3\xa9");
+	strbuf_addch(&big, '\n');
+	logwriter_write(w, big.buf, big.len);
+	ck_assert_uint_eq(strlen(logwriter_last_line(w)), LOGFILE_LAST_MAX);
+	logwriter_write(w, "x", 1);
+	logwriter_write(w, big.buf, big.len);
+	ck_assert_uint_eq(strlen(logwriter_last_line(w)),
+			  LOGFILE_LAST_MAX - 1);
+	logwriter_free(w);
+	logfile_free(lf);
+	strbuf_release(&big);
+	free(path);
+}
+END_TEST
+
+/* Read the order index of rotated file k of path into recs (at most
+ * max); returns the count, checking the header names the file. */
+static size_t
+read_index(const char *path, int k, struct logfile_idx_rec *recs,
+	   size_t max)
+{
+	char *name = logfile_rotated_name(path, k);
+	char *iname = logfile_index_name(path, k);
+	struct logfile_idx_head h;
+	struct stat st;
+	FILE *fp = fopen(iname, "r");
+	size_t n;
+
+	ck_assert_msg(fp != NULL, "no index '%s'", iname);
+	ck_assert_int_eq(stat(name, &st), 0);
+	ck_assert_int_eq(fread(&h, sizeof h, 1, fp), 1);
+	ck_assert_uint_eq(h.ino, (uint64_t)st.st_ino);
+	n = fread(recs, sizeof *recs, max, fp);
+	fclose(fp);
+	ck_assert_uint_gt(n, 0);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_int_le(recs[i - 1].end, recs[i].end);
+	ck_assert_int_eq(recs[n - 1].end, st.st_size);
+	free(name);
+	free(iname);
+	return n;
+}
+
+/* Each write is recorded in the hidden index beside the file, which
+ * rotates with it. */
+START_TEST(test_index)
+{
+	char *path = tpath("app.log");
+	struct logfile_idx_rec recs[64];
+	struct strbuf in = STRBUF_INIT;
+	struct timespec t0, t1;
+	struct logfile *lf = open_log(path, 1200, 3, NULL, 0);
+	long long us0, us1;
+	size_t n;
+	char *one = logfile_index_name(path, 1);
+
+	ck_assert_str_eq(strrchr(one, '/'), "/.app.log.1.idx");
+	free(one);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	numbered(&in, "line", 0, 150);			/* 1800 bytes */
+	for (size_t off = 0; off < in.len; off += 300)
+		logfile_write(lf, in.buf + off, 300);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	logfile_free(lf);
+	us0 = (long long)t0.tv_sec * 1000000 + t0.tv_nsec / 1000;
+	us1 = (long long)t1.tv_sec * 1000000 + t1.tv_nsec / 1000;
+	n = read_index(path, 1, recs, 64);
+	ck_assert_int_eq(recs[n - 1].end, 1200);
+	ck_assert_int_ge(recs[0].us, us0);
+	n = read_index(path, 0, recs, 64);
+	ck_assert_int_eq(recs[n - 1].end, 600);
+	ck_assert_int_le(recs[n - 1].us, us1);
+	strbuf_release(&in);
+	free(path);
+}
+END_TEST
 
 /* Two writers on one file, chunks interleaved at random and cut
  * mid-line, through rotations: no line mixes the two. */
@@ -704,6 +876,7 @@ END_TEST
 START_TEST(test_dir_removed)
 {
 	char *dir = tpath("sub"), *path = tpath("sub/app.log");
+	char *idx = tpath("sub/.app.log.idx");
 	struct strbuf in = STRBUF_INIT, got = STRBUF_INIT;
 	struct logfile *lf;
 	unsigned seed = 5;
@@ -714,6 +887,7 @@ START_TEST(test_dir_removed)
 	numbered(&in, "line", 0, 200000);
 	logfile_write(lf, in.buf, 1200);		/* lines 0..99 */
 	ck_assert_int_eq(unlink(path), 0);
+	unlink(idx);				/* the order index beside it */
 	ck_assert_int_eq(rmdir(dir), 0);
 	feed(lf, NULL, in.buf + 1200, in.len - 1200, &seed, 4000);
 	pend = logfile_pending(lf);
@@ -737,6 +911,7 @@ START_TEST(test_dir_removed)
 	strbuf_release(&in);
 	strbuf_release(&got);
 	free(dir);
+	free(idx);
 	free(path);
 }
 END_TEST
@@ -873,6 +1048,10 @@ logfile_suite(void)
 	tc = add_case(s, "lines");
 	tcase_add_test(tc, test_partial_line);
 	tcase_add_loop_test(tc, test_long_line, 0, ARRAY_SIZE(long_rows));
+	tcase_add_loop_test(tc, test_partial_tick, 0, 2);
+	tcase_add_test(tc, test_cut_mark);
+	tcase_add_loop_test(tc, test_last_line, 0, ARRAY_SIZE(last_rows));
+	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_refcount);
 	tcase_add_test(tc, test_two_writers);
 

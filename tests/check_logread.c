@@ -2,6 +2,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,6 +280,133 @@ START_TEST(test_tail_written_log)
 	ck_assert_int_eq(logread_tail(path, 10, 275, &got, NULL), 0);
 	ck_assert_str_eq(got.buf, all.buf + 75 * 12);
 	strbuf_release(&all);
+	strbuf_release(&got);
+	free(one);
+	free(path);
+}
+END_TEST
+
+/* Write the order index of rotated file k of path: its inode, start,
+ * then (end, us) pairs; ino 0: that of the file, else this one. */
+static void
+put_index(const char *path, int k, unsigned long long ino, long long start,
+	  const long long *pairs, size_t npairs)
+{
+	char *name = logfile_rotated_name(path, k);
+	char *iname = logfile_index_name(path, k);
+	struct logfile_idx_head h = { ino, start };
+	struct stat st;
+	FILE *fp = fopen(iname, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(stat(name, &st), 0);
+	if (ino == 0)
+		h.ino = (uint64_t)st.st_ino;
+	ck_assert_int_eq(fwrite(&h, sizeof h, 1, fp), 1);
+	for (size_t i = 0; i < npairs; i++) {
+		struct logfile_idx_rec r = { pairs[2 * i], pairs[2 * i + 1] };
+
+		ck_assert_int_eq(fwrite(&r, sizeof r, 1, fp), 1);
+	}
+	ck_assert_int_eq(fclose(fp), 0);
+	free(name);
+	free(iname);
+}
+
+/* Set the mtime of path to us microseconds since the epoch. */
+static void
+set_mtime(const char *path, long long us)
+{
+	struct timespec ts[2] = {
+		{ us / 1000000, us % 1000000 * 1000 },
+		{ us / 1000000, us % 1000000 * 1000 },
+	};
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+#define MT 9000000LL	/* the mtime the tests give the files */
+
+static const struct {
+	const char *name;
+	long long ino;		/* 0: the file's; 1: another's; -1: none */
+	long long start;
+	long long pairs[8];
+	size_t npairs;
+	long long want[3];	/* times of "l1\nl2\nl3\n" */
+} time_rows[] = {
+	{ "one record a line", 0, 0, { 3, 100, 6, 300, 9, 500 }, 3,
+	  { 100, 300, 500 } },
+	{ "one record for two", 0, 0, { 6, 300, 9, 500 }, 2,
+	  { 300, 300, 500 } },
+	{ "after the last record: mtime", 0, 0, { 3, 100 }, 1,
+	  { 100, MT, MT } },
+	{ "no index (PM2): mtime", -1, 0, { 0 }, 0, { MT, MT, MT } },
+	{ "another file's index: mtime", 1, 0, { 3, 100 }, 1,
+	  { MT, MT, MT } },
+	{ "from before the index: oldest", 0, 3, { 6, 300, 9, 500 }, 2,
+	  { LLONG_MIN, 300, 500 } },
+	{ "truncated and written again", 0, 0, { 6, 50, 9, 60, 3, 700 }, 3,
+	  { 700, MT, MT } },
+	{ "past the end (truncated): ignored", 0, 0, { 3, 100, 90, 200 }, 2,
+	  { 100, MT, MT } },
+	{ "never decreasing", 0, 0, { 3, 600, 6, 300, 9, 500 }, 3,
+	  { 300, 300, 500 } },
+};
+
+/* When each line of a tail was written, from the order index. */
+START_TEST(test_tail_times)
+{
+	char *path = tpath("app.log");
+	struct strbuf got = STRBUF_INIT;
+	struct logtimes t = { 0 };
+
+	put(path, "w", "l1\nl2\nl3\n");
+	if (time_rows[_i].ino >= 0)
+		put_index(path, 0, (unsigned long long)time_rows[_i].ino,
+			  time_rows[_i].start, time_rows[_i].pairs,
+			  time_rows[_i].npairs);
+	set_mtime(path, MT);
+	ck_assert_int_eq(logread_tail_timed(path, 5, 10, &got, &t, NULL), 0);
+	ck_assert_str_eq(got.buf, "l1\nl2\nl3\n");
+	ck_assert_uint_eq(t.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_msg(t.us[i] == time_rows[_i].want[i],
+			      "%s: line %zu at %lld, want %lld",
+			      time_rows[_i].name, i, t.us[i],
+			      time_rows[_i].want[i]);
+	logtimes_release(&t);
+	strbuf_release(&got);
+	free(path);
+}
+END_TEST
+
+/* Through rotated files: each file's own index, oldest first, and the
+ * times appended after what t held. */
+START_TEST(test_tail_times_rotated)
+{
+	char *path = tpath("app.log");
+	char *one = logfile_rotated_name(path, 1);
+	static const long long p1[] = { 2, 100, 4, 200 };
+	static const long long p0[] = { 2, 300 };
+	struct strbuf got = STRBUF_INIT;
+	struct logtimes t = { 0 };
+
+	put(one, "w", "a\nb\n");
+	put(path, "w", "c\nd");				/* no final '\n' */
+	put_index(path, 1, 0, 0, p1, 2);
+	put_index(path, 0, 0, 0, p0, 1);
+	set_mtime(path, 400);
+	ARRAY_GROW(t.us, t.cap, 1);
+	t.us[t.n++] = 7;
+	ck_assert_int_eq(logread_tail_timed(path, 5, 3, &got, &t, NULL), 0);
+	ck_assert_str_eq(got.buf, "b\nc\nd");
+	ck_assert_uint_eq(t.n, 4);
+	ck_assert_int_eq(t.us[0], 7);
+	ck_assert_int_eq(t.us[1], 200);
+	ck_assert_int_eq(t.us[2], 300);
+	ck_assert_int_eq(t.us[3], 400);
+	logtimes_release(&t);
 	strbuf_release(&got);
 	free(one);
 	free(path);
@@ -563,6 +691,8 @@ logread_suite(void)
 	tcase_add_test(tc, test_tail_missing);
 	tcase_add_test(tc, test_tail_big_file);
 	tcase_add_test(tc, test_tail_written_log);
+	tcase_add_loop_test(tc, test_tail_times, 0, ARRAY_SIZE(time_rows));
+	tcase_add_test(tc, test_tail_times_rotated);
 
 	tc = add_case(s, "follow");
 	tcase_add_test(tc, test_follow_basic);

@@ -13,13 +13,32 @@
 
 #define NGINX_BIN "/usr/sbin/nginx"
 
+/* The directory of the test certificates (tests/fixtures/nginx/
+ * mkcert.sh), made once for the whole case. */
+static char *certs;
+
+/* text with each CERTS replaced by the certificates' directory. */
+static char *
+expand(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *at;
+
+	while ((at = strstr(text, "CERTS")) != NULL) {
+		strbuf_add(&sb, text, (size_t)(at - text));
+		strbuf_addstr(&sb, certs ? certs : "CERTS");
+		text = at + 5;
+	}
+	strbuf_addstr(&sb, text);
+	return strbuf_detach(&sb);
+}
+
 /* Rows are written with ' for " to stay readable. */
 static char *
 quotes(const char *text)
 {
-	char *s = strdup(text);
+	char *s = expand(text);
 
-	ck_assert_ptr_nonnull(s);
 	for (char *c = s; *c; c++)
 		if (*c == '\'')
 			*c = '"';
@@ -92,6 +111,16 @@ at(json_t *v, const char *path)
 	    "'instances':2"
 #define PROD ",'deploy':{'prod':{'user':'u','host':['192.0.2.1'," \
 	     "'deploy@192.0.2.2','fd00::7'],'path':'/srv','repo':'r'}}"
+/* Two apps under /api/ (stripped) and / of one server. */
+#define SHARED SHARED_APPS "}"
+#define SHARED_APPS "{'nginx':{'server':'example.com'},'apps':[" \
+	"{'name':'api','script':'a.js','port':4000,'nginx':{'location':" \
+	"'/api/','strip_prefix':true}},{'name':'www','script':'w.js'," \
+	"'port':3000}]"
+/* One app for app.test with tls holding keys (the file unclosed). */
+#define TLS(keys) APP ",'nginx':{'server_name':'app.test','tls':{" keys "}"
+/* The same, closed. */
+#define TLS_END(keys) TLS(keys) "}}]}"
 
 /* An ecosystem, a target, a path into the context, the value there. */
 static const struct ctx_row {
@@ -138,7 +167,8 @@ static const struct ctx_row {
 	/* per-server options; the app's own win over the top level's */
 	{ APP ",'nginx':{'weight':3}}],'nginx':{'weight':2,'max_fails':0,"
 	  "'fail_timeout':30,'max_conns':100}}", NULL, "apps.0",
-	  "{'upstream':'web','listen':'80','weight':3,'max_fails':0,"
+	  "{'upstream':'web','listen':'80','location':'/','strip':false,"
+	  "'weight':3,'max_fails':0,"
 	  "'fail_timeout':'30s','max_conns':100,'next_upstream_tries':3,"
 	  "'params':' weight=3 max_fails=0 fail_timeout=30s max_conns=100',"
 	  "'hosts':[{'host':'127.0.0.1'}],"
@@ -178,6 +208,7 @@ static const struct ctx_row {
 	  "['a.example','*.b.example']}}]}", NULL, "apps.0",
 	  "{'upstream':'web','listen':'127.0.0.1:8080',"
 	  "'server_name':'a.example *.b.example','next_upstream_tries':3,"
+	  "'location':'/','strip':false,"
 	  "'max_fails':0,'params':' max_fails=0',"
 	  "'hosts':[{'host':'127.0.0.1'}],"
 	  "'ports':[{'port':3000},{'port':3001}]}" },
@@ -190,6 +221,7 @@ static const struct ctx_row {
 	{ APP "}],'nginx':{'client_max_body_size':'10m',"
 	  "'next_upstream_tries':0}}", NULL, "apps.0",
 	  "{'upstream':'web','listen':'80','client_max_body_size':'10m',"
+	  "'location':'/','strip':false,"
 	  "'max_fails':0,'params':' max_fails=0','next_upstream_tries':0,"
 	  "'hosts':[{'host':'127.0.0.1'}],"
 	  "'ports':[{'port':3000},{'port':3001}]}" },
@@ -212,6 +244,88 @@ static const struct ctx_row {
 	/* null is not set */
 	{ APP ",'nginx':{'weight':null}}],'nginx':{'weight':4}}", NULL,
 	  "apps.0.weight", "4" },
+	/* apps under locations of one shared server block */
+	{ SHARED, NULL, "servers.0.apps.1.upstream", "'www'" },
+	{ SHARED, NULL, "servers.1", NULL },
+	{ SHARED, NULL, "servers.0.server_name", "'example.com'" },
+	{ SHARED, NULL, "servers.0.tls", "false" },
+	{ SHARED, NULL, "apps.0.location", "'/api/'" },
+	{ SHARED, NULL, "apps.0.strip", "true" },
+	{ SHARED, NULL, "apps.1.location", "'/'" },
+	{ SHARED, NULL, "apps.1.strip", "false" },
+	{ SHARED, NULL, "apps.1.server_name", "'example.com'" },
+	{ SHARED_APPS PROD "}", "prod", "servers.0.apps.0.hosts.1.host",
+	  "'192.0.2.2'" },
+	{ APP ",'nginx':{'server':'a.example','location':'/a/'}},"
+	  "{'name':'b','script':'b.js','port':4000,'nginx':{'server':"
+	  "'b.example'}}]}", NULL, "servers.1.apps.0.upstream", "'b'" },
+	{ APP ",'nginx':{'server':'a.example','listen':81}},"
+	  "{'name':'b','script':'b.js','port':4000,'nginx':{'server':"
+	  "'a.example','location':'/b/'}}]}", NULL, "servers.1.listen",
+	  "'80'" },
+	/* an app alone has a server block of its own */
+	{ APP ",'nginx':{'location':'/x/'}}]}", NULL, "servers.0.apps.0",
+	  "{'upstream':'web','listen':'80','location':'/x/','strip':false,"
+	  "'max_fails':0,'next_upstream_tries':3,'params':' max_fails=0',"
+	  "'hosts':[{'host':'127.0.0.1'}],"
+	  "'ports':[{'port':3000},{'port':3001}]}" },
+	/* tls: checked files, defaults */
+	{ TLS_END("'certificate':'CERTS/site.pem','key':'CERTS/site.key'"),
+	  NULL,
+	  "servers.0.tls", "{'certificate':'CERTS/site.pem','key':"
+	  "'CERTS/site.key','webroot':'/var/www/acme','http2':true,"
+	  "'http_listen':'80','https_port':''}" },
+	{ TLS_END("'certificate':'CERTS/site.pem','key':'CERTS/site.key'"),
+	  NULL,
+	  "servers.0.listen", "'443'" },
+	{ TLS_END("'certificate':'CERTS/site.pem','key':'CERTS/site.key'"),
+	  NULL,
+	  "certificates.0.days", "90" },
+	{ TLS_END("'certificate':'CERTS/soon.pem','key':'CERTS/site.key'"),
+	  NULL,
+	  "certificates.0.days", "5" },
+	{ TLS_END("'live':'CERTS/live/app.test','http2':false,'hsts':true"),
+	  NULL,
+	  "servers.0.tls", "{'certificate':'CERTS/live/app.test/fullchain"
+	  ".pem','key':'CERTS/live/app.test/privkey.pem','webroot':"
+	  "'/var/www/acme','http2':false,'hsts':31536000,'http_listen':"
+	  "'80','https_port':''}" },
+	{ TLS("'live':'CERTS/live/app.test','hsts':600,'http_listen':false,"
+	      "'webroot':'CERTS/acme'") ",'listen':'127.0.0.1:8443'}}]}",
+	  NULL, "servers.0.tls", "{'certificate':'CERTS/live/app.test/"
+	  "fullchain.pem','key':'CERTS/live/app.test/privkey.pem',"
+	  "'webroot':'CERTS/acme','http2':true,'hsts':600}" },
+	{ TLS("'live':'CERTS/live/app.test','hsts':false") ",'listen':"
+	  "'127.0.0.1:8443'}}]}", NULL, "servers.0.tls.http_listen",
+	  "'127.0.0.1:80'" },
+	{ TLS("'live':'CERTS/live/app.test'") ",'listen':'127.0.0.1:8443'}}]}",
+	  NULL, "servers.0.tls.https_port", "':8443'" },
+	{ TLS("'live':'CERTS/live/app.test','http_listen':8080") ",'listen':"
+	  "'[::]:443'}}]}", NULL, "servers.0.tls", "{'certificate':"
+	  "'CERTS/live/app.test/fullchain.pem','key':'CERTS/live/app.test/"
+	  "privkey.pem','webroot':'/var/www/acme','http2':true,"
+	  "'http_listen':'8080','https_port':''}" },
+	/* names the certificate covers: wildcards of one label, nginx's
+	 * ".name" (both), "_", no name at all */
+	{ TLS("'live':'CERTS/live/app.test'") ",'server_name':['x.app.test',"
+	  "'LOCALHOST','.app.test','_','127.0.0.1']}}]}", NULL,
+	  "servers.0.server_name",
+	  "'x.app.test LOCALHOST .app.test _ 127.0.0.1'" },
+	{ APP ",'nginx':{'tls':{'live':'CERTS/live/app.test'}}}]}", NULL,
+	  "servers.0.server_name", NULL },
+	{ APP ",'nginx':{'server_name':'cn.app.test','tls':{'certificate':"
+	  "'CERTS/cn.pem','key':'CERTS/site.key'}}}]}", NULL,
+	  "servers.0.server_name", "'cn.app.test'" },
+	/* one certificate listed once however many servers use it */
+	{ "{'nginx':{'tls':{'live':'CERTS/live/app.test'}},'apps':["
+	  "{'name':'a','script':'a.js','port':3000,'nginx':{'server':"
+	  "'a.app.test'}},{'name':'b','script':'b.js','port':4000,"
+	  "'nginx':{'server':'b.app.test'}}]}", NULL, "certificates.1", NULL },
+	{ "{'nginx':{'tls':{'live':'CERTS/live/app.test'}},'apps':["
+	  "{'name':'a','script':'a.js','port':3000,'nginx':{'server':"
+	  "'a.app.test'}},{'name':'b','script':'b.js','port':4000,"
+	  "'nginx':{'server':'b.app.test'}}]}", NULL,
+	  "servers.1.tls.certificate", "'CERTS/live/app.test/fullchain.pem'" },
 	/* the other shapes PM2 allows */
 	{ "[{'name':'arr','script':'s.js','port':3000}]", NULL,
 	  "apps.0.upstream", "'arr'" },
@@ -365,6 +479,108 @@ static const struct err_row {
 	{ APP "}]}", "nope", "eco.json: no deploy target 'nope'" },
 	{ APP "}],'deploy':{'p':{'host':'a_b!c','path':'/x','repo':'r'}}}",
 	  "p", "deploy.p.host: 'a_b!c' is not a host nginx can reach" },
+	/* shared server blocks */
+	{ "{'nginx':{'server':'example.com','server_name':'x'},'apps':["
+	  "{'name':'a','script':'a.js','port':3000}]}", NULL,
+	  "nginx.server_name: give either \"server\" (a server block apps "
+	  "share) or \"server_name\", not both" },
+	{ "{'nginx':{'server':'example.com'},'apps':[{'name':'a','script':"
+	  "'a.js','port':3000},{'name':'b','script':'b.js','port':4000}]}",
+	  NULL, "apps[1].nginx: location '/' is taken by upstream 'a' in "
+	  "server 'example.com'" },
+	{ "{'nginx':{'server':'example.com'},'apps':[{'name':'a','script':"
+	  "'a.js','port':3000,'nginx':{'static':{'location':'/s/','dir':"
+	  "'p'}}},{'name':'b','script':'b.js','port':4000,'nginx':{"
+	  "'location':'/s/'}}]}", NULL, "apps[1].nginx.location: location "
+	  "'/s/' is taken by upstream 'a' in server 'example.com'" },
+	{ "{'nginx':{'server':'example.com'},'apps':[{'name':'a','script':"
+	  "'a.js','port':3000,'nginx':{'client_max_body_size':'1m'}},"
+	  "{'name':'b','script':'b.js','port':4000,'nginx':{'location':"
+	  "'/b/'}}]}", NULL, "apps[1].nginx: \"client_max_body_size\" "
+	  "differs from that of upstream 'a', which shares server "
+	  "'example.com'" },
+	{ "{'nginx':{'server':'app.test','tls':{'live':'CERTS/live/app.test'"
+	  "}},'apps':[{'name':'a','script':'a.js','port':3000},{'name':'b',"
+	  "'script':'b.js','port':4000,'nginx':{'location':'/b/','tls':{"
+	  "'live':'CERTS/live/app.test','hsts':true}}}]}", NULL,
+	  "apps[1].nginx.tls: \"tls\" differs from that of "
+	  "upstream 'a'" },
+	{ APP ",'nginx':{'location':'api/'}}]}", NULL,
+	  "apps[0].nginx.location: expected a URL path that starts and ends "
+	  "with '/'" },
+	{ APP ",'nginx':{'location':'/a b/'}}]}", NULL,
+	  "apps[0].nginx.location: expected a URL path" },
+	{ APP "}],'nginx':{'location':'/a/'}}", NULL,
+	  "nginx.location: only allowed in an app's \"nginx\" object" },
+	{ APP ",'nginx':{'strip_prefix':1}}]}", NULL,
+	  "apps[0].nginx.strip_prefix: expected true or false" },
+	/* tls: the object */
+	{ TLS_END("'certificate':'c.pem'"), NULL, "apps[0].nginx.tls: "
+	  "needs \"certificate\" and \"key\", or \"live\"" },
+	{ TLS_END("'live':'l','key':'k.pem'"), NULL,
+	  "apps[0].nginx.tls: needs" },
+	{ APP ",'nginx':{'tls':true}}]}", NULL, "apps[0].nginx.tls: expected "
+	  "an object" },
+	{ TLS_END("'live':'l','ocsp':true"), NULL,
+	  "apps[0].nginx.tls.ocsp: unknown key (known: certificate, key, " },
+	{ TLS_END("'live':'l','hsts':'yes'"), NULL,
+	  "apps[0].nginx.tls.hsts: expected true, false or seconds" },
+	{ TLS_END("'live':'l','http2':1"), NULL,
+	  "apps[0].nginx.tls.http2: expected true or false" },
+	{ TLS_END("'live':'l','http_listen':0"), NULL,
+	  "apps[0].nginx.tls.http_listen: expected a port from 1 to 65535" },
+	{ TLS_END("'live':'a$b'"), NULL,
+	  "apps[0].nginx.tls.live: contains '$'" },
+	{ TLS_END("'live':'a;b'"), NULL,
+	  "apps[0].nginx.tls.live: contains ';'" },
+	/* tls: the certificate and key, before anything is written */
+	{ TLS("'certificate':'CERTS/nosuch.pem','key':'CERTS/site.key'")
+	  "}}]}", NULL, "eco.json:1:121: apps[0].nginx.tls.certificate: "
+	  "cannot read 'CERTS/nosuch.pem': No such file or directory" },
+	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/nosuch.key'")
+	  "}}]}", NULL, "apps[0].nginx.tls.key: cannot read "
+	  "'CERTS/nosuch.key': No such file or directory" },
+	{ TLS("'certificate':'CERTS/notcert.pem','key':'CERTS/site.key'")
+	  "}}]}", NULL, "apps[0].nginx.tls.certificate: 'CERTS/notcert.pem' "
+	  "is not a PEM certificate" },
+	{ TLS("'certificate':'CERTS/site.key','key':'CERTS/site.key'")
+	  "}}]}", NULL, "apps[0].nginx.tls.certificate: 'CERTS/site.key' "
+	  "is not a PEM certificate" },
+	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/other.key'")
+	  "}}]}", NULL, "apps[0].nginx.tls.key: 'CERTS/other.key' is not the "
+	  "key of the certificate 'CERTS/site.pem'" },
+	{ TLS("'certificate':'CERTS/site.pem','key':'CERTS/site.pem'")
+	  "}}]}", NULL, "apps[0].nginx.tls.key: 'CERTS/site.pem' is not a "
+	  "private key nginx can read" },
+	{ TLS("'certificate':'CERTS/old.pem','key':'CERTS/site.key'")
+	  "}}]}", NULL, "apps[0].nginx.tls.certificate: the certificate "
+	  "'CERTS/old.pem' expired on 2020-01-02" },
+	{ TLS_END("'live':'CERTS/nosuch'"), NULL, "apps[0].nginx.tls.live: "
+	  "cannot read 'CERTS/nosuch/fullchain.pem'" },
+	{ TLS("'live':'CERTS/live/app.test'") ",'server_name':['app.test',"
+	  "'a.b.app.test']}}]}", NULL, "apps[0].nginx.tls.live: the "
+	  "certificate 'CERTS/live/app.test/fullchain.pem' does not cover "
+	  "server name 'a.b.app.test' (it names app.test, *.app.test, "
+	  "localhost, 127.0.0.1)" },
+	{ "{'nginx':{'tls':{'live':'CERTS/live/app.test'}},'apps':[{'name':"
+	  "'a','script':'a.js','port':3000,'nginx':{'server_name':"
+	  "'www.*'}}]}", NULL, "nginx.tls.live: the certificate "
+	  "'CERTS/live/app.test/fullchain.pem' does not cover server name "
+	  "'www.*'" },
+	{ TLS("'live':'CERTS/live/app.test'") ",'server_name':'.test'}}]}",
+	  NULL, "apps[0].nginx.tls.live: the certificate "
+	  "'CERTS/live/app.test/fullchain.pem' does not cover server name "
+	  "'.test'" },
+	/* without subjectAltName, the subject's CN names it */
+	{ TLS_END("'certificate':'CERTS/cn.pem','key':'CERTS/site.key'"),
+	  NULL, "apps[0].nginx.tls.certificate: the certificate "
+	  "'CERTS/cn.pem' does not cover server name 'app.test' (it names "
+	  "cn.app.test)" },
+	/* the redirect's port 80 is taken like any listen */
+	{ TLS("'live':'CERTS/live/app.test'") "}},{'name':'b','script':'b.js',"
+	  "'port':4000,'nginx':{'server_name':'app.test'}}]}", NULL,
+	  "apps[1].nginx.server_name: listen 80 with server name 'app.test' "
+	  "is taken by upstream 'web'" },
 	/* the place is found in the other shapes of the file too */
 	{ "[{'name':'w','script':'s.js','port':3000,'nginx':{'weight':0}}]",
 	  NULL, "eco.json:1:60: apps[0].nginx.weight: expected an integer" },
@@ -380,8 +596,9 @@ START_TEST(test_error)
 	struct ecosystem *eco = load_eco(dir, r->eco);
 	struct derr e = { "" };
 	json_t *ctx = nginx_context(eco, r->target, &e);
+	char *expanded = expand(r->want);
 	char *want = xasprintf("%s%s", strncmp(r->want, "eco.json", 8) ?
-			       ": " : "/", r->want);
+			       ": " : "/", expanded);
 
 	ck_assert_msg(ctx == NULL, "row %d: no error", _i);
 	ck_assert_msg(strstr(e.msg, want) != NULL, "row %d: '%s' lacks '%s'",
@@ -389,6 +606,7 @@ START_TEST(test_error)
 	ck_assert_msg(strncmp(e.msg, dir, strlen(dir)) == 0, "row %d: '%s' "
 		      "does not start with the file", _i, e.msg);
 	free(want);
+	free(expanded);
 	ecosystem_free(eco);
 	rm_dir(dir);
 }
@@ -709,6 +927,26 @@ START_TEST(test_reload_refuses)
 }
 END_TEST
 
+/* Make the test certificates once, before the case's forks. */
+static void
+make_certs(void)
+{
+	char *cmd;
+
+	certs = tmp_dir();
+	cmd = xasprintf("tests/fixtures/nginx/mkcert.sh '%s'", certs);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* Remove them. */
+static void
+remove_certs(void)
+{
+	rm_dir(certs);
+	certs = NULL;
+}
+
 /* The nginx suite. */
 static Suite *
 nginx_suite(void)
@@ -717,6 +955,7 @@ nginx_suite(void)
 	TCase *tc = tcase_create("nginx");
 
 	tcase_set_timeout(tc, 30);
+	tcase_add_unchecked_fixture(tc, make_certs, remove_certs);
 	tcase_add_loop_test(tc, test_context, 0, ARRAY_SIZE(ctx_rows));
 	tcase_add_loop_test(tc, test_error, 0, ARRAY_SIZE(err_rows));
 	tcase_add_loop_test(tc, test_value, 0, ARRAY_SIZE(value_rows));

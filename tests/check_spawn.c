@@ -1,5 +1,6 @@
 /* check_spawn.c: start real worker processes and look at them */
 #include <check.h>
+#include <sys/resource.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -343,6 +344,28 @@ static const struct fail_row {
 	  "cannot chdir to '/etc/passwd': Not a directory" },
 };
 
+/* Out of fds: the failure is one that may pass (transient). */
+START_TEST(test_out_of_fds)
+{
+	const char *argv[] = { "/bin/true", NULL };
+	const char *envp[] = { NULL };
+	struct spawn_req req = { .argv = argv, .envp = envp,
+				 .listen_fd = -1 };
+	struct spawn_result r;
+	struct derr e = { "" };
+	struct rlimit rl;
+	int fds = test_count_fds();
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)fds + 1;	/* room for one fd, not six */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(spawn_worker(&req, &r, &e), -1);
+	ck_assert_msg(r.transient, "not transient: %s", e.msg);
+	ck_assert(strstr(e.msg, "Too many open files") != NULL);
+	ck_assert_int_eq(test_count_fds(), fds);
+}
+END_TEST
+
 START_TEST(test_failures)
 {
 	const struct fail_row *row = &fail_rows[_i];
@@ -350,12 +373,13 @@ START_TEST(test_failures)
 	const char *envp[] = { row->path, NULL };
 	struct spawn_req req = { .argv = argv, .envp = envp, .cwd = row->cwd,
 				 .listen_fd = -1 };
-	struct spawn_result r = { 1, 1, 1 };
+	struct spawn_result r = { 1, 1, 1, true };
 	struct derr e = { "" };
 	int fds = test_count_fds();
 
 	ck_assert_int_eq(spawn_worker(&req, &r, &e), -1);
 	ck_assert_str_eq(e.msg, row->msg);
+	ck_assert(!r.transient);	/* trying again cannot help */
 	ck_assert_int_eq(r.pid, -1);
 	ck_assert_int_eq(r.out_fd, -1);
 	ck_assert_int_eq(r.err_fd, -1);
@@ -834,6 +858,7 @@ spawn_suite(void)
 	tcase_add_test(tc, test_env_and_cwd);
 	tcase_add_test(tc, test_stdio);
 	tcase_add_loop_test(tc, test_failures, 0, ARRAY_SIZE(fail_rows));
+	tcase_add_test(tc, test_out_of_fds);
 	tcase_add_test(tc, test_no_argv);
 	tcase_add_loop_test(tc, test_path_search, 0,
 			    ARRAY_SIZE(search_rows));

@@ -8,11 +8,16 @@
 # benchmark's own table (with its notes) is kept as NAME.md beside it.
 #   supervisor.sh  ls / jlist latency, start → 4 answering, kill -9 →
 #                  replacement (16 and 4 instances);
-#   footprint.sh   daemon RSS and idle CPU with 4, 16 and 100 instances;
+#   footprint.sh   daemon PSS, private memory, RSS and idle CPU with 4,
+#                  16 and 100 instances;
 #   reload.sh      failed requests during rolling reloads under wrk, via
 #                  nginx for both, and deploy's listen mode;
 #   monit.sh       `deploy monit` / `pm2 monit` CPU and RSS in tmux, 100
 #                  instances;
+#   crash.sh       kill -9 of the daemon under load (failed requests,
+#                  time until the workers are listed again, lost and
+#                  duplicate workers) and `deploy update` / `pm2 update`
+#                  (duration, workers restarted, failed requests);
 #   nginx.sh       deploy only: render time of the nginx config.
 # remote.sh (SSH deploys to 4 sshd hosts; root, about 2 minutes; PM2
 # deploy is not measured) runs only with BENCH_REMOTE=1.
@@ -30,7 +35,7 @@
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 RUNS=${BENCH_RUNS:-3}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-SCRIPTS=(supervisor footprint reload monit nginx)
+SCRIPTS=(supervisor footprint reload monit crash nginx)
 [ "${BENCH_REMOTE:-0}" = 1 ] && SCRIPTS+=(remote)
 
 
@@ -86,7 +91,13 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 # The figures of the combined table: source|key|scale|label. The samples
 # are read raw from each benchmark's JSON (see SAMPLES below) and divided
 # by scale; the labels name the units.
-FIGURES="footprint|rss_kb_4|1024|daemon RSS, 4 instances (MiB)
+FIGURES="footprint|pss_kb_4|1024|daemon PSS, 4 instances (MiB)
+footprint|pss_kb_16|1024|daemon PSS, 16 instances (MiB)
+footprint|pss_kb_100|1024|daemon PSS, 100 instances (MiB)
+footprint|private_kb_4|1024|daemon private memory, 4 instances (MiB)
+footprint|private_kb_16|1024|daemon private memory, 16 instances (MiB)
+footprint|private_kb_100|1024|daemon private memory, 100 instances (MiB)
+footprint|rss_kb_4|1024|daemon RSS, 4 instances (MiB)
 footprint|rss_kb_16|1024|daemon RSS, 16 instances (MiB)
 footprint|rss_kb_100|1024|daemon RSS, 100 instances (MiB)
 footprint|idle_cpu_pct_4|1|daemon idle CPU, 4 instances (% of a core)
@@ -105,14 +116,21 @@ reload|reload_ms_nginx|1|reload command, 4 instances behind nginx (ms)
 monit|monitor_cpu_pct|1|monitor CPU, 100 instances (% of a core)
 monit|monitor_rss_mib|1|monitor RSS, 100 instances (MiB)
 monit|daemon_extra_cpu_pct|1|daemon CPU added by the open monitor (% of a core)
+crash|kill_failed|1|failed requests, kill -9 of the daemon under load
+crash|kill_listed_ms|1|kill -9 of the daemon → next \`ls --json\` / \`jlist\` (ms)
+crash|kill_unsupervised|1|workers not supervised again after it (of 2)
+crash|kill_dups|1|duplicates after the next \`deploy up\` / \`pm2 start\`
+crash|update_ms|1|\`deploy update\` / \`pm2 update\` (ms)
+crash|update_restarts|1|workers restarted by the update (of 2)
+crash|update_failed|1|failed requests during the update
 nginx|render/ms_1000|1|\`deploy nginx\`, 1000 instances × 10 hosts (ms)
 remote|full.parallel|1|\`deploy up TARGET\`, 4 hosts in parallel (ms)
 remote|full.one|1|\`deploy up TARGET\`, 1 host (ms)"
 
 # jq: samples(src; tool; key): the raw numbers of one figure, or [].
-# supervisor, footprint and reload keep them in .raw.TOOL.KEY, monit in
-# .samples.TOOL.KEY; nginx (.samples.GROUP.KEY) and remote (.samples.KEY)
-# are deploy only.
+# supervisor, footprint, reload and crash keep them in .raw.TOOL.KEY,
+# monit in .samples.TOOL.KEY; nginx (.samples.GROUP.KEY) and remote
+# (.samples.KEY) are deploy only.
 # shellcheck disable=SC2016 # jq's $variables
 SAMPLES='def samples($src; $tool; $key):
 	if $src == null then []
@@ -125,7 +143,7 @@ SAMPLES='def samples($src; $tool; $key):
 
 # Slurp each benchmark's JSON (an empty array when it wrote none).
 slurps=()
-for s in supervisor footprint reload monit nginx remote; do
+for s in supervisor footprint reload monit crash nginx remote; do
 	f=$OUT_DIR/$s.json
 	[[ " ${SCRIPTS[*]} " == *" $s "* ]] && [ -s "$f" ] ||
 		f=/dev/null
@@ -160,8 +178,8 @@ jq -n "${slurps[@]}" --arg figs "$FIGURES" --arg date "$DATE" \
 	def loads: split(" ") | map(tonumber)
 		| {"1min": .[0], "5min": .[1], "15min": .[2]};
 	{supervisor: $supervisor[0], footprint: $footprint[0],
-	 reload: $reload[0], monit: $monit[0], nginx: $nginx[0],
-	 remote: $remote[0]} as $src
+	 reload: $reload[0], monit: $monit[0], crash: $crash[0],
+	 nginx: $nginx[0], remote: $remote[0]} as $src
 	| {meta: {date: $date, runs: $runs, seconds: $secs,
 	    machine: {nproc: ($nproc | tonumber), cpu: $cpu, arch: $arch,
 	      memory_kib: ($mem_kb | tonumber), kernel: $kernel,

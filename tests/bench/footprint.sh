@@ -3,7 +3,10 @@
 # happens. deploy and PM2 (installed from npm into a temporary prefix,
 # fork mode, one port per instance) run the same hello.js with 4, 16 and
 # 100 instances, one tool and one count at a time, a fresh daemon each:
-#   1. daemon RSS (ps -o rss=) and anonymous memory (smaps_rollup);
+#   1. daemon memory: PSS and private memory (Private_Clean +
+#      Private_Dirty) from smaps_rollup, what the daemon costs the
+#      machine, next to RSS (ps -o rss=, shared library pages counted
+#      in full) and anonymous memory;
 #   2. daemon idle CPU: after all instances answer HTTP and a settle
 #      period, the CPU the daemon process uses over a window in which
 #      nobody talks to it (no ls, no jlist: deploy samples /proc every
@@ -69,6 +72,7 @@ workers_of() { proc_children "$1" | sort -n; }
 # all answer, settle, measure, stop.
 measure() {
 	local tool=$1 n=$2 run=$3 port f d t0 up w0 w1 cpu procs rss anon
+	local pss priv
 	local wsum=0 wk v
 	port=$(free_ports "$n") || die "no $n free ports"
 	f=$WORK/$tool-$n-$run.json
@@ -96,6 +100,10 @@ measure() {
 	w1=$(workers_of "$d")
 	rss=$(rss_kb "$d")
 	anon=$(smaps_json "$d" | jq '.Anonymous')
+	pss=$(smaps_kb "$d" Pss)
+	priv=$(smaps_kb "$d" Private_Clean Private_Dirty)
+	[ -n "$pss" ] && [ -n "$priv" ] ||
+		{ bench_fail "$tool" "no smaps_rollup for the daemon"; return 1; }
 	[ "$w0" = "$w1" ] ||
 		say "warning: $tool's workers changed during the window"
 	[ "$(wc -l <<<"$w1")" = "$n" ] ||
@@ -106,12 +114,15 @@ measure() {
 	done
 	add_sample "$tool" "rss_kb_$n" "$rss"
 	add_sample "$tool" "anon_kb_$n" "$anon"
+	add_sample "$tool" "pss_kb_$n" "$pss"
+	add_sample "$tool" "private_kb_$n" "$priv"
 	add_sample "$tool" "idle_cpu_pct_$n" "${cpu% *}"
 	add_sample "$tool" "worker_rss_kb_$n" $((wsum / n))
 	add_sample "$tool" "up_ms_$n" "$up"
 	jq -nc --arg tool "$tool" --argjson n "$n" --argjson run "$run" \
 		--arg cpu "$cpu" --argjson procs "$procs" \
 		--argjson rss "$rss" --argjson anon "$anon" \
+		--argjson pss "$pss" --argjson priv "$priv" \
 		--argjson workers "$(wc -l <<<"$w1")" \
 		--argjson same "$([ "$w0" = "$w1" ] && echo true ||
 			echo false)" \
@@ -120,16 +131,23 @@ measure() {
 		  idle_cpu_pct: ($cpu | split(" ")[0] | tonumber),
 		  cpu_method: ($cpu | split(" ")[1]),
 		  processes_on_machine: $procs, daemon_rss_kb: $rss,
-		  daemon_anon_kb: $anon, workers: $workers,
+		  daemon_anon_kb: $anon, daemon_pss_kb: $pss,
+		  daemon_private_kb: $priv, workers: $workers,
 		  workers_unchanged: $same, workers_rss_kb: $wsum,
 		  up_ms: $up}' >>"$BENCH_RES/windows.jsonl"
 	say "$tool, $n instances: idle CPU ${cpu% *}% (${cpu#* })," \
-		"RSS $rss kB"
+		"PSS $pss kB, private $priv kB, RSS $rss kB"
 	tool_stop "$tool"
 }
 
 # FIGURES: key|scale|label, one a line (see figures_json in lib.sh).
 FIGURES=$(for n in $COUNTS; do
+	echo "pss_kb_$n|1024|daemon PSS, $n instances (MiB)"
+done
+for n in $COUNTS; do
+	echo "private_kb_$n|1024|daemon private memory, $n instances (MiB)"
+done
+for n in $COUNTS; do
 	echo "rss_kb_$n|1024|daemon RSS, $n instances (MiB)"
 done
 for n in $COUNTS; do
@@ -186,8 +204,11 @@ jq -n --argjson figures "$figs" \
 	    "daemon.pid, PM2: pm2.pid) is measured over \($window) s " +
 	    "in which nothing talks to it: CPU from the sum of its " +
 	    "threads schedstat run times (exact) when its threads " +
-	    "stayed the same, else from utime+stime ticks; RSS from " +
-	    "ps -o rss= and Anonymous from smaps_rollup at the end. " +
+	    "stayed the same, else from utime+stime ticks; at the end " +
+	    "Pss and Private_Clean+Private_Dirty (private) from " +
+	    "smaps_rollup, what the daemon costs the machine, RSS from " +
+	    "ps -o rss= (shared library pages counted in full) and " +
+	    "Anonymous. " +
 	    "deploy samples all of /proc every 10 s when nobody lists, " +
 	    "so its idle CPU grows with processes_on_machine. up_ms: " +
 	    "from the start command to the last port answering a curl " +

@@ -278,6 +278,16 @@ smaps_json() {
 		| {(.[0]): (.[1] | tonumber)}) | add // {}'
 }
 
+# smaps_kb PID KEY...: the sum of the KEY lines of /proc/PID/smaps_rollup
+# in kB (Pss; Private_Clean Private_Dirty), empty when PID is gone.
+smaps_kb() {
+	local pid=$1
+	shift
+	awk -v keys=" $* " '$3 == "kB" && index(keys, " " substr($1, 1,
+		length($1) - 1) " ") { s += $2; n++ } END { if (n) print s }' \
+		"/proc/$pid/smaps_rollup" 2>/dev/null
+}
+
 # smaps_top PID: the RSS of PID by mapping, largest first, as
 # [{"map": name, "rss_kb": n}, ...] (the top 8).
 smaps_top() {
@@ -550,4 +560,57 @@ bench_end() {
 	stamp t1
 	LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 	say "measured in $(((t1 - BENCH_T0) / 1000000)) s"
+}
+
+# bench_work: make $WORK ($BENCH_TMP/work) and go there; give both tools
+# private homes under $BENCH_TMP (DEPLOY_HOME, PM2_HOME), set NO_COLOR
+# and start empty $BENCH_RES/failures and $BENCH_RES/rounds.jsonl.
+bench_work() {
+	WORK=$BENCH_TMP/work
+	mkdir -p "$WORK" || die "cannot make '$WORK'"
+	export DEPLOY_HOME=$BENCH_TMP/deploy-home
+	export PM2_HOME=$BENCH_TMP/pm2-home
+	export NO_COLOR=1
+	cd "$WORK" || exit 1
+	: >"$BENCH_RES/failures"
+	: >"$BENCH_RES/rounds.jsonl"
+}
+
+# bench_json FIGURES META: print a benchmark's results as {meta,
+# figures, rounds, raw}. FIGURES is figures_json's output; meta is the
+# JSON object META plus the date, deploy's and PM2's versions (or why
+# PM2 is missing), the load average around the measurements (bench_begin,
+# bench_end) and the lines of $BENCH_RES/failures; rounds are the lines
+# of $BENCH_RES/rounds.jsonl; raw the samples of both tools.
+bench_json() {
+	jq -n --argjson figures "$1" --argjson meta "$2" \
+		--argjson dr "$(samples_json deploy)" \
+		--argjson pr "$(samples_json pm2)" \
+		--slurpfile rounds "$BENCH_RES/rounds.jsonl" \
+		--rawfile failures "$BENCH_RES/failures" \
+		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--arg deploy "$("$DEPLOY" --version | head -n 1)" \
+		--arg pm2 "${PM2_VERSION_FOUND:-}" \
+		--arg pm2_error "${PM2_ERROR:-}" \
+		--arg load0 "$LOAD0" --arg load1 "$LOAD1" '
+		{meta: ({date: $date, deploy: $deploy,
+		  pm2: (if $pm2 == "" then null else $pm2 end),
+		  pm2_error: (if $pm2_error == "" then null
+			else $pm2_error end),
+		  loadavg_1min: {before: ($load0 | tonumber),
+			after: ($load1 | tonumber)},
+		  failures: ($failures | split("\n")
+			| map(select(. != "")))} + $meta),
+		 figures: $figures, rounds: $rounds,
+		 raw: {deploy: $dr, pm2: $pr}}'
+}
+
+# bench_order RUN TOOL...: print the TOOLs in the order run RUN measures
+# them, one a line: as given on odd runs, reversed on even ones, so that
+# neither tool always goes first.
+bench_order() {
+	local run=$1
+	shift
+	if ((run % 2 == 0)); then printf '%s\n' "$@" | tac
+	else printf '%s\n' "$@"; fi
 }

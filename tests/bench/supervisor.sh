@@ -2,7 +2,8 @@
 # tests/bench/supervisor.sh: deploy's supervisor side by side with PM2,
 # which it installs from npm into a temporary prefix. Same app (hello.js),
 # same instance counts, PM2 in fork mode with one port per instance.
-#   1. daemon memory with 16 workers (ps -o rss=, and smaps_rollup);
+#   1. daemon memory with 16 workers (PSS and private memory from
+#      smaps_rollup, RSS from ps -o rss=);
 #   2. `deploy ls --json` against `pm2 jlist` with those 16 workers;
 #   3. kill -9 of one worker to its replacement (fork, exec, listed, HTTP);
 #   4. start command to 4 instances answering HTTP (curl every 10 ms).
@@ -318,6 +319,9 @@ workers_round() {
 	smaps_top "$d" >"$BENCH_RES/$tool.smaps_top.json"
 	add_sample "$tool" anon_kb \
 		"$(jq '.Anonymous' "$BENCH_RES/$tool.smaps.json")"
+	add_sample "$tool" pss_kb "$(jq '.Pss' "$BENCH_RES/$tool.smaps.json")"
+	add_sample "$tool" private_kb "$(jq '.Private_Clean + .Private_Dirty' \
+		"$BENCH_RES/$tool.smaps.json")"
 	if [ "$tool" = deploy ]; then
 		ls_latency "$tool" $LS_CALLS_DEPLOY
 	else
@@ -357,7 +361,9 @@ start_round() {
 }
 
 # FIGURES: key|scale|label, one a line; values are divided by scale.
-FIGURES="rss_kb|1024|1. daemon RSS, $WORKERS workers (MiB, ps -o rss=)
+FIGURES="pss_kb|1024|1. daemon PSS, $WORKERS workers (MiB, smaps_rollup)
+private_kb|1024|1. daemon private memory (MiB, smaps_rollup)
+rss_kb|1024|1. daemon RSS, $WORKERS workers (MiB, ps -o rss=)
 anon_kb|1024|1. daemon anonymous memory (MiB, smaps_rollup)
 rss_after_kb|1024|1. daemon RSS after the ls and kill rounds (MiB)
 ls_ms|1|2. \`deploy ls --json\` / \`pm2 jlist\`, $WORKERS workers (ms)
@@ -372,16 +378,26 @@ up_warm_ms|1|4. start → $START_INSTANCES answer HTTP, idle daemon up (ms)"
 
 # What each figure measures, exactly: "key" line, text lines, blank line.
 NOTES=$(cat <<EOF
+pss_kb
+Pss of /proc/DAEMON/smaps_rollup 1 s after all $WORKERS workers answered
+HTTP: the daemon's own pages plus its share of each page it maps with
+other processes (shared libraries), what it costs the machine.
+
+private_kb
+Private_Clean + Private_Dirty of the same rollup: pages no other process
+maps (its heap and stack, and the pages of its binary when no other
+process runs it).
+
 rss_kb
 ps -o rss= of the daemon process only (deploy: daemon.pid, PM2: pm2.pid)
 with $WORKERS hello.js workers, 1 s after all of them answered HTTP.
 
 anon_kb
 Anonymous of /proc/DAEMON/smaps_rollup at the same moment: the memory that
-is the daemon's own (heap, stack, data written). Private_Clean/Dirty are
-not used: they count the binary's pages as private when no other process
-maps them, and as dirty while a fresh build is not yet written back to
-disk, so they swing by the size of the binary. The whole rollup is in raw.
+is the daemon's own (heap, stack, data written). Unlike private_kb it
+leaves out the binary's pages, which count as private when no other
+process maps them and as dirty while a fresh build is not yet written
+back to disk. The whole rollup is in raw.
 
 rss_after_kb
 ps -o rss= of the daemon after the ls timings and the two kill rounds.

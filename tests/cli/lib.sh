@@ -28,6 +28,11 @@ cleanup() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 	fi
+	# A test that killed its daemon may leave the fd holder.
+	if [ -f "$DEPLOY_HOME/holder.pid" ]; then
+		pid=$(cat "$DEPLOY_HOME/holder.pid" 2>/dev/null)
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	fi
 	if [ -f "$PIDS_FILE" ]; then
 		while read -r pid; do
 			kill -KILL -- "-$pid" 2>/dev/null

@@ -4,29 +4,17 @@
 # instance, a rolling reload, scaling with "auto", and failures that
 # leave the config and nginx as they were.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/helpers/nginx-lib.sh"
 
-NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 NGX=$TMP/nginx
 CONF=$NGX/deploy.conf
-ngx_pid=
 
 if [ ! -x "$NGINX_BIN" ]; then
 	not_ok "nginx is installed ($NGINX_BIN; make deps installs it)"
 	finish
 fi
 
-# Stop the nginx this test started: TERM, wait, then KILL its group.
-stop_nginx() {
-	[ -n "$ngx_pid" ] || return 0
-	kill -TERM "$ngx_pid" 2>/dev/null
-	for _ in $(seq 1 100); do
-		kill -0 "$ngx_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL -- "-$ngx_pid" 2>/dev/null
-	ngx_pid=
-}
 trap 'stop_nginx; [ -n "${KEEP:-}" ] && cp -r "$NGX" /tmp/ngx-keep; cleanup' EXIT
 
 base=$(free_port 6)
@@ -52,11 +40,6 @@ echo 'upstream clash { server 127.0.0.1:1; }' >"$NGX/other.conf"
 via_nginx() { curl -s --max-time 5 "http://127.0.0.1:$nport/"; }
 # True when nginx answers 200 through the proxy.
 serving() { curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$nport/"; }
-# True while the nginx we started runs as a master.
-nginx_alive() {
-	kill -0 "$ngx_pid" 2>/dev/null &&
-		grep -q '^nginx: master' "/proc/$ngx_pid/cmdline"
-}
 
 # 1. deploy up with "auto" while no nginx runs: the apps start, the
 # step that failed is named, and no config is left half-applied.
@@ -73,10 +56,7 @@ check_true "the new config was taken back (there was none)" \
 # pid file in $TMP (nothing under /var/log/nginx or /run).
 run "$DEPLOY" nginx -o "$CONF" --check
 check_rc "nginx -o --check writes the config" 0
-setsid "$NGINX_BIN" -p "$NGX/" -e "$NGX/error.log" -c "$NGX/nginx.conf" \
-	-g 'daemon off;' </dev/null >"$NGX/stdout" 2>&1 &
-ngx_pid=$!
-track_pid "$ngx_pid"
+start_nginx
 check_true "nginx serves the apps on 127.0.0.1:$nport" wait_for 10 serving
 check_true "nginx wrote its pid file in the prefix" \
 	test "$(cat "$NGX/nginx.pid" 2>/dev/null)" = "$ngx_pid"
@@ -119,12 +99,7 @@ before=$(app_pids web)
 load=$!
 track_pid $load
 sleep 0.5
-reloads=0
-while kill -0 $load 2>/dev/null && [ $reloads -lt 20 ]; do
-	"$DEPLOY" reload web >/dev/null 2>>"$TMP/reload.err" &&
-		reloads=$((reloads + 1))
-done
-wait $load
+reload_during $load web
 check_true "$reloads reloads of web during the 10 s loop" \
 	test "$reloads" -ge 1
 check_true "reload in port mode: 0 failed requests ($(cat "$TMP/load2"))" \
@@ -220,10 +195,6 @@ run "$DEPLOY" nginx --reload --pid "$TMP/nosuch.pid"
 after_failure "a missing pid file" 6 \
 	"nginx is not running: no pid file '$TMP/nosuch.pid'"
 
-daemon_down
-pid=$ngx_pid
-stop_nginx
-check_true "nginx stops on TERM" \
-	wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
+stop_all
 
 finish

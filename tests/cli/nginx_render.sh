@@ -36,7 +36,8 @@ nginx_t() {
 }
 
 # Golden files: NAME.conf renders fixtures/nginx/NAME.json on this host,
-# NAME@TARGET.conf for every host of deploy target TARGET.
+# NAME@TARGET.conf for every host of deploy target TARGET. The fixtures'
+# directory (where the test certificates are) is @FIXTURES@ in them.
 n_golden=0
 for g in "$GOLDEN"/*.conf; do
 	base=$(basename "$g" .conf)
@@ -45,14 +46,18 @@ for g in "$GOLDEN"/*.conf; do
 	[ "$base" != "$name" ] && args=(--target "${base#*@}")
 	n_golden=$((n_golden + 1))
 	run "$DEPLOY" -c "$NGX_FIX/$name.json" nginx "${args[@]}"
-	if [ "$rc" = 0 ] && diff -u "$g" <(printf '%s\n' "$out") \
-		>"$TMP/diff"; then
+	if [ "$rc" = 0 ] && diff -u "$g" \
+		<(printf '%s\n' "${out//$NGX_FIX/@FIXTURES@}") >"$TMP/diff"
+	then
 		ok "golden $base"
 	else
 		not_ok "golden $base" "exit $rc: $err" "$(head -n 20 "$TMP/diff")"
 	fi
+	golden=$(<"$g")
+	printf '%s\n' "${golden//@FIXTURES@/$NGX_FIX}" >"$TMP/golden.conf"
 	if [ -x "$NGINX" ]; then
-		check_true "nginx -t accepts golden $base" nginx_t "$g"
+		check_true "nginx -t accepts golden $base" \
+			nginx_t "$TMP/golden.conf"
 		[ -s "$TMP/nginx_t.err" ] && cat "$TMP/nginx_t.err"
 	fi
 	run "$DEPLOY" -c "$NGX_FIX/$name.json" nginx "${args[@]}" --check
@@ -71,7 +76,16 @@ for want in ' weight=' ' max_fails=' ' fail_timeout=' ' max_conns=' \
 	'location /assets/' 'expires 7d;' 'server \[fd00::3\]:' \
 	'server 192\.0\.2\.3:3000 weight=2 backup;' \
 	'Upgrade \$http_upgrade' 'X-Forwarded-Proto \$scheme' \
-	'proxy_next_upstream error timeout http_502 http_503;'; do
+	'proxy_next_upstream error timeout http_502 http_503;' \
+	'listen 443 ssl http2;' 'listen 127\.0\.0\.1:8443 ssl http2;' \
+	'ssl_certificate "@FIXTURES@/tls/cert\.pem";' \
+	'ssl_protocols TLSv1\.2 TLSv1\.3;' 'ssl_session_cache shared:' \
+	'Strict-Transport-Security "max-age=31536000" always;' \
+	'location /\.well-known/acme-challenge/' 'root "/var/www/acme";' \
+	'return 301 https://\$host\$request_uri;' \
+	'return 301 https://\$host:8443\$request_uri;' \
+	'location /api/' 'proxy_pass http://api/;' 'proxy_pass http://www;' \
+	'server 10\.0\.0\.2:4001;'; do
 	if grep -qE -- "$want" <<<"$all"; then ok "goldens cover /$want/"
 	else not_ok "goldens cover /$want/"; fi
 done

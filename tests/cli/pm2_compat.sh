@@ -78,7 +78,7 @@ echo '{"apps": [{"name": "cron", "script": "stub.js",
 run "$DEPLOY" -c cron.json validate --print
 check_true "cron_restart is read" \
 	test "$(jq -r '.apps[0].cron_restart' <<<"$out")" = "*/2 * * * * *"
-run "$DEPLOY" -c cron.json up --wait --timeout 20
+run "$DEPLOY" -c cron.json up
 check_rc "an app with cron_restart starts" 0
 check_true "and is restarted by its schedule (3 starts within 10 s)" \
 	wait_for 10 records 3

@@ -19,7 +19,9 @@ cat >ecosystem.json <<JSON
 JSON
 
 run "$DEPLOY" up
-check_rc "up starts the five apps" 0
+check_rc "up says it could not start one of the five apps" 1
+check_err "naming the instance and why" \
+	"noexec:0: cannot exec '/nonexistent/server'"
 
 crash_errored() { [ "$(count_status crash errored)" = 1 ]; }
 check_true "a crash loop ends in errored" wait_for 15 crash_errored
@@ -64,7 +66,7 @@ check_true "no process of tree's group is left" group_gone "$tpid"
 run "$DEPLOY" start crash
 check_rc "start of a crashing app says it did not become ready" 5
 check_err "naming the instance and why" \
-	'crash:0 is errored: exited with code 3'
+	'crash:0 crashed: exited with code 3'
 check_true "start gave it another max_restarts tries" \
 	test "$(jls '.[] | select(.app == "crash") | .restarts')" -gt 3
 

@@ -55,10 +55,14 @@ if command -v socat >/dev/null; then
 		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
 	check_true "an unknown op gets an error reply" \
 		grep -q "unknown op 'frob'" <<<"$reply"
-	reply=$(printf '{"op":"ls","version":"0.0.1"}\n' |
+	reply=$(printf '{"op":"save","version":"0.0.1","proto":1}\n' |
 		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
-	check_true "another version is told so" \
-		grep -q 'the daemon is version' <<<"$reply"
+	check_true "a client of another protocol level is told what to run" \
+		grep -q "speaks protocol 2, this deploy 1: run 'deploy update'" <<<"$reply"
+	reply=$(printf '{"op":"ls","version":"0.0.1","proto":1}\n' |
+		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
+	check_true "but is answered ls, whatever its level" \
+		grep -q '"instances"' <<<"$reply"
 	reply=$(head -c 1100000 /dev/zero | tr '\0' 'x' |
 		timeout 5 socat -t 5 - "UNIX-CONNECT:$sock")
 	check_true "a request over 1 MiB gets an error reply" \

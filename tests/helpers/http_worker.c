@@ -2,7 +2,7 @@
  * http_worker: a tiny HTTP worker for the supervisor tests.
  * Listens on 127.0.0.1:$PORT, or on fd 3 when LISTEN_FDS=1 (listen
  * mode). Answers every request with one line:
- *   instance=<NODE_APP_INSTANCE> pid=<pid> msg=<$MSG>
+ *   instance=<NODE_APP_INSTANCE> pid=<pid> msg=<$MSG> path=<its path>
  * On SIGINT or SIGTERM it stops accepting, finishes the request in
  * hand and exits 0. Behaviour switches (environment):
  *   IGNORE_STOP=1     ignore SIGINT and SIGTERM (tests SIGKILL)
@@ -84,10 +84,12 @@ static void
 serve(int c)
 {
 	char buf[4096], body[256], head[512];
-	size_t got = 0;
+	const char *path;
+	size_t got = 0, plen;
 	ssize_t n;
 	int blen, hlen;
 
+	buf[0] = '\0';
 	while (got < sizeof buf - 1 &&
 	       (n = read(c, buf + got, sizeof buf - 1 - got)) > 0) {
 		got += (size_t)n;
@@ -95,9 +97,13 @@ serve(int c)
 		if (strstr(buf, "\r\n\r\n") != NULL)
 			break;
 	}
-	blen = snprintf(body, sizeof body, "instance=%s pid=%d msg=%s\n",
-			getenv("NODE_APP_INSTANCE") ?: "-", (int)getpid(),
-			getenv("MSG") ?: "");
+	path = strchr(buf, ' ');
+	path = path ? path + 1 : "";
+	plen = strcspn(path, " \r\n");
+	blen = snprintf(body, sizeof body, "instance=%s pid=%d msg=%s "
+			"path=%.*s\n", getenv("NODE_APP_INSTANCE") ?: "-",
+			(int)getpid(), getenv("MSG") ?: "",
+			(int)(plen < 100 ? plen : 100), path);
 	hlen = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n"
 			"Content-Type: text/plain\r\nContent-Length: %d\r\n"
 			"Connection: close\r\n\r\n", blen);
