@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,60 @@ on_interrupt(int sig)
 	interrupted = 1;
 }
 
+/* The daemon's pid from daemon.pid, or 0. */
+pid_t
+daemon_pid(void)
+{
+	char *home = deploy_home();
+	char *path = xasprintf("%s/daemon.pid", home);
+	FILE *f = fopen(path, "r");
+	int pid = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	free(path);
+	free(home);
+	return pid;
+}
+
+/* True when pid runs and is not a zombie (a killed daemon whose parent
+   does not reap it stays one). */
+static bool
+pid_running(pid_t pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	char *p;
+	bool run = false;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fgets(buf, sizeof buf, f) != NULL && (p = strrchr(buf, ')')))
+		run = p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return run;
+}
+
+/* True when pid has stopped running, or does within 200 ms (a daemon
+   killed while it closed our connection is still exiting). */
+static bool
+pid_gone_soon(pid_t pid)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 20; i++) {
+		if (!pid_running(pid))
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return !pid_running(pid);
+}
+
 /* Send req to the daemon as w says; its reply, or NULL with e filled
    (*broken: the daemon went away before it answered). */
 static json_t *
@@ -27,6 +82,7 @@ call_once(json_t *req, bool autostart, const struct client_wait *w,
 {
 	char *home = deploy_home();
 	struct client *c;
+	pid_t pid;
 	json_t *r;
 
 	/* A daemon that died left workers to take back: start one. */
@@ -35,8 +91,11 @@ call_once(json_t *req, bool autostart, const struct client_wait *w,
 	*broken = false;
 	if (c == NULL)
 		return NULL;
+	pid = daemon_pid();
 	r = client_call(c, req, w, e);
-	*broken = r == NULL && client_broken(c);
+	/* Asked again only when the daemon died before it answered: one
+	   that closed the connection itself was not killed. */
+	*broken = r == NULL && client_broken(c) && pid_gone_soon(pid);
 	client_free(c);
 	return r;
 }

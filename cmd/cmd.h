@@ -38,7 +38,7 @@ extern const struct command cmd_help, cmd_init, cmd_validate, cmd_daemon,
 	cmd_up, cmd_ls, cmd_start, cmd_stop, cmd_restart, cmd_reload,
 	cmd_delete, cmd_down, cmd_logs, cmd_save, cmd_resurrect, cmd_startup,
 	cmd_monit, cmd_complete, cmd_nginx, cmd_holder,
-	cmd_update;
+	cmd_update, cmd_show, cmd_flush, cmd_reset;
 /* deploy up: with "nginx": {"auto": true}, rewrite and reload (nginx.c). */
 int nginx_auto_apply(const struct ecosystem *eco);
 extern const struct command cmd_setup, cmd_rollback, cmd_releases, cmd_exec;
@@ -47,6 +47,8 @@ int remote_up_run(struct cmd_ctx *ctx, const char *target);
 /* The table, in cmd/main.c. */
 extern const struct command *const commands[];
 const struct command *command_find(const char *name);
+/* The aliases of cmd ("list, status, l") into buf; "" when none. */
+char *command_aliases(const struct command *cmd, char *buf, size_t size);
 
 /* Print "deploy: MSG" to stderr; returns EXIT_FAIL. */
 /* Find and load the ecosystem file into ctx->eco, printing its
@@ -81,6 +83,8 @@ int print_json(json_t *value);
  */
 int daemon_call(json_t *req, bool autostart, int timeout_ms,
 		json_t **reply);
+/* The daemon's pid from daemon.pid, or 0. */
+pid_t daemon_pid(void);
 /* True when $DEPLOY_HOME/run.json records workers (see sup_restore). */
 bool daemon_left_workers(void);
 /*
@@ -95,6 +99,12 @@ int daemon_wait(json_t *req, bool autostart, bool progress,
 
 /* Print the daemon's instances as a table or JSON (cmd/ls.c). */
 int ls_show(bool json);
+/* The same for the named apps only (n 0: all); an error when one of
+   them has no instance. */
+int ls_show_apps(bool json, char **names, int n);
+/* The running daemon's "ls" reply (caller decrefs), or NULL when none
+   runs (never starts one); an exit code, the error printed. */
+int ls_fetch(json_t **reply);
 
 /* The --timeout line of the actions' help. */
 #define ACTION_TIMEOUT_HELP \

@@ -9,25 +9,6 @@
 
 #define DOWN_TIMEOUT_MS 60000
 
-/* The daemon's pid from daemon.pid, or 0. */
-static pid_t
-daemon_pid(void)
-{
-	char *home = deploy_home();
-	char *path = xasprintf("%s/daemon.pid", home);
-	FILE *f = fopen(path, "r");
-	int pid = 0;
-
-	if (f != NULL) {
-		if (fscanf(f, "%d", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	free(path);
-	free(home);
-	return pid;
-}
-
 /* Wait until pid has exited; 0, or -1 after the timeout. */
 static int
 wait_gone(pid_t pid)

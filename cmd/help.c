@@ -12,6 +12,13 @@ print_command_list(FILE *f)
 		if (!(commands[i]->flags & CMD_HIDDEN))
 			fprintf(f, "  %-12s %s\n", commands[i]->name,
 				commands[i]->summary);
+	fputs("\nPM2's words work too:\n", f);
+	for (size_t i = 0; commands[i] != NULL; i++) {
+		char also[64];
+
+		if (command_aliases(commands[i], also, sizeof also)[0])
+			fprintf(f, "  %-12s %s\n", commands[i]->name, also);
+	}
 	fputs("\nglobal options:\n"
 	      "  -c, --config FILE  ecosystem file (default: ecosystem.json,"
 	      "\n                     ecosystem.config.json or process.json)\n"
@@ -25,8 +32,12 @@ print_command_list(FILE *f)
 void
 print_command_help(const struct command *cmd)
 {
+	char also[64];
+
 	print_usage(stdout, cmd);
 	printf("\n%s\n", cmd->summary);
+	if (command_aliases(cmd, also, sizeof also)[0])
+		printf("\nalso called: %s\n", also);
 	if (cmd->help != NULL)
 		printf("\noptions:\n%s", cmd->help);
 	printf("\nglobal options: -c FILE, --env NAME%s; see "
@@ -47,8 +58,8 @@ help_run(struct cmd_ctx *ctx)
 		return usage_error(&cmd_help, "too many arguments");
 	cmd = command_find(ctx->argv[1]);
 	if (cmd == NULL)
-		return error_code(EXIT_USAGE, "unknown command '%s'",
-				  ctx->argv[1]);
+		return error_code(EXIT_USAGE, "unknown command '%s' (see "
+				  "'deploy --help')", ctx->argv[1]);
 	print_command_help(cmd);
 	return EXIT_OK;
 }

@@ -1,11 +1,10 @@
 /* main.c: global options, the command table and dispatch */
 #include "cmd/cmd.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-
 
 /* Every command, in the order `deploy --help` lists them. */
 const struct command *const commands[] = {
@@ -19,8 +18,11 @@ const struct command *const commands[] = {
 	&cmd_reload,
 	&cmd_delete,
 	&cmd_ls,
+	&cmd_show,
 	&cmd_monit,
 	&cmd_logs,
+	&cmd_flush,
+	&cmd_reset,
 	&cmd_save,
 	&cmd_resurrect,
 	&cmd_startup,
@@ -37,14 +39,98 @@ const struct command *const commands[] = {
 	NULL,
 };
 
-/* The command called name, or NULL. */
+/* PM2's words for our commands; jlist also turns --json on. */
+static const struct alias {
+	const char *name;
+	const struct command *cmd;
+	bool json;
+} aliases[] = {
+	{ "list", &cmd_ls, false }, { "status", &cmd_ls, false },
+	{ "l", &cmd_ls, false }, { "jlist", &cmd_ls, true },
+	{ "describe", &cmd_show, false }, { "info", &cmd_show, false },
+	{ "kill", &cmd_down, false },
+};
+
+/* The alias called name, or NULL. */
+static const struct alias *
+alias_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+		if (strcmp(aliases[i].name, name) == 0)
+			return &aliases[i];
+	return NULL;
+}
+
+/* The command called name (or one of its aliases), or NULL. */
 const struct command *
 command_find(const char *name)
 {
+	const struct alias *a = alias_find(name);
+
+	if (a != NULL)
+		return a->cmd;
 	for (size_t i = 0; commands[i] != NULL; i++)
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
 	return NULL;
+}
+
+/* The other names of cmd, ", "-separated, into buf ("" when none). */
+char *
+command_aliases(const struct command *cmd, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(aliases) && o < size; i++)
+		if (aliases[i].cmd == cmd)
+			o += (size_t)snprintf(buf + o, size - o, "%s%s%s",
+					      o ? ", " : "", aliases[i].name,
+					      aliases[i].json ? " (--json)" :
+					      "");
+	return buf;
+}
+
+/* The command or alias closest to name, or NULL when none is close. */
+static const char *
+command_suggest(const char *name)
+{
+	size_t limit = strlen(name) < 4 ? 1 : 2, best = SIZE_MAX, d;
+	const char *found = NULL;
+
+	for (size_t i = 0; commands[i] != NULL; i++) {
+		if (commands[i]->flags & CMD_HIDDEN)
+			continue;
+		d = str_edit_distance(name, commands[i]->name);
+		if (d <= limit && d < best) {
+			best = d;
+			found = commands[i]->name;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++) {
+		d = str_edit_distance(name, aliases[i].name);
+		if (d <= limit && d < best) {
+			best = d;
+			found = aliases[i].name;
+		}
+	}
+	return found;
+}
+
+/* Report an unknown command in one line, with a guess when close. */
+static int
+unknown_command(const char *name)
+{
+	const char *near = command_suggest(name);
+
+	if (name[0] == '-')
+		return error_code(EXIT_USAGE, "unknown option '%s' (see "
+				  "'deploy --help')", name);
+	if (near != NULL)
+		return error_code(EXIT_USAGE, "unknown command '%s' (did you "
+				  "mean '%s'?)", name, near);
+	return error_code(EXIT_USAGE, "unknown command '%s' (see 'deploy "
+			  "--help')", name);
 }
 
 /* What the option at argv[*i] is: its value goes to *value. */
@@ -173,14 +259,10 @@ main(int argc, char **argv)
 		return help ? EXIT_OK : EXIT_USAGE;
 	}
 	cmd = command_find(argv[1]);
-	if (cmd == NULL) {
-		if (argv[1][0] == '-')
-			error("unknown option '%s'", argv[1]);
-		else
-			error("unknown command '%s'", argv[1]);
-		print_command_list(stderr);
-		return EXIT_USAGE;
-	}
+	if (cmd == NULL)
+		return unknown_command(argv[1]);
+	if (alias_find(argv[1]) != NULL && alias_find(argv[1])->json)
+		ctx.json = true;
 	if (help) {
 		print_command_help(cmd);
 		return EXIT_OK;

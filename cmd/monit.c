@@ -38,6 +38,11 @@ monit_run(struct cmd_ctx *ctx)
 	free(home);
 	if (rc < 0)
 		return error("%s", e.msg);
+	if (rc > 0) {
+		warning("TERM=%s cannot draw the dashboard: one snapshot "
+			"instead", getenv("TERM") ? getenv("TERM") : "");
+		return ls_show(false);
+	}
 	return EXIT_OK;
 }
 

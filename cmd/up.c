@@ -139,7 +139,7 @@ up_run(struct cmd_ctx *ctx)
 
 		json_array_foreach(json_object_get(reply, "apps"), i, a)
 			printf("%s: %s\n",
-			       json_string_value(json_object_get(a, "name")),
+			       json_string_value(json_object_get(a, "app")),
 			       json_string_value(json_object_get(a,
 								 "action")));
 		if (wait)

@@ -24,9 +24,12 @@ _deploy() {
 		return
 	fi
 	case $cmd in
-	start | stop | restart | reload | delete | down | logs)
+	start | stop | restart | reload | delete | down | kill | logs | reset)
 		COMPREPLY=($(compgen -W "$(deploy __complete apps 2>/dev/null)
 			all" -- "$cur")) ;;
+	ls | list | status | l | show | describe | info | flush)
+		COMPREPLY=($(compgen -W "$(deploy __complete apps 2>/dev/null)
+			--json" -- "$cur")) ;;
 	up)
 		COMPREPLY=($(compgen -W "$(deploy __complete apps 2>/dev/null)
 			$(deploy __complete targets 2>/dev/null) --wait --timeout" \

@@ -32,6 +32,7 @@ conn_send(struct conn *c, const json_t *msg)
 	line = proto_encode(msg);
 	strbuf_addstr(&c->out, line);
 	free(line);
+	c->last_ms = now_ms();	/* not idle: it has something to read */
 }
 
 /* Queue a reply on c and stop waiting. */
@@ -278,7 +279,8 @@ conns_after_turn(struct daemon *d)
 		struct conn *c = d->conns[i];
 
 		conn_process(c);
-		if (!c->waiting && now - c->last_ms >= CONN_IDLE_MS)
+		if (!c->waiting && c->out.len == 0 &&
+		    now - c->last_ms >= CONN_IDLE_MS)
 			c->dead = true;
 	}
 	conns_sweep(d);

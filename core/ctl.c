@@ -143,6 +143,14 @@ op_action(struct daemon *d, struct conn *c, json_t *req)
 		conn_sup_reply(c, req)));
 }
 
+/* {"op":"reset", "target"}: restart counts back to 0. */
+static void
+op_reset(struct daemon *d, struct conn *c, json_t *req)
+{
+	sup_reset(d->sup, json_string_value(json_object_get(req, "target")),
+		  conn_sup_reply(c, req));
+}
+
 /* {"op":"ls"}: the daemon and every instance. */
 static void
 op_ls(struct daemon *d, struct conn *c, json_t *req)
@@ -187,7 +195,7 @@ op_resurrect(struct daemon *d, struct conn *c, json_t *req)
 	} else {
 		json_array_foreach(done, i, line)
 			json_array_append(names, json_object_get(line,
-								 "name"));
+								 "app"));
 		conn_reply(c, json_pack("{s:b, s:O}", "ok", 1, "apps",
 					names));
 	}
@@ -211,6 +219,7 @@ static const struct ctl_op {
 	{ "restart", false, false, op_action },
 	{ "reload", false, false, op_action },
 	{ "delete", false, false, op_action },
+	{ "reset", false, false, op_reset },
 	{ "save", false, false, op_save },
 	{ "resurrect", false, false, op_resurrect },
 };

@@ -131,47 +131,6 @@ dup_warning(void *ud, const struct jsonpos_step *path, size_t n,
 	free(msg);
 }
 
-/* c in lower case when it is an ASCII letter. */
-static int
-tolower_ascii(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Edit distance (with swaps of neighbours), case-insensitive. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), w = lb + 1, best;
-	size_t *d = xcalloc((la + 1) * w, sizeof *d);
-	size_t i, j, cost;
-	int (*lc)(int) = tolower_ascii;
-
-	for (i = 0; i <= la; i++)
-		d[i * w] = i;
-	for (j = 0; j <= lb; j++)
-		d[j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			cost = lc(a[i - 1]) != lc(b[j - 1]);
-			best = d[(i - 1) * w + j] + 1;
-			if (d[i * w + j - 1] + 1 < best)
-				best = d[i * w + j - 1] + 1;
-			if (d[(i - 1) * w + j - 1] + cost < best)
-				best = d[(i - 1) * w + j - 1] + cost;
-			if (i > 1 && j > 1 &&
-			    lc(a[i - 1]) == lc(b[j - 2]) &&
-			    lc(a[i - 2]) == lc(b[j - 1]) &&
-			    d[(i - 2) * w + j - 2] + 1 < best)
-				best = d[(i - 2) * w + j - 2] + 1;
-			d[i * w + j] = best;
-		}
-	}
-	best = d[la * w + lb];
-	free(d);
-	return best;
-}
-
 /* The known key closest to key, or NULL when none is close. */
 static const char *
 suggest(const struct eco_field *tab, size_t n, const char *key)
@@ -184,7 +143,7 @@ suggest(const struct eco_field *tab, size_t n, const char *key)
 	for (size_t i = 0; i < n; i++) {
 		if (tab[i].prefix)
 			continue;
-		d = edit_distance(key, tab[i].key);
+		d = str_edit_distance(key, tab[i].key);
 		if (d <= limit && d < best) {
 			best = d;
 			found = tab[i].key;

@@ -89,8 +89,8 @@ struct sup_job *sup_act(struct sup *s, enum sup_action a, const char *target,
 			struct sup_reply r);
 /*
  * Make the apps of req ({"file", "env", "apps": [...]}) run as
- * described. Without wait, r is answered at once with {"apps": [{"name",
- * "action", "instances"}]}; an instance that could not be started fails
+ * described. Without wait, r is answered at once with {"apps": [{"app",
+ * "action", "instance_count"}]}; an instance that could not be started fails
  * the request. With wait, when every instance is ready and has stayed
  * up for the settle window (SUP_SETTLE_MS, or min_uptime when smaller);
  * an instance that exits meanwhile fails it. Returns as sup_act.
@@ -98,6 +98,9 @@ struct sup_job *sup_act(struct sup *s, enum sup_action a, const char *target,
 struct sup_job *sup_up(struct sup *s, json_t *req, bool wait,
 		       long long timeout_ms, struct sup_reply r);
 #define SUP_SETTLE_MS 1000
+/* Set the restart counts of target ("APP", "APP:N" or "all") back to
+   0; r is answered at once, with {"instance_count"} on success. */
+void sup_reset(struct sup *s, const char *target, struct sup_reply r);
 
 /* Every instance as an "ls" row; a new array. */
 json_t *sup_list(struct sup *s);

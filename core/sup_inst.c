@@ -594,6 +594,9 @@ inst_to_json(const struct sup_inst *in)
 		json_object_set_new(o, "ready", json_false());
 	if (in->ready_by != NULL && in->state == WS_ONLINE)
 		json_object_set_new(o, "ready_by", json_string(in->ready_by));
+	if (in->state == WS_WAITING_RESTART && in->deadline >= 0)
+		json_object_set_new(o, "restart_in_ms", json_integer(
+			in->deadline > now_ms() ? in->deadline - now_ms() : 0));
 	if (in->exit_status != -1) {
 		char how[64];
 

@@ -157,8 +157,11 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 	}
 	if (job != NULL)
 		job_add_app(job, app->cfg->name);
-	return json_pack("{s:s, s:s, s:i}", "name", app->cfg->name,
-			 "action", action, "instances", app->cfg->instances);
+	/* ls --json's words: "app" for the name ("instances" is its
+	   array of rows). */
+	return json_pack("{s:s, s:s, s:i}", "app", app->cfg->name,
+			 "action", action, "instance_count",
+			 app->cfg->instances);
 }
 
 /*
@@ -435,7 +438,7 @@ sup_act(struct sup *s, enum sup_action a, const char *target, int parallel,
 	return job;
 }
 
-/* The instances of the apps named in lines ({"name"}) that could not be
+/* The instances of the apps named in lines ({"app"}) that could not be
    started since t0, as one message (a new string), or NULL. */
 static char *
 start_failures(struct sup *s, json_t *lines, long long t0)
@@ -446,7 +449,7 @@ start_failures(struct sup *s, json_t *lines, long long t0)
 
 	json_array_foreach(lines, k, line) {
 		struct sup_app *app = app_find(s, json_string_value(
-			json_object_get(line, "name")));
+			json_object_get(line, "app")));
 
 		for (size_t i = 0; app != NULL && i < app->n_inst; i++) {
 			struct sup_inst *in = app->inst[i];
@@ -528,4 +531,32 @@ size_t
 sup_app_count(const struct sup *s)
 {
 	return s->n_apps;
+}
+
+/* Set the restart counts of target back to 0; see sup.h. */
+void
+sup_reset(struct sup *s, const char *target, struct sup_reply r)
+{
+	char name[256];
+	int index, n = 0;
+	json_t *extra;
+
+	if (target == NULL || parse_target(target, name, sizeof name,
+					   &index) < 0) {
+		answer_error(r, EXIT_USAGE, "reset: expected APP, APP:N or "
+			     "all");
+		return;
+	}
+	if (check_target(s, name, index, r) < 0)
+		return;
+	for (size_t a = 0; a < s->n_apps; a++)
+		for (size_t i = 0; app_named(s->apps[a], name) &&
+		     i < s->apps[a]->n_inst; i++)
+			if (index < 0 || s->apps[a]->inst[i]->index == index) {
+				s->apps[a]->inst[i]->rs.restarts = 0;
+				n++;
+			}
+	extra = json_pack("{s:i}", "instance_count", n);
+	r.done(r.arg, EXIT_OK, NULL, extra);
+	json_decref(extra);
 }

@@ -50,4 +50,8 @@ char **strv_dup(char *const *v);
 /* Append a copy of s to a NULL-terminated array; returns the new array. */
 char **strv_push(char **v, const char *s);
 
+/* Edit distance of a and b, case-insensitive (ASCII), a swap of two
+   neighbours counting one: for "did you mean". */
+size_t str_edit_distance(const char *a, const char *b);
+
 #endif

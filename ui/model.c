@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* An empty model, sorted by app. */
 void
@@ -13,6 +14,7 @@ model_init(struct ui_model *m)
 	memset(m, 0, sizeof *m);
 	m->sort = COL_APP;
 	m->sel_index = -1;
+	m->first = true;
 }
 
 /* Free one instance. */
@@ -27,6 +29,8 @@ inst_free(struct ui_inst *in)
 	free(in->last_exit);
 	free(in->out_log);
 	free(in->err_log);
+	free(in->ready_by);
+	free(in->last_err);
 	free(in);
 }
 
@@ -42,6 +46,9 @@ model_free(struct ui_model *m)
 	free(m->apps);
 	free(m->lines);
 	free(m->sel_app);
+	free(m->filter);
+	for (size_t i = 0; i < RESTART_LOG; i++)
+		free(m->restart_log[i].app);
 	memset(m, 0, sizeof *m);
 }
 
@@ -64,7 +71,7 @@ find_app(struct ui_model *m, const char *name)
 		if (strcmp(m->apps[i].name, name) == 0)
 			return &m->apps[i];
 	ARRAY_GROW(m->apps, m->cap_apps, m->n_apps + 1);
-	m->apps[m->n_apps] = (struct ui_app){ xstrdup(name), false };
+	m->apps[m->n_apps] = (struct ui_app){ .name = xstrdup(name) };
 	return &m->apps[m->n_apps++];
 }
 
@@ -92,13 +99,50 @@ push_hist(struct ui_inst *in)
 	in->n_hist++;
 }
 
+/* Note n restarts of app at m->now for the last-minute counts. */
+static void
+log_restarts(struct ui_model *m, const char *app, int n)
+{
+	size_t slot = (m->restart_head + m->n_restart_log) % RESTART_LOG;
+
+	if (m->n_restart_log == RESTART_LOG) {
+		slot = m->restart_head;
+		m->restart_head = (m->restart_head + 1) % RESTART_LOG;
+	} else {
+		m->n_restart_log++;
+	}
+	free(m->restart_log[slot].app);
+	m->restart_log[slot].at = m->now;
+	m->restart_log[slot].n = n;
+	m->restart_log[slot].app = xstrdup(app);
+}
+
+/* Restarts in the minute before now. */
+int
+model_recent_restarts(const struct ui_model *m, const char *app,
+		      long long now)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < m->n_restart_log; i++) {
+		size_t slot = (m->restart_head + i) % RESTART_LOG;
+
+		if (now - m->restart_log[slot].at < 60000 && (app == NULL ||
+		    strcmp(app, m->restart_log[slot].app) == 0))
+			n += m->restart_log[slot].n;
+	}
+	return n;
+}
+
 /* Copy one "ls" row into its instance (new or known). */
 static void
 take_row(struct ui_model *m, json_t *row)
 {
 	const char *app = json_string_value(json_object_get(row, "app"));
 	int index = (int)json_integer_value(json_object_get(row, "instance"));
+	json_t *wait = json_object_get(row, "restart_in_ms");
 	struct ui_inst *in;
+	int before;
 
 	if (app == NULL)
 		return;
@@ -107,11 +151,13 @@ take_row(struct ui_model *m, json_t *row)
 		in = xcalloc(1, sizeof *in);
 		in->app = xstrdup(app);
 		in->index = index;
+		in->restarts = -1;	/* new: its count is no growth */
 		ARRAY_GROW(m->inst, m->cap_inst, m->n_inst + 1);
 		m->inst[m->n_inst++] = in;
 	}
 	find_app(m, app);
 	in->seen = true;
+	before = in->restarts;
 	in->pid = (int)json_integer_value(json_object_get(row, "pid"));
 	set_str(&in->status, json_object_get(row, "status"));
 	in->cpu = json_number_value(json_object_get(row, "cpu"));
@@ -126,7 +172,91 @@ take_row(struct ui_model *m, json_t *row)
 	set_str(&in->last_exit, json_object_get(row, "last_exit"));
 	set_str(&in->out_log, json_object_get(row, "out_log"));
 	set_str(&in->err_log, json_object_get(row, "err_log"));
+	set_str(&in->ready_by, json_object_get(row, "ready_by"));
+	set_str(&in->last_err, json_object_get(row, "last_err"));
+	in->restart_at = json_is_integer(wait) ?
+		m->now + json_integer_value(wait) : 0;
+	if (before >= 0 && in->restarts > before && !m->first) {
+		in->grew_at = m->now;
+		log_restarts(m, app, in->restarts - before);
+	}
 	push_hist(in);
+}
+
+/* The state class of a status string. */
+enum ui_state
+model_state(const char *status)
+{
+	static const struct { const char *name; enum ui_state st; } map[] = {
+		{ "online", ST_ONLINE }, { "stopped", ST_STOPPED },
+		{ "stopping", ST_STOPPING }, { "retiring", ST_STOPPING },
+		{ "starting", ST_STARTING }, { "errored", ST_ERRORED },
+		{ "waiting restart", ST_WAITING }, { "waiting", ST_WAITING },
+	};
+
+	for (size_t i = 0; status != NULL && i < ARRAY_SIZE(map); i++)
+		if (strcmp(map[i].name, status) == 0)
+			return map[i].st;
+	return ST_STARTING;		/* unknown: not well, not broken */
+}
+
+/* The worst state of an app; a recent restart counts as waiting. */
+enum ui_state
+model_app_worst(const struct ui_app *a, long long now)
+{
+	enum ui_state worst = ST_ONLINE;
+
+	for (int s = 0; s < ST_COUNT; s++)
+		if (a->n_state[s] > 0 && s != ST_STOPPED)
+			worst = (enum ui_state)s;
+	if (worst < ST_WAITING && a->grew_at > 0 &&
+	    now - a->grew_at < RESTART_HOT_MS)
+		worst = ST_WAITING;
+	if (worst == ST_ONLINE && a->n_state[ST_STOPPED] > 0)
+		worst = ST_STOPPED;
+	return worst;
+}
+
+/* The app entry called name. */
+const struct ui_app *
+model_app(const struct ui_model *m, const char *name)
+{
+	for (size_t a = 0; a < m->n_apps; a++)
+		if (strcmp(m->apps[a].name, name) == 0)
+			return &m->apps[a];
+	return NULL;
+}
+
+/* Totals of every app and the counts of the header. */
+static void
+count(struct ui_model *m)
+{
+	memset(m->n_state, 0, sizeof m->n_state);
+	for (size_t a = 0; a < m->n_apps; a++) {
+		struct ui_app *ap = &m->apps[a];
+
+		ap->n = ap->restarts = 0;
+		ap->cpu = 0;
+		ap->mem = 0;
+		ap->grew_at = 0;
+		memset(ap->n_state, 0, sizeof ap->n_state);
+	}
+	for (size_t i = 0; i < m->n_inst; i++) {
+		const struct ui_inst *in = m->inst[i];
+		struct ui_app *ap = find_app(m, in->app);
+		enum ui_state st = model_state(in->status);
+
+		ap->n++;
+		ap->n_state[st]++;
+		m->n_state[st]++;
+		ap->restarts += in->restarts;
+		if (in->grew_at > ap->grew_at)
+			ap->grew_at = in->grew_at;
+		if (in->pid <= 0)	/* stopped: no cpu, no memory */
+			continue;
+		ap->cpu += in->cpu;
+		ap->mem += in->mem;
+	}
 }
 
 /* Drop instances the latest snapshot no longer has. */
@@ -151,8 +281,8 @@ col_value(const struct ui_inst *in, enum ui_col c)
 	switch (c) {
 	case COL_ID: return in->index;
 	case COL_PID: return in->pid;
-	case COL_CPU: return in->cpu;
-	case COL_MEM: return (double)in->mem;
+	case COL_CPU: return in->pid > 0 ? in->cpu : 0;
+	case COL_MEM: return in->pid > 0 ? (double)in->mem : 0;
 	case COL_RESTARTS: return in->restarts;
 	case COL_UPTIME: return (double)in->uptime_ms;
 	default: return 0;
@@ -215,6 +345,13 @@ cmp_app(const void *pa, const void *pb)
 	return m->sort_desc ? -r : r;
 }
 
+/* Whether name passes the filter. */
+static bool
+shown(const struct ui_model *m, const char *name)
+{
+	return m->filter == NULL || strcasestr(name, m->filter) != NULL;
+}
+
 /* Rebuild the table lines: apps in order, each with its instances. */
 static void
 build_lines(struct ui_model *m)
@@ -224,9 +361,11 @@ build_lines(struct ui_model *m)
 	qsort(m->apps, m->n_apps, sizeof *m->apps, cmp_app);
 	m->n_lines = 0;
 	for (size_t a = 0; a < m->n_apps; a++) {
+		if (!shown(m, m->apps[a].name))
+			continue;
 		ARRAY_GROW(m->lines, m->cap_lines, m->n_lines + 1);
 		m->lines[m->n_lines++] = (struct ui_line){ m->apps[a].name,
-							    NULL };
+							    NULL, false };
 		if (m->apps[a].folded)
 			continue;
 		for (size_t i = 0; i < m->n_inst; i++) {
@@ -234,8 +373,10 @@ build_lines(struct ui_model *m)
 				continue;
 			ARRAY_GROW(m->lines, m->cap_lines, m->n_lines + 1);
 			m->lines[m->n_lines++] = (struct ui_line){
-				m->apps[a].name, m->inst[i] };
+				m->apps[a].name, m->inst[i], false };
 		}
+		if (m->lines[m->n_lines - 1].inst != NULL)
+			m->lines[m->n_lines - 1].last = true;
 	}
 }
 
@@ -260,11 +401,12 @@ drop_empty_apps(struct ui_model *m)
 
 /* Take a fresh snapshot from the daemon. */
 void
-model_update(struct ui_model *m, json_t *reply)
+model_update(struct ui_model *m, json_t *reply, long long now)
 {
 	json_t *daemon = json_object_get(reply, "daemon"), *row;
 	size_t i;
 
+	m->now = now;
 	m->connected = true;
 	m->error[0] = '\0';
 	m->daemon_pid = (int)json_integer_value(json_object_get(daemon,
@@ -277,14 +419,8 @@ model_update(struct ui_model *m, json_t *reply)
 		take_row(m, row);
 	drop_unseen(m);
 	drop_empty_apps(m);
-	m->n_online = m->n_stopped = m->n_errored = 0;
-	for (i = 0; i < m->n_inst; i++) {
-		const char *st = m->inst[i]->status ? m->inst[i]->status : "";
-
-		m->n_online += strcmp(st, "online") == 0;
-		m->n_stopped += strcmp(st, "stopped") == 0;
-		m->n_errored += strcmp(st, "errored") == 0;
-	}
+	count(m);
+	m->first = false;
 	build_lines(m);
 }
 
@@ -328,12 +464,14 @@ model_selected(const struct ui_model *m)
 	return 0;
 }
 
-/* Select line i. */
-static void
-select_line(struct ui_model *m, size_t i)
+/* Select line i (the last when past the end). */
+void
+model_select(struct ui_model *m, size_t i)
 {
-	if (i >= m->n_lines)
+	if (m->n_lines == 0)
 		return;
+	if (i >= m->n_lines)
+		i = m->n_lines - 1;
 	free(m->sel_app);
 	m->sel_app = xstrdup(m->lines[i].app);
 	m->sel_index = m->lines[i].inst ? m->lines[i].inst->index : -1;
@@ -351,7 +489,7 @@ model_move(struct ui_model *m, int delta)
 		i = 0;
 	if (i >= (long)m->n_lines)
 		i = (long)m->n_lines - 1;
-	select_line(m, (size_t)i);
+	model_select(m, (size_t)i);
 }
 
 /* Fold or unfold the app of the selection. */
@@ -387,4 +525,43 @@ model_selected_app(const struct ui_model *m)
 	if (m->n_lines == 0)
 		return NULL;
 	return m->lines[model_selected(m)].app;
+}
+
+/* Filter the apps by name. */
+void
+model_set_filter(struct ui_model *m, const char *text)
+{
+	free(m->filter);
+	m->filter = text != NULL && text[0] != '\0' ? xstrdup(text) : NULL;
+	build_lines(m);
+}
+
+/* Select the next line whose app name contains text. */
+bool
+model_search(struct ui_model *m, const char *text, bool first)
+{
+	size_t from = first ? 0 : model_selected(m) + 1;
+
+	if (text == NULL || text[0] == '\0')
+		return false;
+	for (size_t k = 0; k < m->n_lines; k++) {
+		size_t i = (from + k) % m->n_lines;
+
+		if (strcasestr(m->lines[i].app, text) != NULL) {
+			model_select(m, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fold or unfold every app. */
+void
+model_fold_all(struct ui_model *m, bool folded)
+{
+	for (size_t a = 0; a < m->n_apps; a++)
+		m->apps[a].folded = folded;
+	if (folded)
+		m->sel_index = -1;
+	build_lines(m);
 }

@@ -18,8 +18,12 @@ check_err "no command prints the usage" '^usage: deploy'
 
 run "$DEPLOY" frobnicate
 check_rc "unknown command exits 2" 2
-check_err "unknown command is named" "^deploy: unknown command 'frobnicate'$"
-check_err "unknown command lists the commands" '^  validate '
+check_err "unknown command is named" "^deploy: unknown command 'frobnicate'"
+check_true "unknown command: one line, not the usage" \
+	test "$(wc -l <<<"$err")" = 1
+run "$DEPLOY" valdiate
+check_err "a near miss gets a guess" \
+	"^deploy: unknown command 'valdiate' \(did you mean 'validate'\?\)$"
 
 run "$DEPLOY" --frob
 check_rc "unknown global option exits 2" 2
@@ -64,6 +68,11 @@ check_true "completion offers commands" \
 	bash -c "[[ ' $(complete_words deploy re) ' == *' reload '* && ' $(complete_words deploy re) ' == *' restart '* ]]"
 check_true "completion hides __complete" \
 	bash -c "[[ ' $(complete_words deploy _) ' != *__complete* ]]"
+check_true "completion offers app names after show and reset" \
+	bash -c "[[ ' $(complete_words deploy show '') ' == *' api '* &&
+		' $(complete_words deploy reset '') ' == *' api '* ]]"
+check_true "completion offers the new commands" \
+	bash -c "[[ ' $(complete_words deploy fl) ' == *' flush '* ]]"
 check_true "completion offers app names after reload" \
 	bash -c "[[ ' $(complete_words deploy reload '') ' == *' api '* ]]"
 check_true "completion offers targets after up" \

@@ -37,7 +37,7 @@ JSON
 run "$DEPLOY" up --wait web
 check_rc "up --wait of a healthy app exits 0" 0
 check_err "it tells of each instance as it becomes ready" \
-	'^web:2 ready \(pid [0-9]+\) after [0-9.]+ s'
+	'^web:2 ready \(pid [0-9]+, by port\) after [0-9.]+ s'
 check_true "one progress line per instance" \
 	test "$(grep -c ' ready (pid' <<<"$err")" = 3
 
