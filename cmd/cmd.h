@@ -51,6 +51,10 @@ const struct command *command_find(const char *name);
 char *command_aliases(const struct command *cmd, char *buf, size_t size);
 
 /* Print "deploy: MSG" to stderr; returns EXIT_FAIL. */
+/* Find and load the ecosystem file into ctx->eco, printing its
+ * warnings (main does it for CMD_CONFIG commands). */
+int load_config(struct cmd_ctx *ctx);
+
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "deploy: MSG" to stderr; returns code. */
 int error_code(int code, const char *fmt, ...)

@@ -180,7 +180,7 @@ global_option(int argc, char **argv, int *i, const char **value)
 }
 
 /* Load the ecosystem file for a command that needs it. */
-static int
+int
 load_config(struct cmd_ctx *ctx)
 {
 	struct derr e;
@@ -192,8 +192,9 @@ load_config(struct cmd_ctx *ctx)
 		if (found == NULL)
 			return error_code(EXIT_CONFIG,
 				"no ecosystem file here (looked for "
-				"ecosystem.json, ecosystem.config.json, "
-				"process.json); use -c FILE or 'deploy init'");
+				"ecosystem.json, ecosystem.config.js, .cjs, "
+				".mjs, ecosystem.config.json, process.json); "
+				"use -c FILE or 'deploy init'");
 		path = found;
 	}
 	ctx->eco = ecosystem_load(path, ctx->env_name, &e);

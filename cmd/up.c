@@ -55,6 +55,22 @@ up_request(const struct ecosystem *eco, char **names, int n, bool wait,
 	return req;
 }
 
+/* Create missing log folders (as PM2 does) and say which. */
+static int
+make_log_dirs(const struct ecosystem *eco)
+{
+	struct derr e;
+	char **made;
+	int rc = EXIT_OK;
+
+	if (ecosystem_make_log_dirs(eco, &made, &e) < 0)
+		rc = error_code(EXIT_CONFIG, "%s", e.msg);
+	for (char **d = made; *d != NULL; d++)
+		warning("created log folder '%s'", *d);
+	strv_free(made);
+	return rc;
+}
+
 /* Start the daemon if needed and hand it the apps. */
 static int
 up_run(struct cmd_ctx *ctx)
@@ -95,7 +111,7 @@ up_run(struct cmd_ctx *ctx)
 					   "seconds, got '%s'", optarg);
 	}
 	rc = check_names(ctx->eco, ctx->argv + optind, ctx->argc - optind);
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK || (rc = make_log_dirs(ctx->eco)) != EXIT_OK)
 		return rc;
 	pw = eco_port_warnings("/proc", ctx->eco);
 	for (char **w = pw; *w != NULL; w++)

@@ -1,7 +1,11 @@
 /* eco_apps.c: read the apps of an ecosystem file and check them together */
+#include "cron.h"
 #include "eco_int.h"
+#include "fileio.h"
+#include "paths.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
@@ -75,7 +79,7 @@ app_instances(struct eco_ctx *c, void *obj, json_t *v)
 
 	if (json_is_string(v) && strcmp(json_string_value(v), "max") == 0)
 		n = 0;
-	else if (!eco_json_ll(v, &n))
+	else if (!eco_json_ll(v, &n) && !eco_string_ll(v, &n))
 		return eco_fail(c, "expected a number or \"max\"");
 	if (n > MAX_INSTANCES)
 		return eco_fail(c, "must be %d or less", MAX_INSTANCES);
@@ -285,6 +289,59 @@ app_autostart(struct eco_ctx *c, void *obj, json_t *v)
 	return 0;
 }
 
+/* "cron_restart": a cron schedule; "0" or 0 turns it off (PM2's). */
+static int
+app_cron(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_app *a = obj;
+	struct cron cr;
+	struct derr e;
+	const char *s = json_string_value(v);
+
+	free(a->cron_restart);
+	a->cron_restart = NULL;
+	if (json_is_false(v) || (json_is_number(v) &&
+				 json_number_value(v) == 0) ||
+	    (s != NULL && strcmp(s, "0") == 0))
+		return 0;
+	if (s == NULL)
+		return eco_fail(c, "expected a cron schedule like "
+				"\"0 3 * * *\"");
+	if (cron_parse(s, &cr, &e) < 0)
+		return eco_fail(c, "%s", e.msg);
+	a->cron_restart = xstrdup(s);
+	return 0;
+}
+
+/* "watch": true (the app's cwd), a path, or an array of paths. */
+static int
+app_watch(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_app *a = obj;
+	json_t *item;
+	size_t i;
+
+	strv_free(a->watch);
+	a->watch = NULL;
+	if (json_is_false(v))
+		return 0;
+	a->watch = xcalloc(1, sizeof *a->watch);
+	if (json_is_true(v))
+		return 0;	/* the cwd, once it is known */
+	if (json_is_string(v)) {
+		a->watch = strv_push(a->watch, json_string_value(v));
+		return 0;
+	}
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
+			break;
+		a->watch = strv_push(a->watch, json_string_value(item));
+	}
+	if (json_is_array(v) && i == json_array_size(v))
+		return 0;
+	return eco_fail(c, "expected true, a path or an array of paths");
+}
+
 #define A(m) offsetof(struct eco_app, m)
 #define FN(k, f) { k, ECO_F_FN, .fn = f }
 #define QUIET(k) { k, ECO_F_QUIET, 0, 0, 0, NULL, false }
@@ -293,6 +350,7 @@ static const struct eco_field app_fields[] = {
 	FN("name", app_name),
 	FN("script", app_script),
 	FN("exec", app_script),
+	FN("cmd", app_script),		/* PM2's alias too */
 	{ "args", ECO_F_WORDS, A(args), 0, 0, NULL, false },
 	FN("interpreter", app_interpreter),
 	FN("exec_interpreter", app_interpreter),
@@ -347,14 +405,19 @@ static const struct eco_field app_fields[] = {
 	FN("nginx", app_nginx),
 	FN("autostart", app_autostart),
 	/* PM2 settings deploy does not act on: a warning when set. */
-	UNUSED("watch"), UNUSED("cron_restart"), UNUSED("cron"),
+	FN("cron_restart", app_cron), FN("cron", app_cron),
+	FN("watch", app_watch),
+	{ "ignore_watch", ECO_F_LIST, A(ignore_watch), 0, 0, NULL, false },
+	{ "watch_delay", ECO_F_MS, A(watch_delay), 0, 0, NULL, false },
 	UNUSED("uid"), UNUSED("user"), UNUSED("gid"), UNUSED("log_file"),
 	UNUSED("log"), UNUSED("pid_file"), UNUSED("pid"),
 	UNUSED("filter_env"), UNUSED("append_env_to_name"),
-	UNUSED("shutdown_with_message"), UNUSED("disable_logs"),
+	{ "shutdown_with_message", ECO_F_BOOL, A(shutdown_with_message), 0,
+	  0, NULL, false },
+	UNUSED("disable_logs"),
 	UNUSED("log_type"),
 	/* PM2's own internals, or moot here: accepted silently. */
-	QUIET("ignore_watch"), QUIET("watch_options"), QUIET("watch_delay"),
+	QUIET("watch_options"),
 	QUIET("namespace"), QUIET("treekill"), QUIET("source_map_support"),
 	QUIET("disable_source_map_support"), QUIET("vizion"), QUIET("pmx"),
 	QUIET("automation"), QUIET("trace"), QUIET("disable_trace"),
@@ -371,6 +434,8 @@ app_init(struct eco_app *a)
 {
 	memset(a, 0, sizeof *a);
 	a->args = xcalloc(1, sizeof *a->args);
+	a->ignore_watch = xcalloc(1, sizeof *a->ignore_watch);
+	a->watch_delay = 1000;
 	a->interpreter_args = xcalloc(1, sizeof *a->interpreter_args);
 	a->instances = 1;
 	a->exec_mode = ECO_FORK;
@@ -392,6 +457,10 @@ eco_app_clear(struct eco_app *a)
 {
 	free(a->name);
 	free(a->script);
+	free(a->script_path);
+	free(a->cron_restart);
+	strv_free(a->watch);
+	strv_free(a->ignore_watch);
 	strv_free(a->args);
 	free(a->interpreter);
 	strv_free(a->interpreter_args);
@@ -443,13 +512,20 @@ interpreter_for(const char *script)
 	return NULL;
 }
 
-/* The key an app's name comes from: "name", else "script" or "exec". */
+/* The key that names the script: "script", "cmd" or "exec". */
+static const char *
+script_key(json_t *obj)
+{
+	if (eco_has(obj, "script"))
+		return "script";
+	return eco_has(obj, "cmd") ? "cmd" : "exec";
+}
+
+/* The key an app's name comes from: "name", else what names the script. */
 static const char *
 name_key(json_t *obj)
 {
-	if (eco_has(obj, "name"))
-		return "name";
-	return eco_has(obj, "script") ? "script" : "exec";
+	return eco_has(obj, "name") ? "name" : script_key(obj);
 }
 
 /* Check the (given or default) name. */
@@ -523,33 +599,232 @@ finish_env(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 		st->port_path[1] = a->increment_var;
 		st->n_port_path = 2;
 	} else if (a->instances > 1 && a->listen == NULL) {
-		eco_warn(c, "all %d instances get the same %s; set \"port\" "
-			 "(instance i gets port + i) or \"listen\"",
-			 a->instances, a->increment_var);
+		st->same_port_from = from;	/* see share_port */
 	}
 	c->depth = depth;
 	return 0;
 }
 
-/* Make cwd absolute (default: the file's directory), then log paths. */
-static void
-finish_paths(struct eco_ctx *c, struct eco_app *a)
+/* "~/x" with $HOME for "~"; anything else as it is. Caller frees. */
+static char *
+expand_home(const char *p)
 {
-	char *p;
+	const char *home = getenv("HOME");
 
-	p = eco_path_join(c->eco->dir, a->cwd != NULL ? a->cwd : ".");
-	free(a->cwd);
-	a->cwd = p;
-	if (a->out_file != NULL) {
-		p = eco_path_join(a->cwd, a->out_file);
-		free(a->out_file);
-		a->out_file = p;
+	if (p[0] == '~' && (p[1] == '/' || p[1] == '\0') && home != NULL)
+		return xasprintf("%s%s", home, p + 1);
+	return xstrdup(p);
+}
+
+/* Replace *p by its "~/" expansion made absolute against base. */
+static void
+resolve_path(char **p, const char *base)
+{
+	char *home = expand_home(*p), *abs;
+
+	abs = eco_path_join(base, home);
+	free(home);
+	free(*p);
+	*p = abs;
+}
+
+/* Whether name is a program found in $PATH (a name without '/'). */
+static bool
+in_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char *full;
+	bool found = false;
+
+	if (strchr(name, '/') != NULL || path == NULL)
+		return false;
+	for (p = path; !found && *p != '\0'; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		full = xasprintf("%.*s/%s", (int)(end - p), p, name);
+		found = access(full, X_OK) == 0;
+		free(full);
 	}
-	if (a->error_file != NULL) {
-		p = eco_path_join(a->cwd, a->error_file);
-		free(a->error_file);
-		a->error_file = p;
+	return found;
+}
+
+/*
+ * Find the script: in cwd (the file's folder unless "cwd" is set);
+ * without "cwd", then in the directory the command runs in, as PM2
+ * does (the file's folder and that directory differ when a file in
+ * src/ names "src/app.js"): cwd becomes that directory too, written
+ * into the app's object so the daemon runs it the same way. Then a
+ * program in $PATH ("npm"). Sets script_path and script_base.
+ */
+static void
+find_script(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st,
+	    bool cwd_given)
+{
+	char *here = NULL, *p;
+
+	free(a->script_path);
+	a->script_path = NULL;
+	if (a->shell)
+		return;
+	p = expand_home(a->script);
+	a->script_path = eco_path_join(a->cwd, p);
+	a->script_base = cwd_given ? "cwd" : "the file's folder";
+	if (path_exists(a->script_path) || p[0] == '/')
+		goto out;
+	if (!cwd_given && c->cli && (here = getcwd(NULL, 0)) != NULL) {
+		free(a->script_path);
+		a->script_path = eco_path_join(here, p);
+		if (path_exists(a->script_path)) {
+			free(a->cwd);
+			a->cwd = xstrdup(here);
+			a->script_base = "the working directory";
+			json_object_set_new(st->obj, "cwd", json_string(here));
+			goto out;
+		}
 	}
+	free(a->script_path);
+	a->script_path = in_path(p) ? xstrdup(p) : NULL;
+	a->script_base = a->script_path != NULL ? "PATH" : NULL;
+out:
+	free(here);
+	free(p);
+}
+
+/* Whether a log path means no log at all (PM2's "NULL"). */
+static bool
+null_log(const char *p)
+{
+	return strcmp(p, "NULL") == 0 || strcmp(p, "/dev/null") == 0;
+}
+
+/*
+ * Whether the script at path (which has no extension) is for node:
+ * PM2 runs such a script (Express's bin/www) with node unless it is a
+ * binary. deploy does when its "#!" line names node, or when it is not
+ * executable and not a binary.
+ */
+static bool
+node_script(const char *path)
+{
+	char head[128] = "";
+	FILE *f = fopen(path, "r");
+	bool exec = access(path, X_OK) == 0;
+
+	if (f == NULL)
+		return false;
+	if (fgets(head, sizeof head, f) == NULL)
+		head[0] = '\0';
+	fclose(f);
+	if (strncmp(head, "#!", 2) == 0)
+		return strstr(head, "node") != NULL;
+	return !exec && strncmp(head, "\177ELF", 4) != 0;
+}
+
+/* Pick node for an extensionless Node script found as a file. */
+static void
+extensionless_node(struct eco_app *a, const struct eco_appstate *st)
+{
+	const char *base = strrchr(a->script, '/');
+
+	base = base != NULL ? base + 1 : a->script;
+	if (st->has_interpreter || a->shell || a->interpreter != NULL ||
+	    strchr(base, '.') != NULL || a->script_path == NULL ||
+	    a->script_path[0] != '/' || !node_script(a->script_path))
+		return;
+	a->interpreter = xstrdup("node");
+	if (!st->has_exec_mode && st->has_instances)
+		a->exec_mode = ECO_CLUSTER;
+}
+
+/* Whether the app runs with node. */
+static bool
+runs_node(const struct eco_app *a)
+{
+	const char *base;
+
+	if (a->interpreter == NULL)
+		return false;
+	base = strrchr(a->interpreter, '/');
+	base = base != NULL ? base + 1 : a->interpreter;
+	return strncmp(base, "node", 4) == 0;
+}
+
+/*
+ * Every instance gets the same PORT from env. A Node app in cluster
+ * mode then shares it as under PM2's cluster master: the daemon binds
+ * it once ("listen" on all addresses) and templates/node-cluster.js,
+ * loaded through NODE_OPTIONS, makes the app's listen(PORT) take that
+ * socket. Anything else gets a warning: the instances would clash.
+ */
+static void
+share_port(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
+{
+	const char *val = eco_env_get(&a->env, a->increment_var);
+	const char *opts = eco_env_get(&a->env, "NODE_OPTIONS");
+	size_t depth = c->depth;
+	char *preload = NULL, *v;
+	struct derr e;
+	int port = 0;
+
+	if (st->same_port_from == NULL)
+		return;
+	if (val != NULL && strspn(val, "0123456789") == strlen(val) &&
+	    strlen(val) <= 5)
+		port = atoi(val);
+	if (a->exec_mode == ECO_CLUSTER && runs_node(a) && port >= 1 &&
+	    port <= 65535 &&
+	    (preload = template_find("node-cluster.js", &e)) != NULL) {
+		a->listen = xasprintf("0.0.0.0:%d", port);
+		v = xasprintf("%s%s--require \"%s\"", opts ? opts : "",
+			      opts ? " " : "", preload);
+		eco_env_set(&a->env, "NODE_OPTIONS", v);
+		eco_env_set(&a->env, "DEPLOY_SHARED_PORT", val);
+		free(v);
+		free(preload);
+		return;
+	}
+	eco_push_key(c, st->same_port_from);
+	eco_push_key(c, a->increment_var);
+	eco_warn(c, "all %d instances get the same %s; set \"port\" "
+		 "(instance i gets port + i) or \"listen\"", a->instances,
+		 a->increment_var);
+	c->depth = depth;
+}
+
+/* Make cwd absolute (default: the file's directory), then log paths. */
+static int
+finish_paths(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
+{
+	bool cwd_given = a->cwd != NULL;
+	char **logs[2] = { &a->out_file, &a->error_file };
+
+	if (a->cwd == NULL)
+		a->cwd = xstrdup(".");
+	resolve_path(&a->cwd, c->eco->dir);
+	find_script(c, a, st, cwd_given);
+	if (a->watch != NULL && a->watch[0] == NULL)
+		a->watch = strv_push(a->watch, ".");
+	for (size_t i = 0; a->watch != NULL && a->watch[i] != NULL; i++)
+		resolve_path(&a->watch[i], a->cwd);
+	if (strcmp(a->script, "serve") == 0 && !st->has_interpreter &&
+	    (a->script_path == NULL || a->script_path[0] != '/'))
+		return eco_fail_key(c, st->obj, script_key(st->obj),
+				    "PM2's built-in \"serve\" is not "
+				    "supported: serve the folder with nginx, "
+				    "or run a static server as the app "
+				    "(\"script\": \"npx\", \"args\": \"serve "
+				    "-s DIR -l PORT\")");
+	extensionless_node(a, st);
+	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
+		if (*logs[i] == NULL)
+			continue;
+		if (null_log(*logs[i])) {
+			free(*logs[i]);
+			*logs[i] = xstrdup("/dev/null");
+		} else {
+			resolve_path(logs[i], a->cwd);
+		}
+	}
+	return 0;
 }
 
 /* Apply defaults that depend on other keys, and check the app alone. */
@@ -586,7 +861,9 @@ finish_app(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 				    "\"port\" or \"listen\" to make a URL");
 	if (st->time && a->log_date_format == NULL)
 		a->log_date_format = xstrdup("YYYY-MM-DDTHH:mm:ss");
-	finish_paths(c, a);
+	if (finish_paths(c, a, st) < 0)
+		return -1;
+	share_port(c, a, st);
 	return 0;
 }
 

@@ -129,6 +129,33 @@ target_health(struct eco_ctx *c, void *obj, json_t *v)
 	return 0;
 }
 
+/* Whether the shell command s runs pm2 (as a command word). */
+static bool
+runs_pm2(const char *s)
+{
+	for (const char *p = strstr(s, "pm2"); p != NULL;
+	     p = strstr(p + 3, "pm2"))
+		if ((p == s || strchr(" \t;&|(", p[-1]) != NULL) &&
+		    (p[3] == ' ' || p[3] == '\t' || p[3] == '\0'))
+			return true;
+	return false;
+}
+
+/* "post-deploy": a warning when it runs pm2, which deploy replaces. */
+static int
+target_post_deploy(struct eco_ctx *c, void *obj, json_t *v)
+{
+	struct eco_target *t = obj;
+
+	if (eco_want_string(c, v, false, &t->post_deploy) < 0)
+		return -1;
+	if (runs_pm2(t->post_deploy))
+		eco_warn(c, "runs pm2: with deploy, end it with 'deploy up "
+			 "--env %s --wait' instead (what deploy runs when "
+			 "post-deploy is not set)", t->name);
+	return 0;
+}
+
 #define T(m) offsetof(struct eco_target, m)
 #define STR(k, m) { k, ECO_F_STR, T(m), 0, 0, NULL, false }
 #define NONEMPTY(k, m) { k, ECO_F_NONEMPTY, T(m), 0, 0, NULL, false }
@@ -146,7 +173,7 @@ static const struct eco_field target_fields[] = {
 	STR("post-setup", post_setup),
 	STR("pre-deploy-local", pre_deploy_local),
 	STR("pre-deploy", pre_deploy),
-	STR("post-deploy", post_deploy),
+	{ "post-deploy", ECO_F_FN, .fn = target_post_deploy },
 	{ "env", ECO_F_FN, .fn = target_env },
 	{ "keep_releases", ECO_F_INT, T(keep_releases), 1, 1000, NULL,
 	  false },
@@ -201,17 +228,24 @@ eco_target_clear(struct eco_target *t)
 	strv_free(t->shared_files);
 }
 
-/* Check what a target must have; default the rest. */
+/*
+ * Check what a target must have; default the rest. A target without
+ * host, path or repo (PM2's template leaves them out) is only warned
+ * about, as PM2 reads them only when deploying: 1 drops it.
+ */
 static int
 finish_target(struct eco_ctx *c, struct eco_target *t)
 {
-	if (t->n_hosts == 0)
-		return eco_fail(c, "missing \"host\"");
-	if (t->path == NULL)
-		return eco_fail(c, "missing \"path\"");
-	if (t->repo == NULL && !t->upload)
-		return eco_fail(c, "missing \"repo\" (or set \"upload\": "
-				"true)");
+	const char *missing = t->n_hosts == 0 ? "\"host\"" :
+			      t->path == NULL ? "\"path\"" :
+			      t->repo == NULL && !t->upload ?
+			      "\"repo\" (or \"upload\": true)" : NULL;
+
+	if (missing != NULL) {
+		eco_warn(c, "missing %s: this target is ignored until it "
+			 "has one", missing);
+		return 1;
+	}
 	if (t->ref == NULL)
 		t->ref = xstrdup("origin/main");
 	if (c->target_port == 0)
@@ -230,6 +264,7 @@ eco_parse_deploy(struct eco_ctx *c, json_t *deploy)
 	struct eco_target *t;
 	const char *name;
 	json_t *obj;
+	int rc;
 
 	if (!json_is_object(deploy))
 		return eco_fail(c, "expected an object of deploy targets");
@@ -245,9 +280,13 @@ eco_parse_deploy(struct eco_ctx *c, json_t *deploy)
 		target_init(t, name);
 		c->target_port = 0;
 		if (eco_apply_fields(c, target_fields,
-				     ARRAY_SIZE(target_fields), t, obj) < 0 ||
-		    finish_target(c, t) < 0)
+				     ARRAY_SIZE(target_fields), t, obj) < 0)
 			return -1;
+		rc = finish_target(c, t);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			eco_target_clear(&c->eco->targets[--c->eco->n_targets]);
 		c->depth = depth;
 	}
 	return 0;

@@ -23,6 +23,8 @@ struct eco_appstate {
 	bool has_increment_var;
 	bool time;
 	const char *port_path[2];	/* keys holding the port, or NULL */
+	const char *same_port_from;	/* env key giving every instance one
+					 * port ("env", "env_<E>"), or NULL */
 	size_t n_port_path;
 };
 
@@ -40,6 +42,8 @@ struct eco_ctx {
 	struct ecosystem *eco;
 	struct eco_appstate *st;	/* one per app */
 	int target_port;		/* the target's "port", 0: none */
+	bool no_pos;			/* node's output: no line:col */
+	bool cli;			/* read by a command, not the daemon */
 	struct derr *e;
 };
 
@@ -93,6 +97,8 @@ int eco_want_port(struct eco_ctx *c, json_t *v, int *out);
 int eco_want_url(struct eco_ctx *c, json_t *v, char **out);
 /* Check env object v and apply it to dst (NULL: only check). */
 int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
+/* A string of digits as an integer ("10"); false for anything else. */
+bool eco_string_ll(json_t *v, long long *out);
 /* Whether key is in object o and not null. */
 bool eco_has(json_t *o, const char *key);
 /* An integer value (integral reals too). */
@@ -107,5 +113,15 @@ int eco_parse_deploy(struct eco_ctx *c, json_t *deploy);
 /* Free what an app or a target holds (not the struct itself). */
 void eco_app_clear(struct eco_app *a);
 void eco_target_clear(struct eco_target *t);
+
+/* Whether path names a JavaScript file (.js, .cjs, .mjs). */
+bool eco_is_js(const char *path);
+/*
+ * Evaluate the ecosystem file path with node (PM2's way of reading it)
+ * and put the object it exports, as JSON, in out. -1 with e filled with
+ * node's "file:line:col: message", or a line saying node is missing.
+ */
+struct strbuf;
+int eco_node_eval(const char *path, struct strbuf *out, struct derr *e);
 
 #endif

@@ -77,6 +77,8 @@ eco_app_to_json(const struct eco_app *a)
 #define SET(k, v) json_object_set_new(o, k, v)
 	SET("name", str_or_null(a->name));
 	SET("script", str_or_null(a->script));
+	SET("script_path", str_or_null(a->script_path));
+	SET("script_base", str_or_null(a->script_base));
 	SET("args", strv_json(a->args));
 	SET("interpreter", str_or_null(a->interpreter));
 	SET("interpreter_args", strv_json(a->interpreter_args));
@@ -99,6 +101,11 @@ eco_app_to_json(const struct eco_app *a)
 	SET("kill_timeout", json_integer(a->kill_timeout));
 	SET("listen_timeout", json_integer(a->listen_timeout));
 	SET("wait_ready", json_boolean(a->wait_ready));
+	SET("shutdown_with_message", json_boolean(a->shutdown_with_message));
+	SET("cron_restart", str_or_null(a->cron_restart));
+	SET("watch", a->watch ? strv_json(a->watch) : json_null());
+	SET("ignore_watch", strv_json(a->ignore_watch));
+	SET("watch_delay", json_integer(a->watch_delay));
 	SET("stop_exit_codes", codes);
 	SET("out_file", str_or_null(a->out_file));
 	SET("error_file", str_or_null(a->error_file));

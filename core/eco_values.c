@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* A unit suffix and what it multiplies by. */
 struct unit {
@@ -340,6 +341,13 @@ eco_instance_env(const struct eco_app *app, int i, struct eco_env *out)
 	}
 	snprintf(num, sizeof num, "%d", i);
 	eco_env_set(out, app->instance_var, num);
+}
+
+/* The shell for a command string: bash when present (as PM2), else sh. */
+const char *
+eco_shell(void)
+{
+	return access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
 }
 
 /* Instance i's health URL, or NULL; caller frees. */

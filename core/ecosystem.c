@@ -16,8 +16,11 @@
 
 #define MAX_FILE_SIZE (16 << 20)
 
+/* deploy's own file (what deploy init writes), PM2's default file and
+ * its other forms, then PM2's JSON names. */
 static const char *const file_names[] = {
-	"ecosystem.json", "ecosystem.config.json", "process.json",
+	"ecosystem.json", "ecosystem.config.js", "ecosystem.config.cjs",
+	"ecosystem.config.mjs", "ecosystem.config.json", "process.json",
 };
 
 /* Go one key deeper. */
@@ -51,11 +54,15 @@ vmessage(struct eco_ctx *c, int at_key, const char *fmt, va_list ap)
 	struct jsonpos pos;
 	char path[256];
 
-	if (c->ix == NULL)
-		c->ix = jsonpos_index_new(c->text, c->len);
-	jsonpos_index_find(c->ix, c->path, c->depth, at_key, &pos);
 	jsonpos_format(c->path, c->depth, path, sizeof path);
-	strbuf_addf(&sb, "%s:%d:%d: ", c->file, pos.line, pos.col);
+	if (c->no_pos) {
+		strbuf_addf(&sb, "%s: ", c->file);
+	} else {
+		if (c->ix == NULL)
+			c->ix = jsonpos_index_new(c->text, c->len);
+		jsonpos_index_find(c->ix, c->path, c->depth, at_key, &pos);
+		strbuf_addf(&sb, "%s:%d:%d: ", c->file, pos.line, pos.col);
+	}
 	if (path[0] != '\0')
 		strbuf_addf(&sb, "%s: ", path);
 	strbuf_vaddf(&sb, fmt, ap);
@@ -217,6 +224,19 @@ eco_json_ll(json_t *v, long long *out)
 	return true;
 }
 
+/* A string of digits ("10", "-1"), as PM2 takes numbers written so. */
+bool
+eco_string_ll(json_t *v, long long *out)
+{
+	const char *s = json_string_value(v);
+	char *end;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return false;
+	*out = strtoll(s, &end, 10);
+	return *end == '\0';
+}
+
 /* Check an integer against [min, max]. */
 static int
 want_range(struct eco_ctx *c, long long n, long long min, long long max)
@@ -234,7 +254,7 @@ want_int(struct eco_ctx *c, json_t *v, const struct eco_field *f, int *out)
 {
 	long long n;
 
-	if (!eco_json_ll(v, &n))
+	if (!eco_json_ll(v, &n) && !eco_string_ll(v, &n))
 		return eco_fail(c, "expected an integer");
 	if (want_range(c, n, f->min, f->max) < 0)
 		return -1;
@@ -663,7 +683,7 @@ parse_root(struct eco_ctx *c, json_t *root)
 	}
 	if (!eco_has(root, "apps") &&
 	    (eco_has(root, "script") || eco_has(root, "exec") ||
-	     eco_has(root, "name"))) {
+	     eco_has(root, "cmd") || eco_has(root, "name"))) {
 		c->apps_array = false;
 		return eco_parse_apps(c, root);
 	}
@@ -671,7 +691,10 @@ parse_root(struct eco_ctx *c, json_t *root)
 			     c->eco, root) < 0)
 		return -1;
 	if (!eco_has(root, "apps") && !eco_has(root, "deploy"))
-		return eco_fail(c, "missing \"apps\"");
+		return eco_fail(c, "missing \"apps\"%s", eco_has(root, "Apps")
+				? " (keys are case-sensitive: \"Apps\" is "
+				  "not \"apps\")" : eco_has(root, "app") ?
+				" (\"app\" is not \"apps\")" : "");
 	check_target_names(c);
 	return 0;
 }
@@ -737,12 +760,18 @@ sort_warnings(struct ecosystem *eco)
 	free(p);
 }
 
-/* Parse len bytes of text; path names the file in messages. */
+/*
+ * Parse len bytes of text; path names the file in messages. flags
+ * fills the context's no_pos and cli. *syntax (may be NULL) tells
+ * whether it failed because the text is not JSON.
+ */
 static struct ecosystem *
 parse_text(const char *text, size_t len, const char *path,
-	   const char *env_name, bool quiet, struct derr *e)
+	   const char *env_name, const struct eco_ctx *flags, bool *syntax,
+	   struct derr *e)
 {
-	struct eco_ctx c = { .file = path, .e = e, .quiet = quiet };
+	struct eco_ctx c = { .file = path, .e = e, .no_pos = flags->no_pos,
+			     .cli = flags->cli, .quiet = flags->quiet };
 	struct ecosystem *eco;
 	json_error_t je;
 	json_t *root;
@@ -758,6 +787,8 @@ parse_text(const char *text, size_t len, const char *path,
 	buf[len] = '\0';
 	jsonpos_relax(buf, len);
 	root = json_loadb(buf, len, 0, &je);
+	if (syntax != NULL)
+		*syntax = root == NULL;
 	if (root == NULL) {
 		derr_set(e, "%s:%d:%d: invalid JSON: %s", path, je.line,
 			 je.column > 0 ? je.column : 1, je.text);
@@ -772,7 +803,7 @@ parse_text(const char *text, size_t len, const char *path,
 	c.text = buf;
 	c.len = len;
 	c.eco = eco;
-	if (!quiet)
+	if (!c.quiet)
 		jsonpos_duplicates(buf, len, dup_warning, &c);
 	rc = parse_root(&c, root);
 	if (rc == 0)
@@ -797,7 +828,10 @@ struct ecosystem *
 ecosystem_parse(const char *text, const char *path, const char *env_name,
 		struct derr *e)
 {
-	return parse_text(text, strlen(text), path, env_name, false, e);
+	static const struct eco_ctx flags = { 0 };
+
+	return parse_text(text, strlen(text), path, env_name, &flags, NULL,
+			  e);
 }
 
 /* The same without warnings, for text a client has validated. */
@@ -805,24 +839,80 @@ struct ecosystem *
 ecosystem_parse_quiet(const char *text, const char *path,
 		      const char *env_name, struct derr *e)
 {
-	return parse_text(text, strlen(text), path, env_name, true, e);
+	static const struct eco_ctx flags = { .quiet = true };
+
+	return parse_text(text, strlen(text), path, env_name, &flags, NULL,
+			  e);
 }
 
-/* Read and parse an ecosystem file. */
+/*
+ * Read and parse an ecosystem file. JavaScript is evaluated by node (as
+ * PM2 does); so is a .json file that is not JSON (PM2 reads it as a
+ * JavaScript expression: unquoted keys, single quotes), and when node
+ * cannot read it either, the JSON error (with its line) is the one
+ * reported.
+ */
 struct ecosystem *
 ecosystem_load(const char *path, const char *env_name, struct derr *e)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct ecosystem *eco;
+	struct eco_ctx flags = { .cli = true };
+	struct strbuf sb = STRBUF_INIT, js = STRBUF_INIT;
+	struct ecosystem *eco = NULL;
+	struct derr je;
+	bool syntax = false;
 
+	if (eco_is_js(path)) {
+		flags.no_pos = true;
+		if (access(path, R_OK) < 0)
+			derr_errno(e, "cannot read '%s'", path);
+		else if (eco_node_eval(path, &js, e) == 0)
+			eco = parse_text(js.buf, js.len, path, env_name,
+					 &flags, NULL, e);
+		strbuf_release(&js);
+		return eco;
+	}
 	if (strbuf_read_file(&sb, path, MAX_FILE_SIZE) < 0) {
 		derr_errno(e, "cannot read '%s'", path);
 		strbuf_release(&sb);
 		return NULL;
 	}
-	eco = parse_text(sb.buf, sb.len, path, env_name, false, e);
+	eco = parse_text(sb.buf, sb.len, path, env_name, &flags, &syntax, e);
 	strbuf_release(&sb);
+	if (eco != NULL || !syntax || eco_node_eval(path, &js, &je) < 0) {
+		strbuf_release(&js);
+		return eco;
+	}
+	flags.no_pos = true;
+	eco = parse_text(js.buf, js.len, path, env_name, &flags, NULL, e);
+	strbuf_release(&js);
 	return eco;
+}
+
+/* The file's top-level value as JSON, read as ecosystem_load does. */
+json_t *
+ecosystem_read_json(const char *path, struct derr *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_error_t je;
+	json_t *root = NULL;
+
+	if (!eco_is_js(path)) {
+		if (strbuf_read_file(&sb, path, MAX_FILE_SIZE) < 0) {
+			strbuf_release(&sb);
+			derr_errno(e, "cannot read '%s'", path);
+			return NULL;
+		}
+		jsonpos_relax(sb.buf, sb.len);
+		root = json_loadb(sb.buf, sb.len, 0, &je);
+		strbuf_reset(&sb);
+	}
+	if (root == NULL && eco_node_eval(path, &sb, e) == 0) {
+		root = json_loadb(sb.buf, sb.len, 0, &je);
+		if (root == NULL)
+			derr_set(e, "%s: node's output is not JSON", path);
+	}
+	strbuf_release(&sb);
+	return root;
 }
 
 /* Free an ecosystem and all it holds; NULL is a no-op. */
@@ -860,6 +950,41 @@ ecosystem_find(const char *dir)
 		free(p);
 	}
 	return NULL;
+}
+
+/* Create the missing folder of log file path; add it to *made. */
+static int
+make_log_dir(const char *path, char ***made, struct derr *e)
+{
+	char *dir = path_dirname(path);
+	int rc = 0;
+
+	if (!path_exists(dir)) {
+		rc = mkdir_p(dir, 0755, e);
+		if (rc == 0)
+			*made = strv_push(*made, dir);
+	}
+	free(dir);
+	return rc;
+}
+
+/* Create the missing folders of the apps' log files, as PM2 does. */
+int
+ecosystem_make_log_dirs(const struct ecosystem *eco, char ***made,
+			struct derr *e)
+{
+	const struct eco_app *a;
+
+	*made = xcalloc(1, sizeof **made);
+	for (size_t i = 0; i < eco->n_apps; i++) {
+		a = &eco->apps[i];
+		if ((a->out_file != NULL &&
+		     make_log_dir(a->out_file, made, e) < 0) ||
+		    (a->error_file != NULL &&
+		     make_log_dir(a->error_file, made, e) < 0))
+			return -1;
+	}
+	return 0;
 }
 
 /* The app called name, or NULL. */

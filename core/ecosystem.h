@@ -25,10 +25,15 @@ enum eco_exec_mode { ECO_FORK, ECO_CLUSTER };
 struct eco_app {
 	char *name;
 	char *script;			/* as written */
+	char *script_path;		/* found: absolute, or a program in
+					 * $PATH; NULL: not found or shell */
+	const char *script_base;	/* where it was found: "the file's
+					 * folder", "the working directory",
+					 * "cwd", "PATH" */
 	char **args;			/* NULL-terminated, shell-split */
 	char *interpreter;		/* resolved; NULL: exec the script */
 	char **interpreter_args;	/* NULL-terminated (node_args too) */
-	bool shell;			/* has spaces: run by /bin/sh -c */
+	bool shell;			/* has spaces: eco_shell() -c */
 	char *cwd;			/* absolute; default: the file's dir */
 	int instances;			/* resolved, >= 1 */
 	enum eco_exec_mode exec_mode;
@@ -45,6 +50,13 @@ struct eco_app {
 	long kill_timeout;		/* ms, 1600 */
 	long listen_timeout;		/* ms, 3000 */
 	bool wait_ready;
+	bool shutdown_with_message;	/* node: stop by process.send */
+	char *cron_restart;		/* checked cron schedule, or NULL */
+	char **watch;			/* absolute paths to watch; NULL:
+					 * none (true: cwd) */
+	char **ignore_watch;		/* fnmatch patterns for each part
+					 * of a path; never NULL */
+	long watch_delay;		/* ms of quiet before the reload */
 	int *stop_exit_codes;
 	size_t n_stop_exit_codes;
 	char *out_file;			/* NULL: $DEPLOY_HOME/logs default */
@@ -106,6 +118,10 @@ struct ecosystem {
 
 /*
  * Load and validate path with env overlay env_name (may be NULL).
+ * A .js/.cjs/.mjs file (and a .json file that is JavaScript but not
+ * JSON) is evaluated by node at this moment, as PM2 does; its messages
+ * have no line:col ("file: json.path: message") and node's errors are
+ * "file:line:col: SyntaxError: ...".
  * Returns NULL and fills e with "file:line:col: json.path: message".
  * Caller frees with ecosystem_free.
  */
@@ -119,10 +135,23 @@ struct ecosystem *ecosystem_parse(const char *text, const char *path,
 struct ecosystem *ecosystem_parse_quiet(const char *text, const char *path,
 					const char *env_name, struct derr *e);
 void ecosystem_free(struct ecosystem *eco);
+/* The file's top-level value as JSON, as ecosystem_load reads it (node
+ * evaluates JavaScript), not checked. Caller decrefs; NULL and e. */
+json_t *ecosystem_read_json(const char *path, struct derr *e);
 
-/* Find the file to use in dir: ecosystem.json, ecosystem.config.json,
- * process.json. Returns a new string or NULL. */
+/* Find the file to use in dir: ecosystem.json (deploy init's),
+ * ecosystem.config.js (PM2's default), ecosystem.config.cjs,
+ * ecosystem.config.mjs, ecosystem.config.json, process.json. Returns a
+ * new string or NULL. */
 char *ecosystem_find(const char *dir);
+
+/*
+ * Create the missing folders of the apps' log files, as PM2 does.
+ * *made gets each folder created (NULL-terminated; caller frees with
+ * strv_free), also on -1 (e filled).
+ */
+int ecosystem_make_log_dirs(const struct ecosystem *eco, char ***made,
+			    struct derr *e);
 
 const struct eco_app *ecosystem_app(const struct ecosystem *eco,
 				    const char *name);
@@ -155,6 +184,10 @@ int eco_parse_signal(const char *s, int *out);		/* "SIGTERM" */
 int eco_split_args(const char *s, char ***out, struct derr *e);
 
 /* Added by the ecosystem module (beyond the lead's first draft): */
+
+/* The shell that runs a command-string script (shell set): /bin/bash
+ * when it exists, as PM2 uses, else /bin/sh. */
+const char *eco_shell(void);
 
 /* Remove name from env; nothing happens when it is not set. */
 void eco_env_unset(struct eco_env *env, const char *name);

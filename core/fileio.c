@@ -1,8 +1,11 @@
 /* fileio.c: atomic file replacement and small path helpers */
 #include "fileio.h"
+#include "loop.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,4 +169,26 @@ mkdir_p(const char *path, mode_t mode, struct derr *e)
 	}
 	free(copy);
 	return 0;
+}
+
+/* Read fd into out until EOF or the deadline; 0, or -1 on timeout. */
+int
+read_fd_until(int fd, struct strbuf *out, long long deadline)
+{
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || poll(&p, 1, (int)left) == 0)
+			return -1;
+		n = read(fd, buf, sizeof buf);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return 0;
+		strbuf_add(out, buf, (size_t)n);
+	}
 }

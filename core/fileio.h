@@ -36,4 +36,9 @@ bool path_exists(const char *path);
 /* mkdir -p with mode for the directories it creates. */
 int mkdir_p(const char *path, mode_t mode, struct derr *e);
 
+struct strbuf;
+/* Read fd into out until EOF or the deadline (now_ms() time); 0, or -1
+ * on a timeout (out then holds what came). */
+int read_fd_until(int fd, struct strbuf *out, long long deadline);
+
 #endif

@@ -57,28 +57,6 @@ child_exec(const struct ngx_tool *t, char **argv)
 	_exit(127);
 }
 
-/* Read fd into out until EOF or the deadline; 0, or -1 on timeout. */
-static int
-read_until(int fd, struct strbuf *out, long long deadline)
-{
-	char buf[4096];
-	ssize_t n;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
-
-		if (left <= 0 || poll(&p, 1, (int)left) == 0)
-			return -1;
-		n = read(fd, buf, sizeof buf);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return 0;
-		strbuf_add(out, buf, (size_t)n);
-	}
-}
-
 /* Run t's program with argv[1..] (argv[0] is a placeholder), stdin
  * from /dev/null, stdout and stderr into out (or stderr dropped when
  * t->quiet); its exit status, or -1 with e filled. */
@@ -112,7 +90,7 @@ ngx_run(const struct ngx_tool *t, char **argv, struct strbuf *out,
 	}
 	close(pfd[1]);
 	out->cap = CHECK_OUTPUT_MAX;
-	err = read_until(pfd[0], out, now_ms() + CHECK_TIMEOUT_MS);
+	err = read_fd_until(pfd[0], out, now_ms() + CHECK_TIMEOUT_MS);
 	close(pfd[0]);
 	if (err < 0)
 		kill(pid, SIGKILL);

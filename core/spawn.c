@@ -12,7 +12,7 @@
 
 #define DEFAULT_PATH	"/bin:/usr/bin"	/* glibc's execvp default */
 #define LISTEN_FD	3
-#define FIRST_SPARE_FD	4	/* the child parks its fds at or above */
+#define FIRST_SPARE_FD	5	/* the child parks its fds at or above */
 
 /* The step of the child's set-up that failed, as sent up the pipe. */
 enum spawn_step {
@@ -43,7 +43,8 @@ struct child_plan {
 	char *pathbuf;			/* room for any dir/argv[0] */
 	const char **sh_argv;		/* /bin/sh FILE ARGS for ENOEXEC */
 	const char *cwd;		/* NULL: stay */
-	int fds[4];			/* become 0..3; -1: /dev/null or none */
+	int fds[5];			/* become 0..4; -1: /dev/null or none */
+	char *ipc_var;			/* "NODE_CHANNEL_FD=N" or NULL */
 	int status_fd;			/* write end of the status pipe */
 	int first_closed;		/* lowest fd the child closes */
 	long open_max;			/* bound for the fallback close loop */
@@ -52,6 +53,7 @@ struct child_plan {
 /* The variables this module owns; dropped from the caller's env. */
 static const char *const owned_vars[] = {
 	"LISTEN_PID=", "LISTEN_FDS=", "LISTEN_FDNAMES=", "NOTIFY_SOCKET=",
+	"NODE_CHANNEL_FD=", "NODE_CHANNEL_SERIALIZATION_MODE=",
 };
 
 /* True when the env entry kv sets one of owned_vars. */
@@ -98,6 +100,13 @@ plan_env(struct child_plan *p, const struct spawn_req *req)
 					  req->notify_socket);
 		p->envp[k++] = p->notify_var;
 	}
+	if (req->ipc_fd > 0) {
+		p->ipc_var = xasprintf("NODE_CHANNEL_FD=%d",
+				       req->listen_fd >= 0 ? LISTEN_FD + 1 :
+				       LISTEN_FD);
+		p->envp[k++] = p->ipc_var;
+		p->envp[k++] = "NODE_CHANNEL_SERIALIZATION_MODE=json";
+	}
 	p->envp[k] = NULL;
 }
 
@@ -123,8 +132,11 @@ plan_init(struct child_plan *p, const struct spawn_req *req, int out_w,
 	p->fds[1] = out_w;
 	p->fds[2] = err_w;
 	p->fds[3] = req->listen_fd;
-	p->status_fd = status_w;
+	p->fds[4] = -1;
 	p->first_closed = req->listen_fd >= 0 ? LISTEN_FD + 1 : LISTEN_FD;
+	if (req->ipc_fd > 0)	/* Node's IPC channel: the next fd */
+		p->fds[p->first_closed++] = req->ipc_fd;
+	p->status_fd = status_w;
 	p->open_max = sysconf(_SC_OPEN_MAX);
 	if (p->open_max < 0)
 		p->open_max = 65536;
@@ -137,6 +149,7 @@ plan_free(struct child_plan *p)
 	free(p->envp);
 	free(p->fdnames_var);
 	free(p->notify_var);
+	free(p->ipc_var);
 	free(p->pathbuf);
 	free(p->sh_argv);
 }
@@ -214,9 +227,9 @@ child_setup_fds(struct child_plan *p)
 		child_fail(p, STEP_DEVNULL);
 	/* The status pipe first: child_fail may need it at any point. */
 	child_park_fd(p, &p->status_fd);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		child_park_fd(p, &p->fds[i]);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (p->fds[i] >= 0 && dup2(p->fds[i], i) < 0)
 			child_fail(p, STEP_FDS);
 	child_close_rest(p);
@@ -319,7 +332,7 @@ child_run(struct child_plan *p)
 	child_setup_fds(p);
 	if (p->cwd != NULL && chdir(p->cwd) < 0)
 		child_fail(p, STEP_CHDIR);
-	if (p->fds[3] >= 0)
+	if (p->listen_pid[0] != '\0')
 		child_set_listen_pid(p);
 	child_exec(p);
 }

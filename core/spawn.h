@@ -22,6 +22,11 @@ struct spawn_req {
 	int listen_fd;
 	const char *listen_name;	/* NULL: "listen" */
 	const char *notify_socket;	/* NULL, or the NOTIFY_SOCKET value */
+	/* 0 (none), or one end of a socketpair the child gets as the next
+	 * fd after fd 3 (or as fd 3 without listen_fd), named by
+	 * NODE_CHANNEL_FD with NODE_CHANNEL_SERIALIZATION_MODE=json: Node's
+	 * IPC channel, so process.send() works in a Node worker. */
+	int ipc_fd;
 };
 
 struct spawn_result {

@@ -141,6 +141,8 @@ sup_watch(struct sup *s, struct loop *l)
 			inst_watch(app->inst[i], l);
 			any = any || inst_has_process(app->inst[i]);
 		}
+		cron_watch(app, l);
+		watch_register(app, l);
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
 		loop_deadline(l, job_wakeup(s->jobs[i]));
@@ -280,6 +282,8 @@ sup_after_turn(struct sup *s)
 			inst_tick(app->inst[i], now);
 		if (app->reload != NULL)
 			reload_tick(app);
+		cron_tick(app);
+		watch_tick(app);
 	}
 	if (s->next_sample >= 0 && now >= s->next_sample) {
 		sample(s);

@@ -88,6 +88,7 @@ app_free(struct sup_app *app)
 		inst_free(app->inst[i]);
 	free(app->inst);
 	reload_free(app->reload);
+	watch_free(app->watch);
 	if (app->listen_fd >= 0) {
 		char tag[300];
 

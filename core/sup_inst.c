@@ -3,6 +3,7 @@
 #include "spawn.h"
 #include "fileio.h"
 #include "logfile.h"
+#include "nodeipc.h"
 #include "strbuf.h"
 #include "sup_int.h"
 
@@ -77,6 +78,8 @@ close_pipes(struct sup_inst *in)
 	close_pipe(in, &in->out_fd);
 	close_pipe(in, &in->err_fd);
 	in->pipe_pid = 0;
+	nodeipc_free(in->ipc);
+	in->ipc = NULL;
 	logs_detach(in);
 }
 
@@ -143,7 +146,7 @@ build_argv(const struct eco_app *cfg)
 	char *script;
 
 	if (cfg->shell) {
-		argv = strv_push(argv, "/bin/sh");
+		argv = strv_push(argv, eco_shell());
 		argv = strv_push(argv, "-c");
 		return strv_push(argv, cfg->script);
 	}
@@ -211,9 +214,11 @@ do_spawn(struct sup_inst *in)
 	};
 	struct spawn_result res;
 	struct derr e;
-	int rc = -1;
+	int rc = -1, ipc[2] = { -1, -1 };
 
 	close_pipes(in);
+	if (nodeipc_wanted(cfg) && nodeipc_pair(ipc) == 0)
+		req.ipc_fd = ipc[1];
 	if (logs_attach(in->app->s, in, &e) < 0) {
 		inst_set_reason(in, "%s", e.msg);
 		goto out;
@@ -225,6 +230,9 @@ do_spawn(struct sup_inst *in)
 		rc = res.transient ? -2 : -1;
 		goto out;
 	}
+	if (ipc[0] >= 0)
+		in->ipc = nodeipc_new(ipc[0]);
+	ipc[0] = -1;
 	in->pid = res.pid;
 	in->out_fd = res.out_fd;
 	in->err_fd = res.err_fd;
@@ -239,6 +247,10 @@ do_spawn(struct sup_inst *in)
 	ready_begin(in, in->started_mono);
 	rc = 0;
 out:
+	if (ipc[0] >= 0)
+		close(ipc[0]);
+	if (ipc[1] >= 0)
+		close(ipc[1]);
 	strv_free(argv);
 	strv_free(envp);
 	return rc;
@@ -255,7 +267,9 @@ apply(struct sup_inst *in, const struct transition *t)
 	in->app->s->run_dirty = true;
 	if (t->actions & (WA_CANCEL_RESTART_TIMER | WA_CANCEL_KILL_TIMER))
 		in->deadline = -1;
-	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0) {
+	if ((t->actions & WA_SIGNAL_STOP) && in->pid > 0 &&
+	    !(cfg->shutdown_with_message &&
+	      nodeipc_send(in->ipc, "shutdown") == 0)) {
 		spawn_signal_group(in->pid, cfg->kill_signal);
 		inst_signal_tree(in, cfg->kill_signal);
 	}
@@ -496,6 +510,25 @@ inst_hold_pipes(struct sup_inst *in)
 		sup_hold(in->app->s, tag, in->err_fd);
 }
 
+/* Loop callback: Node's IPC channel; process.send('ready') is ready. */
+static void
+ipc_event(void *arg, int fd, short revents)
+{
+	struct sup_inst *in = arg;
+	int r;
+
+	(void)revents;
+	if (in->ipc == NULL || nodeipc_fd(in->ipc) != fd)
+		return;		/* closed since the poll: the worker exited */
+	r = nodeipc_read(in->ipc);
+	if (r > 0)
+		ready_on_notify(in->app->s, in->pid, "READY=1");
+	if (r < 0) {
+		nodeipc_free(in->ipc);
+		in->ipc = NULL;
+	}
+}
+
 /* Register the instance's pipes, probes and deadline. */
 void
 inst_watch(struct sup_inst *in, struct loop *l)
@@ -504,6 +537,8 @@ inst_watch(struct sup_inst *in, struct loop *l)
 		loop_add(l, in->out_fd, POLLIN, pipe_event, in);
 	if (in->err_fd >= 0)
 		loop_add(l, in->err_fd, POLLIN, pipe_event, in);
+	if (in->ipc != NULL)
+		loop_add(l, nodeipc_fd(in->ipc), POLLIN, ipc_event, in);
 	if (in->pidfd >= 0)
 		loop_add(l, in->pidfd, POLLIN, pidfd_event, in);
 	loop_deadline(l, in->deadline);

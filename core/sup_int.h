@@ -32,6 +32,7 @@ struct sup_inst {
 	pid_t group_left;		/* a group whose leader exited but
 					   whose other members may linger */
 	int out_fd, err_fd;		/* -1 when closed */
+	struct nodeipc *ipc;		/* Node's IPC channel, or NULL */
 	pid_t pipe_pid;			/* whose pipes the holder keeps, 0 */
 	int pidfd;			/* an adopted process that is not our
 					   child: POLLIN when it exits; -1 */
@@ -96,6 +97,10 @@ struct sup_app {
 					   NULL */
 	long long reload_ended;		/* ms the last reload ended */
 	bool removing;			/* deleted: drop once all down */
+	long long cron_next;		/* next cron_restart, wall ms; 0:
+					   not computed, -1: none */
+	const struct eco_app *cron_cfg;	/* the cfg cron_next is for */
+	struct app_watch *watch;	/* "watch" (sup_watch.c), or NULL */
 };
 
 enum job_want { JOB_READY, JOB_STOPPED, JOB_RELOADED };
@@ -163,6 +168,16 @@ void inst_start(struct sup_inst *in);
 void inst_stop(struct sup_inst *in);
 void inst_on_exit(struct sup_inst *in, int status);
 void inst_restart(struct sup_inst *in);
+/* cron_restart (sup_cron.c): restart the app when its time comes, and
+ * wake the loop for it. */
+void cron_tick(struct sup_app *app);
+void cron_watch(struct sup_app *app, struct loop *l);
+/* "watch" (sup_watch.c): inotify on the app's files, and the graceful
+ * reload watch_delay after the last change. */
+struct app_watch;
+void watch_register(struct sup_app *app, struct loop *l);
+void watch_tick(struct sup_app *app);
+void watch_free(struct app_watch *w);
 void inst_memory_restart(struct sup_inst *in);
 void inst_tick(struct sup_inst *in, long long now);
 void inst_watch(struct sup_inst *in, struct loop *l);

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/cron.h"
 #include "core/eco_int.h"
 #include "core/ecosystem.h"
 #include "core/jsonpos.h"
@@ -50,8 +52,6 @@ static const struct bad_case bad_files[] = {
 	  "apps[0]: missing \"script\"" },
 	{ "port-overlap.json", NULL, FIX "port-overlap.json:4:50: "
 	  "apps[1].port: ports 3000-3003 overlap app 'web' (3002-3003)" },
-	{ "deploy-no-host.json", NULL, FIX "deploy-no-host.json:4:19: "
-	  "deploy.production: missing \"host\"" },
 	{ "deploy-bad-host.json", NULL, FIX "deploy-bad-host.json:6:9: "
 	  "deploy.production.host[1]: expected \"host\" or \"host:port\"" },
 	{ "bad-env.json", NULL, FIX "bad-env.json:7:19: apps[0].env.CONFIG: "
@@ -211,13 +211,6 @@ static const struct bad_case bad_texts[] = {
 	  "expected an object" },
 	{ "{\"deploy\":{\"\":{}}}", NULL, "eco.json:1:15: deploy[\"\"]: a "
 	  "target name must not be empty" },
-	{ "{\"deploy\":{\"prod\":{\"path\":\"/x\",\"repo\":\"r\"}}}", NULL,
-	  "eco.json:1:19: deploy.prod: missing \"host\"" },
-	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"repo\":\"r\"}}}", NULL,
-	  "eco.json:1:19: deploy.prod: missing \"path\"" },
-	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"path\":\"/p\"}}}", NULL,
-	  "eco.json:1:19: deploy.prod: missing \"repo\" (or set \"upload\": "
-	  "true)" },
 	{ "{\"deploy\":{\"prod\":{\"host\":[\"a\",5],\"path\":\"/p\"}}}",
 	  NULL, "eco.json:1:32: deploy.prod.host[1]: expected \"host\" or "
 	  "\"host:port\"" },
@@ -285,6 +278,18 @@ static const struct value_case values[] = {
 	{ "koa-cluster.json", "production", "apps.0.instances_list.0.health",
 	  "\"http://127.0.0.1:3000/healthz\"" },
 	{ "koa-cluster.json", "production", "apps.0.kill_timeout", "5000" },
+	/* numbers written as strings, as PM2 takes them */
+	{ "{\"apps\":[{\"script\":\"a\",\"instances\":\"3\"}]}", NULL,
+	  "apps.0.instances", "3" },
+	{ "{\"apps\":[{\"script\":\"a\",\"max_restarts\":\"10\"}]}", NULL,
+	  "apps.0.max_restarts", "10" },
+	/* PM2's "cmd" is "script" */
+	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL, "apps.0.script",
+	  "\"hello.py\"" },
+	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL, "apps.0.name",
+	  "\"hello\"" },
+	{ "{\"apps\":[{\"cmd\":\"hello.py\"}]}", NULL,
+	  "apps.0.interpreter", "\"python3\"" },
 	{ "koa-cluster.json", "production", "apps.0.listen_timeout", "8000" },
 	{ "koa-cluster.json", "production", "apps.0.wait_ready", "true" },
 	{ "koa-cluster.json", "production", "apps.0.merge_logs", "true" },
@@ -416,7 +421,7 @@ static const struct value_case values[] = {
 static const struct warn_case warns[] = {
 	{ "pm2-js.json", NULL, FIX "pm2-js.json:8:7: apps[0].instnaces: "
 	  "unknown key (did you mean \"instances\"?)" },
-	{ "pm2-js.json", NULL, FIX "pm2-js.json:9:7: apps[0].watch: not "
+	{ "pm2-js.json", NULL, FIX "pm2-js.json:9:7: apps[0].uid: not "
 	  "used by deploy, ignored" },
 	{ "pm2-js.json", NULL, FIX "pm2-js.json:11:7: apps[0].colour: "
 	  "unknown key" },
@@ -432,11 +437,12 @@ static const struct bad_case warn_texts[] = {
 	  "unknown key (did you mean \"deploy\"?)" },
 	{ APP "\"Name\":\"x\"" END, NULL, "eco.json:2:1: apps[0].Name: "
 	  "unknown key (did you mean \"name\"?)" },
-	{ APP "\"cron_restart\":\"0 * * * *\"" END, NULL, "eco.json:2:1: "
-	  "apps[0].cron_restart: not used by deploy, ignored" },
+	{ APP "\"log_file\":\"all.log\"" END, NULL, "eco.json:2:1: "
+	  "apps[0].log_file: not used by deploy, ignored" },
 	{ APP "\"autostart\":false" END, NULL, "eco.json:2:1: "
 	  "apps[0].autostart: not used by deploy, ignored" },
-	{ APP "\"instances\":4,\"env\":{\"PORT\":3000}" END, NULL,
+	{ APP "\"instances\":4,\"env\":{\"PORT\":3000},\"exec_mode\":\"fork\""
+	  END, NULL,
 	  "eco.json:2:22: apps[0].env.PORT: all 4 instances get the same "
 	  "PORT; set \"port\" (instance i gets port + i) or \"listen\"" },
 	{ "{\"apps\":[{\"name\":\"web\",\"script\":\"w.js\"}],\n"
@@ -447,6 +453,16 @@ static const struct bad_case warn_texts[] = {
 	{ "{\"deploy\":{\"p\":{\"host\":\"h\",\"path\":\"/p\",\"repo\":\"r\","
 	  "\"forward-agent\":\"yes\"}}}", NULL, "eco.json:1:51: "
 	  "deploy.p.forward-agent: not used by deploy, ignored" },
+	/* PM2 reads targets only to deploy: an incomplete one is left out */
+	{ "{\"deploy\":{\"prod\":{\"path\":\"/x\",\"repo\":\"r\"}}}", NULL,
+	  "eco.json:1:12: deploy.prod: missing \"host\": this target is "
+	  "ignored until it has one" },
+	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"repo\":\"r\"}}}", NULL,
+	  "eco.json:1:12: deploy.prod: missing \"path\": this target is "
+	  "ignored until it has one" },
+	{ "{\"deploy\":{\"prod\":{\"host\":\"h\",\"path\":\"/p\"}}}", NULL,
+	  "eco.json:1:12: deploy.prod: missing \"repo\" (or \"upload\": "
+	  "true): this target is ignored until it has one" },
 	{ "{\"apps\":{\"script\":\"a.js\",\"env\":{\"a.b\":1,\"Z\":\"x\","
 	  "\"Z\":\"y\"}}}", NULL, "eco.json:1:49: apps.env.Z: duplicate "
 	  "key, replaces the one at line 1" },
@@ -1252,6 +1268,58 @@ START_TEST(test_to_json_shape)
 }
 END_TEST
 
+/* A cron schedule and its next time after a UTC time (both
+ * "YYYY-MM-DD HH:MM:SS"), or NULL when the schedule is invalid. */
+static const struct {
+	const char *spec, *after, *next;
+} crons[] = {
+	{ "0 3 * * *", "2026-12-01 22:00:00", "2026-12-02 03:00:00" },
+	{ "*/15 * * * *", "2026-12-01 22:07:10", "2026-12-01 22:15:00" },
+	{ "*/2 * * * * *", "2026-12-01 22:07:10", "2026-12-01 22:07:12" },
+	{ "30 0 0 1 * *", "2026-12-01 22:07:10", "2027-01-01 00:00:30" },
+	{ "0 9 * * 1-5", "2026-12-04 10:00:00", "2026-12-07 09:00:00" },
+	{ "0 0 * * 7", "2026-12-01 00:00:00", "2026-12-06 00:00:00" },
+	{ "0 0 13 * 5", "2026-12-01 00:00:00", "2026-12-04 00:00:00" },
+	{ "0 12 29 2 *", "2026-03-01 00:00:00", "2028-02-29 12:00:00" },
+	{ "5,10 1-2 * * *", "2026-12-01 01:07:00", "2026-12-01 01:10:00" },
+	{ "0 3 * *", "", NULL },
+	{ "60 * * * *", "", NULL },
+	{ "* * 0 * *", "", NULL },
+	{ "a b c d e", "", NULL },
+	{ "*/0 * * * *", "", NULL },
+};
+
+/* UTC text to ms since the epoch. */
+static long long
+utc_ms(const char *text)
+{
+	struct tm tm = { 0 };
+
+	ck_assert_ptr_nonnull(strptime(text, "%Y-%m-%d %H:%M:%S", &tm));
+	return (long long)timegm(&tm) * 1000;
+}
+
+/* A schedule parses (or not) and gives the expected next time. */
+START_TEST(test_cron)
+{
+	struct cron c;
+	struct derr e;
+	int rc;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	rc = cron_parse(crons[_i].spec, &c, &e);
+	if (crons[_i].next == NULL) {
+		ck_assert_int_eq(rc, -1);
+		return;
+	}
+	ck_assert_msg(rc == 0, "%s: %s", crons[_i].spec, e.msg);
+	ck_assert_msg(cron_next(&c, utc_ms(crons[_i].after)) ==
+		      utc_ms(crons[_i].next), "%s after %s", crons[_i].spec,
+		      crons[_i].after);
+}
+END_TEST
+
 /* Add a loop test over a table. */
 #define LOOP(tc, fn, table) \
 	tcase_add_loop_test(tc, fn, 0, (int)ARRAY_SIZE(table))
@@ -1288,6 +1356,7 @@ ecosystem_suite(void)
 	LOOP(tc, test_split_args, splits);
 	LOOP(tc, test_hostport, hostports);
 	LOOP(tc, test_path_join, joins);
+	LOOP(tc, test_cron, crons);
 	tcase_add_test(tc, test_env_helpers);
 	tcase_add_test(tc, test_signal_names);
 	suite_add_tcase(s, tc);
