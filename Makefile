@@ -30,7 +30,7 @@ CPPFLAGS += -D_GNU_SOURCE -I. \
 LDFLAGS  += -Wl,-z,now -Wl,-z,relro $(SAN)
 LDLIBS    = $(PKG_LIBS) -ldl
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_SRC := $(sort $(wildcard core/*/*.c))
 UI_SRC   := $(sort $(wildcard ui/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
@@ -48,8 +48,8 @@ else
 BIN := $(BUILD)/deploy
 endif
 
-.PHONY: all check check-unit check-cli check-asan install deps demo \
-	demo-stop bench clean fuzz fuzz-build fuzz-deps
+.PHONY: all check check-unit check-cli check-asan check-layers install deps \
+	demo demo-stop bench clean fuzz fuzz-build fuzz-deps
 all: $(BIN)
 
 $(BIN): $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a
@@ -76,8 +76,12 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 
 -include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
 
+# The layers of core/ (tests/check-layers.sh, core/ARCHITECTURE.md).
+check-layers:
+	@tests/check-layers.sh
+
 # Unit tests, then the CLI tests against the real binary.
-check: $(BIN) $(TEST_BIN) $(TEST_HELPER_BIN)
+check: check-layers $(BIN) $(TEST_BIN) $(TEST_HELPER_BIN)
 	@DEPLOY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
 		tests/run.sh $(TEST_BIN)
 

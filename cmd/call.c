@@ -1,7 +1,7 @@
 /* call.c: one request to the daemon, with errors reported to the user */
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/paths.h"
+#include "core/proto/client.h"
+#include "core/lib/paths.h"
 
 #include <signal.h>
 #include <stdio.h>

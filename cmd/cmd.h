@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/ecosystem.h"
-#include "core/proto.h"
+#include "core/eco/ecosystem.h"
+#include "core/proto/proto.h"
 
 /* Exit codes: the one table, documented in man/deploy.1 (EXIT STATUS). */
 /* What main prepares for a command before it runs. */

@@ -1,7 +1,7 @@
 /* daemon.c: deploy daemon: run the supervisor in the foreground */
 #include "cmd/cmd.h"
-#include "core/daemon.h"
-#include "core/paths.h"
+#include "core/daemon/daemon.h"
+#include "core/lib/paths.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* down.c: deploy down [APP...]: stop apps, or everything and the daemon */
 #include "cmd/cmd.h"
-#include "core/paths.h"
+#include "core/lib/paths.h"
 
 #include <errno.h>
 #include <signal.h>

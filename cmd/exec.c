@@ -1,7 +1,7 @@
 /* exec.c: deploy exec TARGET -- CMD: a command on every host at once */
 #include "cmd/remote_cli.h"
 
-#include "core/strbuf.h"
+#include "core/lib/strbuf.h"
 
 /* Run the command in PATH/current on all hosts; the worst status. */
 static int

@@ -1,8 +1,8 @@
 /* holder.c: deploy __holder PIDFILE: the fd holder the daemon starts */
 #include "cmd/cmd.h"
-#include "core/holder.h"
+#include "core/lib/holder.h"
 
-/* Serve on fd 3, which the daemon bound (core/holder.c). */
+/* Serve on fd 3, which the daemon bound (core/lib/holder.c). */
 static int
 holder_cmd_run(struct cmd_ctx *ctx)
 {

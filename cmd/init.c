@@ -1,7 +1,7 @@
 /* init.c: deploy init [--force]: import PM2's file, or write a starter */
 #include "cmd/cmd.h"
-#include "core/fileio.h"
-#include "core/paths.h"
+#include "core/lib/fileio.h"
+#include "core/lib/paths.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* logs.c: deploy logs [APP[:N]] [-n N] [-f] [--out|--err] */
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/logread.h"
-#include "core/paths.h"
-#include "core/strbuf.h"
+#include "core/proto/client.h"
+#include "core/lib/logread.h"
+#include "core/lib/paths.h"
+#include "core/lib/strbuf.h"
 
 #include <errno.h>
 #include <getopt.h>

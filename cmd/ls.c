@@ -1,8 +1,8 @@
 /* ls.c: deploy ls [APP...] [--json]: one row per worker instance */
 #include "cmd/cmd.h"
-#include "core/client.h"
-#include "core/format.h"
-#include "core/paths.h"
+#include "core/proto/client.h"
+#include "core/lib/format.h"
+#include "core/lib/paths.h"
 #include "ui/layout.h"
 
 #include <stdlib.h>

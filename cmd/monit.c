@@ -1,6 +1,6 @@
 /* monit.c: deploy monit [-d SECONDS]: the live dashboard */
 #include "cmd/cmd.h"
-#include "core/paths.h"
+#include "core/lib/paths.h"
 #include "ui/monit.h"
 
 #include <getopt.h>

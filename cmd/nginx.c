@@ -1,8 +1,8 @@
 /* nginx.c: deploy nginx: render the nginx config, check it, apply it */
 #include "cmd/cmd.h"
-#include "core/listeners.h"
-#include "core/nginx.h"
-#include "core/strbuf.h"
+#include "core/probe/listeners.h"
+#include "core/nginx/nginx.h"
+#include "core/lib/strbuf.h"
 
 #include <getopt.h>
 #include <stdlib.h>

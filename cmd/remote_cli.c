@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strbuf.h"
+#include "core/lib/strbuf.h"
 
 /* --timeout's value: seconds, or a duration ("90s", "2m"). */
 static int

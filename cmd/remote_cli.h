@@ -4,7 +4,7 @@
 #define DEPLOY_REMOTE_CLI_H
 
 #include "cmd/cmd.h"
-#include "core/remote.h"
+#include "core/remote/remote.h"
 
 /* The options lines the remote commands print in their --help. */
 #define REMOTE_HELP_ACCEPT \

@@ -1,6 +1,6 @@
 /* show.c: deploy show APP [--json] (PM2's describe, info): one app */
 #include "cmd/cmd.h"
-#include "core/format.h"
+#include "core/lib/format.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* startup.c: deploy startup [--write]: a systemd unit for the daemon */
 #include "cmd/cmd.h"
-#include "core/fileio.h"
-#include "core/paths.h"
-#include "core/strbuf.h"
-#include "core/template.h"
+#include "core/lib/fileio.h"
+#include "core/lib/paths.h"
+#include "core/lib/strbuf.h"
+#include "core/lib/template.h"
 
 #include <getopt.h>
 #include <pwd.h>

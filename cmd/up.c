@@ -1,6 +1,6 @@
 /* up.c: deploy up [APP...] [--wait]: make running apps match the file */
 #include "cmd/cmd.h"
-#include "core/listeners.h"
+#include "core/probe/listeners.h"
 
 #include <getopt.h>
 #include <limits.h>

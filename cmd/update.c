@@ -1,7 +1,7 @@
 /* update.c: deploy update: replace the running daemon by this binary */
 #include "cmd/cmd.h"
-#include "core/loop.h"
-#include "core/paths.h"
+#include "core/lib/loop.h"
+#include "core/lib/paths.h"
 
 #include <stdio.h>
 #include <stdlib.h>

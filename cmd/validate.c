@@ -1,9 +1,9 @@
 /* validate.c: deploy validate [--print] [--json]: check the ecosystem file */
 #include "cmd/cmd.h"
 
-#include "core/fileio.h"
-#include "core/listeners.h"
-#include "core/nginx.h"
+#include "core/lib/fileio.h"
+#include "core/probe/listeners.h"
+#include "core/nginx/nginx.h"
 
 #include <ctype.h>
 #include <getopt.h>

@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/cron.h"
-#include "core/eco_int.h"
-#include "core/ecosystem.h"
-#include "core/jsonpos.h"
-#include "core/loop.h"
-#include "core/strbuf.h"
+#include "core/lib/cron.h"
+#include "core/eco/eco_int.h"
+#include "core/eco/ecosystem.h"
+#include "core/lib/jsonpos.h"
+#include "core/lib/loop.h"
+#include "core/lib/strbuf.h"
 
 /* Run from the top of the tree (tests/run.sh does). */
 #define FIX "tests/fixtures/ecosystems/"

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/strbuf.h"
-#include "core/util.h"
+#include "core/lib/strbuf.h"
+#include "core/lib/util.h"
 
 #define LLVMFuzzerTestOneInput fuzz_ecosystem_one
 #include "tests/fuzz/fuzz_ecosystem.c"

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "tests/testutil.h"
-#include "core/ecosystem.h"
-#include "core/listeners.h"
+#include "core/eco/ecosystem.h"
+#include "core/probe/listeners.h"
 
 #define ROOT "tests/fixtures/proc/n0"
 

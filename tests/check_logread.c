@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "tests/testutil.h"
-#include "core/logfile.h"
-#include "core/logread.h"
-#include "core/strbuf.h"
+#include "core/lib/logfile.h"
+#include "core/lib/logread.h"
+#include "core/lib/strbuf.h"
 
 static char base[64];		/* per test case, made by the parent */
 static char tmp[96];		/* per test, inside base */

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "core/loop.h"
+#include "core/lib/loop.h"
 
 /* What the handlers saw in one turn. */
 struct seen {

@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/fileio.h"
-#include "core/nginx.h"
-#include "core/nginx_int.h"
+#include "core/lib/fileio.h"
+#include "core/nginx/nginx.h"
+#include "core/nginx/nginx_int.h"
 
 #define NGINX_BIN "/usr/sbin/nginx"
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/procstat.h"
+#include "core/lib/procstat.h"
 #include "tests/testutil.h"
 
 #define FIXTURES "tests/fixtures/proc"

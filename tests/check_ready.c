@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "tests/testutil.h"
-#include "core/curl_dl.h"
-#include "core/ready.h"
+#include "core/lib/curl_dl.h"
+#include "core/probe/ready.h"
 
 /* The helper processes a test forked, killed at exit even on failure. */
 static pid_t helpers[8];

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/remote_int.h"
+#include "core/remote/remote_int.h"
 
 /* Values that must reach a shell as they are. */
 static const char *const nasty[] = {

@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/remote_int.h"
+#include "core/remote/remote_int.h"
 
 #define REL "20240102030405-abc1234"
 #define INFO "me@here pid=1 since=2024-01-02T03:04:05Z op=deploy ref=x"

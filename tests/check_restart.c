@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "core/ecosystem.h"
-#include "core/restart.h"
+#include "core/eco/ecosystem.h"
+#include "core/sup/restart.h"
 
 #define EXITED(code)	W_EXITCODE((code), 0)
 #define KILLED(sig)	W_EXITCODE(0, (sig))

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/serving.h"
-#include "core/util.h"
+#include "core/probe/serving.h"
+#include "core/lib/util.h"
 
 /* A listening TCP socket on 127.0.0.1, any port. */
 static int

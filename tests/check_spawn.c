@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "tests/testutil.h"
-#include "core/spawn.h"
+#include "core/lib/spawn.h"
 
 #define SH	"/bin/sh"
 #define SLEEP	"/bin/sleep"

@@ -8,9 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/ssh.h"
-#include "core/ssh_dl.h"
-#include "core/ssh_int.h"
+#include "core/remote/ssh.h"
+#include "core/lib/ssh_dl.h"
+#include "core/remote/ssh_int.h"
 
 /* Two real ed25519 public keys and their `ssh-keygen -l` fingerprints. */
 #define KEY_K "AAAAC3NzaC1lZDI1NTE5AAAAIOR93+rqkDPR2ZaSDciGotpYjgDZWt0cnHJ/" \

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/template.h"
+#include "core/lib/template.h"
 
 #define NAME	"t.tmpl"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/format.h"
+#include "core/lib/format.h"
 #include "ui/layout.h"
 #include "ui/model.h"
 

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "core/util.h"
-#include "core/wstate.h"
+#include "core/lib/util.h"
+#include "core/sup/wstate.h"
 
 #define STOP_IT		(WA_SIGNAL_STOP | WA_ARM_KILL_TIMER)
 #define USER_RESTART	(WA_RESET_CRASHES | WA_COUNT_RESTART)

@@ -1,8 +1,8 @@
 /* draw.c: painting the dashboard with ncurses */
 #include "ui/draw.h"
-#include "core/format.h"
-#include "core/loop.h"
-#include "core/util.h"
+#include "core/lib/format.h"
+#include "core/lib/loop.h"
+#include "core/lib/util.h"
 
 #include <curses.h>
 #include <stdio.h>

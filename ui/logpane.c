@@ -1,8 +1,8 @@
 /* logpane.c: the live tail of the selected app's logs */
 #include "ui/logpane.h"
-#include "core/logread.h"
-#include "core/strbuf.h"
-#include "core/util.h"
+#include "core/lib/logread.h"
+#include "core/lib/strbuf.h"
+#include "core/lib/util.h"
 
 #include <stdlib.h>
 #include <string.h>

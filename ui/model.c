@@ -1,6 +1,6 @@
 /* model.c: the dashboard's data: snapshot, history, fold, sort, selection */
 #include "ui/model.h"
-#include "core/util.h"
+#include "core/lib/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

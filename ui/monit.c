@@ -1,7 +1,7 @@
 /* monit.c: the dashboard's loop: snapshots, keys, actions, logs */
 #include "ui/monit.h"
-#include "core/aclient.h"
-#include "core/loop.h"
+#include "core/proto/aclient.h"
+#include "core/lib/loop.h"
 #include "ui/draw.h"
 
 #include <curses.h>

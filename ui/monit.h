@@ -2,7 +2,7 @@
 #ifndef DEPLOY_UI_MONIT_H
 #define DEPLOY_UI_MONIT_H
 
-#include "core/util.h"
+#include "core/lib/util.h"
 
 /*
  * Run the dashboard on the terminal until 'q': a snapshot from home's

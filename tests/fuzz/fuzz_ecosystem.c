@@ -1,6 +1,6 @@
 /* fuzz_ecosystem.c: libFuzzer harness for the ecosystem parser (the
  * tolerant pre-pass, jansson, positions, every key's checks) */
-#include "core/ecosystem.h"
+#include "core/eco/ecosystem.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* fuzz_procstat.c: libFuzzer harness for the /proc parsers, on a
  * fixture root whose files hold the input */
-#include "core/procstat.h"
+#include "core/lib/procstat.h"
 
 #include <fcntl.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* fuzz_proto.c: libFuzzer harness for the control protocol's request
  * parsing (what the daemon reads from any client of its socket) */
-#include "core/proto.h"
-#include "core/strbuf.h"
+#include "core/proto/proto.h"
+#include "core/lib/strbuf.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* fuzz_template.c: libFuzzer harness for the template engine */
-#include "core/strbuf.h"
-#include "core/template.h"
+#include "core/lib/strbuf.h"
+#include "core/lib/template.h"
 
 #include <jansson.h>
 #include <stdint.h>

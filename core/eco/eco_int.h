@@ -1,0 +1,127 @@
+/* eco_int.h: what the ecosystem parser's files share (not for others) */
+#ifndef DEPLOY_ECO_INT_H
+#define DEPLOY_ECO_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "core/eco/ecosystem.h"
+#include "core/lib/jsonpos.h"
+
+#define ECO_MAX_DEPTH 8
+
+/* What the parser learnt about one app beyond struct eco_app. */
+struct eco_appstate {
+	json_t *obj;			/* the app's object */
+	json_t *env;			/* "env", or NULL */
+	json_t *overlay;		/* "env_<env_name>", or NULL */
+	const char *overlay_key;
+	bool has_interpreter;
+	bool has_instances;
+	bool has_exec_mode;
+	bool has_increment_var;
+	bool time;
+	const char *port_path[2];	/* keys holding the port, or NULL */
+	const char *same_port_from;	/* env key giving every instance one
+					 * port ("env", "env_<E>"), or NULL */
+	size_t n_port_path;
+};
+
+/* A parse in progress: the text, where we are in it, what we built. */
+struct eco_ctx {
+	const char *file;		/* as given, for messages */
+	const char *text;		/* the relaxed text jansson read */
+	size_t len;
+	struct jsonpos_index *ix;	/* places in text, made on first use */
+	bool quiet;			/* no warnings: nobody reads them */
+	size_t n_warn, cap_warn;	/* eco->warnings: used, allocated */
+	struct jsonpos_step path[ECO_MAX_DEPTH];
+	size_t depth;
+	bool apps_array;		/* apps are elements of an array */
+	struct ecosystem *eco;
+	struct eco_appstate *st;	/* one per app */
+	int target_port;		/* the target's "port", 0: none */
+	bool no_pos;			/* node's output: no line:col */
+	bool cli;			/* read by a command, not the daemon */
+	struct derr *e;
+};
+
+/* How a key's value is read. */
+enum eco_ftype {
+	ECO_F_STR,	/* string */
+	ECO_F_NONEMPTY,	/* string, not empty */
+	ECO_F_BOOL,
+	ECO_F_INT,	/* integer from min to max */
+	ECO_F_MS,	/* duration in ms: number, "5s", "2m" */
+	ECO_F_BYTES,	/* size: number, "300M" */
+	ECO_F_WORDS,	/* string split like sh, or array; replaces */
+	ECO_F_MOREWORDS,	/* the same, appended */
+	ECO_F_LIST,	/* string (one item) or array of strings */
+	ECO_F_FN,	/* a function reads it */
+	ECO_F_QUIET,	/* a PM2 key we do not use: accepted */
+	ECO_F_UNUSED,	/* a PM2 key we do not use: warned about when set */
+};
+
+/* One known key of an object, and where its value goes. */
+struct eco_field {
+	const char *key;
+	enum eco_ftype type;
+	size_t off;		/* offset of the member in the struct */
+	long long min, max;	/* ECO_F_INT */
+	int (*fn)(struct eco_ctx *c, void *obj, json_t *v);
+	bool prefix;		/* key is a prefix ("env_") */
+};
+
+void eco_push_key(struct eco_ctx *c, const char *key);
+void eco_push_index(struct eco_ctx *c, size_t index);
+
+/* Fail with "file:line:col: path: message" at the current path. */
+int eco_fail(struct eco_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Add a warning at the current path's key. */
+void eco_warn(struct eco_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Fail at key of the object at the current path (the object if absent). */
+int eco_fail_key(struct eco_ctx *c, json_t *obj, const char *key,
+		 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Read every key of object o into obj by the table. */
+int eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab,
+		     size_t n, void *obj, json_t *o);
+
+/* Value readers: fail at the current path. */
+int eco_want_string(struct eco_ctx *c, json_t *v, bool nonempty, char **out);
+int eco_want_port(struct eco_ctx *c, json_t *v, int *out);
+int eco_want_url(struct eco_ctx *c, json_t *v, char **out);
+/* Check env object v and apply it to dst (NULL: only check). */
+int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
+/* A string of digits as an integer ("10"); false for anything else. */
+bool eco_string_ll(json_t *v, long long *out);
+/* Whether key is in object o and not null. */
+bool eco_has(json_t *o, const char *key);
+/* An integer value (integral reals too). */
+
+/* Join rel to base (unless absolute) and tidy "." and ".."; caller frees. */
+char *eco_path_join(const char *base, const char *rel);
+
+/* Read the apps (array, or one object) and check them together. */
+int eco_parse_apps(struct eco_ctx *c, json_t *apps);
+/* Read the "deploy" object. */
+int eco_parse_deploy(struct eco_ctx *c, json_t *deploy);
+/* Free what an app or a target holds (not the struct itself). */
+void eco_app_clear(struct eco_app *a);
+void eco_target_clear(struct eco_target *t);
+
+/* Whether path names a JavaScript file (.js, .cjs, .mjs). */
+bool eco_is_js(const char *path);
+/*
+ * Evaluate the ecosystem file path with node (PM2's way of reading it)
+ * and put the object it exports, as JSON, in out. -1 with e filled with
+ * node's "file:line:col: message", or a line saying node is missing.
+ */
+struct strbuf;
+int eco_node_eval(const char *path, struct strbuf *out, struct derr *e);
+
+#endif

@@ -1,0 +1,133 @@
+/* ssh_dl.c: libssh2 loaded with dlopen on first use, never linked */
+#include "core/lib/ssh_dl.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* Where each symbol's address goes in struct ssh_fns. */
+static const struct ssh_sym {
+	const char *name;
+	size_t off;
+} ssh_syms[] = {
+#define SYM(field) { "libssh2_" #field, offsetof(struct ssh_fns, field) }
+	SYM(init),
+	SYM(version),
+	SYM(free),
+	SYM(session_init_ex),
+	SYM(session_free),
+	SYM(session_set_blocking),
+	SYM(session_handshake),
+	SYM(session_disconnect_ex),
+	SYM(session_last_error),
+	SYM(session_last_errno),
+	SYM(session_block_directions),
+	SYM(session_hostkey),
+	SYM(session_method_pref),
+	SYM(session_supported_algs),
+	SYM(hostkey_hash),
+	SYM(keepalive_config),
+	SYM(keepalive_send),
+	SYM(userauth_list),
+	SYM(userauth_authenticated),
+	SYM(userauth_publickey_fromfile_ex),
+	SYM(agent_init),
+	SYM(agent_connect),
+	SYM(agent_list_identities),
+	SYM(agent_get_identity),
+	SYM(agent_userauth),
+	SYM(agent_disconnect),
+	SYM(agent_free),
+	SYM(knownhost_init),
+	SYM(knownhost_readline),
+	SYM(knownhost_check),
+	SYM(knownhost_addc),
+	SYM(knownhost_writeline),
+	SYM(knownhost_free),
+	SYM(channel_open_ex),
+	SYM(channel_process_startup),
+	SYM(channel_read_ex),
+	SYM(channel_write_ex),
+	SYM(channel_send_eof),
+	SYM(channel_eof),
+	SYM(channel_close),
+	SYM(channel_wait_closed),
+	SYM(channel_get_exit_status),
+	SYM(channel_get_exit_signal),
+	SYM(channel_free),
+	SYM(sftp_init),
+	SYM(sftp_shutdown),
+	SYM(sftp_last_error),
+	SYM(sftp_open_ex),
+	SYM(sftp_write),
+	SYM(sftp_close_handle),
+#undef SYM
+};
+
+/* Load soname and fill out; see ssh_dl.h. */
+void *
+ssh_dl_open(const char *soname, struct ssh_fns *out, struct derr *e)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL) {
+		derr_set(e, "cannot load %s: %s", soname, dlerror());
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ssh_syms); i++) {
+		void *fn;
+		const char *why;
+
+		dlerror();
+		fn = dlsym(h, ssh_syms[i].name);
+		if (fn != NULL) {
+			/* POSIX: a function pointer has the form of a
+			 * void *. */
+			memcpy((char *)out + ssh_syms[i].off, &fn, sizeof fn);
+			continue;
+		}
+		why = dlerror();
+		derr_set(e, "cannot load %s: %s", soname,
+			 why ? why : ssh_syms[i].name);
+		dlclose(h);
+		return NULL;
+	}
+	return h;
+}
+
+static struct ssh_fns loaded_fns;
+static struct derr load_error;
+static bool load_ok;
+
+/* Load and initialise libssh2 once (run by pthread_once). */
+static void
+load_once(void)
+{
+	int rc;
+
+	/* The handle stays open for the life of the process. */
+	if (ssh_dl_open(SSH_DL_SONAME, &loaded_fns, &load_error) == NULL)
+		return;
+	rc = loaded_fns.init(0);
+	if (rc != 0) {
+		derr_set(&load_error, "cannot initialise %s: error %d",
+			 SSH_DL_SONAME, rc);
+		return;
+	}
+	load_ok = true;
+}
+
+/* The process-wide libssh2; see ssh_dl.h. */
+const struct ssh_fns *
+ssh_dl(struct derr *e)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, load_once);
+	if (load_ok)
+		return &loaded_fns;
+	if (e != NULL)
+		*e = load_error;
+	return NULL;
+}

@@ -1,0 +1,504 @@
+/* sup_run.c: run.json (what runs now), the fd holder, re-adoption */
+#include "core/lib/fileio.h"
+#include "core/lib/holder.h"
+#include "core/lib/paths.h"
+#include "core/sup/sup_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/*
+ * run.json records every app the daemon supervises (its file, --env and
+ * object, as state.json does) and every instance: index, pid, the
+ * process's start time (/proc/PID/stat field 22, which tells a reused
+ * pid), state and restarts. It is rewritten (temp file and rename, no
+ * fsync: it must survive the daemon, not the machine) after every loop
+ * turn that changed any of it, and removed by a clean shutdown.
+ */
+#define RUN_FORMAT 1
+
+/* $home/run.json. */
+static char *
+run_path(const struct sup *s)
+{
+	return xasprintf("%s/run.json", s->home);
+}
+
+/* Read (3) state, (4) ppid, (5) pgrp and (22) starttime of pid from
+   /proc/PID/stat; 0, or -1 when it is gone. */
+static int
+proc_stat_read(pid_t pid, char *state, pid_t *ppid, pid_t *pgrp,
+	       unsigned long long *start)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd, pp, pg;
+	char *p;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 1, " %c %d %d", state, &pp, &pg) != 3)
+		return -1;
+	*ppid = pp;
+	*pgrp = pg;
+	/* fields 6 to 21, then (22) */
+	for (int field = 3; p != NULL && field <= 22; field++)
+		p = strchr(p + 1, ' ');
+	*start = p != NULL ? strtoull(p + 1, NULL, 10) : 0;
+	return 0;
+}
+
+/* The start time of pid in clock ticks after boot; 0 when gone. */
+unsigned long long
+proc_start_time(pid_t pid)
+{
+	unsigned long long start;
+	pid_t ppid, pgrp;
+	char state;
+
+	return proc_stat_read(pid, &state, &ppid, &pgrp, &start) < 0 ? 0 :
+		start;
+}
+
+/* True when pid is still the process that started at start, and not a
+   zombie. */
+bool
+proc_is_alive(pid_t pid, unsigned long long start)
+{
+	unsigned long long now;
+	pid_t ppid, pgrp;
+	char state;
+
+	return proc_stat_read(pid, &state, &ppid, &pgrp, &now) == 0 &&
+		now == start && state != 'Z' && state != 'X';
+}
+
+/* The parent of pid; 0 when gone. */
+pid_t
+proc_parent(pid_t pid)
+{
+	unsigned long long start;
+	pid_t ppid, pgrp;
+	char state;
+
+	return proc_stat_read(pid, &state, &ppid, &pgrp, &start) < 0 ? 0 :
+		ppid;
+}
+
+/* True while a process of group pgid is alive and not a zombie. An
+   adopted group's exited members are not ours to reap: under an init
+   that does not reap either, they stay zombies, which kill(-pgid, 0)
+   still finds. */
+bool
+proc_group_live(pid_t pgid)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	bool live = false;
+
+	while (dir != NULL && !live && (de = readdir(dir)) != NULL) {
+		unsigned long long start;
+		pid_t ppid, pgrp;
+		char state;
+
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
+		    proc_stat_read(atoi(de->d_name), &state, &ppid, &pgrp,
+				   &start) == 0)
+			live = pgrp == pgid && state != 'Z' && state != 'X';
+	}
+	if (dir != NULL)
+		closedir(dir);
+	return live;
+}
+
+/* The holder's tag of pid's output pipe. */
+void
+pipe_tag(char *buf, size_t size, pid_t pid, bool err)
+{
+	snprintf(buf, size, "%s:%d", err ? "err" : "out", (int)pid);
+}
+
+/* The holder's tag of app's listen socket. */
+void
+listen_tag(char *buf, size_t size, const struct sup_app *app)
+{
+	snprintf(buf, size, "listen:%s", app->cfg->name);
+}
+
+/* Give a new holder every pipe and socket the daemon has. */
+static void
+holder_resync(struct sup *s)
+{
+	char tag[300];
+
+	for (size_t a = 0; a < s->n_apps; a++) {
+		struct sup_app *app = s->apps[a];
+
+		if (app->listen_fd >= 0) {
+			listen_tag(tag, sizeof tag, app);
+			holder_put(s->holder, tag, app->listen_fd);
+		}
+		for (size_t i = 0; i < app->n_inst; i++)
+			if (app->inst[i]->pipe_pid > 0)
+				inst_hold_pipes(app->inst[i]);
+	}
+}
+
+/* Reconnect to (or restart) a holder that went away; true if done. */
+static bool
+holder_reopen(struct sup *s)
+{
+	struct derr e;
+
+	holder_close(s->holder);
+	s->holder = holder_open(s->home, &e);
+	if (s->holder == NULL) {
+		sup_log("no fd holder: %s (workers die with the daemon)",
+			e.msg);
+		return false;
+	}
+	sup_log("fd holder restarted (pid %d)", (int)holder_pid(s->holder));
+	holder_resync(s);
+	return true;
+}
+
+/* Loop callback: the holder's connection hung up: it died. */
+static void
+holder_event(void *arg, int fd, short revents)
+{
+	struct sup *s = arg;
+
+	(void)fd;
+	(void)revents;
+	sup_log("the fd holder went away");
+	holder_reopen(s);
+}
+
+/* Watch the holder's connection, to replace a holder that dies. */
+void
+sup_holder_watch(struct sup *s, struct loop *l)
+{
+	if (s->holder != NULL)
+		loop_add(l, holder_fd(s->holder), POLLIN, holder_event, s);
+}
+
+/* Give the holder a copy of fd under tag. */
+void
+sup_hold(struct sup *s, const char *tag, int fd)
+{
+	if (s->holder_off || (s->holder == NULL && !holder_reopen(s)))
+		return;
+	if (holder_put(s->holder, tag, fd) < 0 && holder_reopen(s))
+		holder_put(s->holder, tag, fd);
+}
+
+/* Make the holder close its copy under tag. */
+void
+sup_unhold(struct sup *s, const char *tag)
+{
+	if (s->holder != NULL && holder_drop(s->holder, tag) < 0)
+		holder_reopen(s);
+}
+
+/* One instance as recorded in run.json. */
+static json_t *
+inst_record(const struct sup_inst *in)
+{
+	json_t *o = json_pack("{s:i, s:i, s:s, s:i, s:b, s:b, s:b}",
+		"index", in->index, "pid", (int)in->pid, "state",
+		wstate_name(in->state), "restarts", in->rs.restarts,
+		"ready_failed", in->ready_failed, "retiring", in->retiring,
+		"removing", in->removing);
+
+	if (in->pid > 0) {
+		json_object_set_new(o, "start", json_integer(
+			(json_int_t)proc_start_time(in->pid)));
+		json_object_set_new(o, "started_wall", json_integer(
+			in->started_wall));
+	}
+	if (in->reason != NULL)
+		json_object_set_new(o, "reason", json_string(in->reason));
+	if (in->ready_by != NULL)
+		json_object_set_new(o, "ready_by", json_string(in->ready_by));
+	json_object_set_new(o, "serial", json_integer(
+		(json_int_t)in->serial));
+	return o;
+}
+
+/* Write run.json now. */
+void
+run_save(struct sup *s)
+{
+	json_t *apps = json_array(), *doc;
+	struct derr e;
+	char *path, *text;
+
+	s->run_dirty = false;
+	for (size_t a = 0; a < s->n_apps; a++) {
+		const struct sup_app *app = s->apps[a];
+		json_t *insts = json_array();
+
+		for (size_t i = 0; i < app->n_inst; i++)
+			json_array_append_new(insts,
+					      inst_record(app->inst[i]));
+		json_array_append_new(apps, json_pack("{s:s, s:s?, s:O, s:b, "
+			"s:o}", "file", app->file, "env", app->env_name, "app",
+			app->raw, "removing", app->removing, "instances",
+			insts));
+	}
+	doc = json_pack("{s:i, s:i, s:o}", "format", RUN_FORMAT, "daemon",
+			(int)getpid(), "apps", apps);
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	path = run_path(s);
+	if (write_file_replace(path, text, strlen(text), 0600, &e) < 0)
+		sup_log("%s", e.msg);
+	free(path);
+	free(text);
+}
+
+/* Write run.json now. */
+void
+sup_persist(struct sup *s)
+{
+	run_save(s);
+}
+
+/* The fds the holder gave back, by tag. */
+struct taken {
+	char **tags;
+	int *fds;
+	size_t n;
+};
+
+/* holder_take callback: keep tag's fd. */
+static void
+take_one(void *arg, const char *tag, int fd)
+{
+	struct taken *t = arg;
+
+	t->tags = xrealloc(t->tags, (t->n + 1) * sizeof *t->tags);
+	t->fds = xrealloc(t->fds, (t->n + 1) * sizeof *t->fds);
+	t->tags[t->n] = xstrdup(tag);
+	t->fds[t->n++] = fd;
+}
+
+/* Claim tag's fd from t (the caller owns it); -1 when not there. */
+static int
+claim(struct taken *t, const char *tag)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->fds[i] >= 0 && strcmp(t->tags[i], tag) == 0) {
+			int fd = t->fds[i];
+
+			t->fds[i] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* Close what nobody claimed, tell the holder to drop it, free t. */
+static void
+taken_free(struct sup *s, struct taken *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->fds[i] >= 0) {
+			close(t->fds[i]);
+			holder_drop(s->holder, t->tags[i]);
+		}
+		free(t->tags[i]);
+	}
+	free(t->tags);
+	free(t->fds);
+}
+
+/* Watch pid's exit through a pidfd when it is not our child. */
+static int
+open_pidfd(pid_t pid)
+{
+	if (proc_parent(pid) == getpid())
+		return -1;	/* ours (an exec'd daemon): waitpid sees it */
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Adopt the live process of a recorded instance. */
+static void
+adopt(struct sup_inst *in, json_t *rec, struct taken *t)
+{
+	long long wall = json_integer_value(json_object_get(rec,
+							    "started_wall"));
+	const char *state = json_string_value(json_object_get(rec, "state"));
+	char tag[64];
+	struct derr e;
+
+	in->pid = (pid_t)json_integer_value(json_object_get(rec, "pid"));
+	in->started_wall = wall;
+	in->started_mono = now_ms() - (wall_ms() - wall);
+	in->ready_failed = json_is_true(json_object_get(rec,
+							"ready_failed"));
+	in->ready_by = ready_by_find(json_string_value(json_object_get(rec,
+							"ready_by")));
+	in->pidfd = open_pidfd(in->pid);
+	in->foreign = in->pidfd >= 0;
+	pipe_tag(tag, sizeof tag, in->pid, false);
+	in->out_fd = claim(t, tag);
+	pipe_tag(tag, sizeof tag, in->pid, true);
+	in->err_fd = claim(t, tag);
+	in->pipe_pid = in->pid;
+	if (logs_attach(in->app->s, in, &e) < 0)
+		sup_log("%s:%d: %s", in->app->cfg->name, in->index, e.msg);
+	in->state = WS_ONLINE;
+	if (state != NULL && strcmp(state, "starting") == 0) {
+		in->state = WS_STARTING;
+		ready_begin(in, in->started_mono);
+	}
+	sup_log("%s:%d: adopted pid %d%s", in->app->cfg->name, in->index,
+		(int)in->pid, in->out_fd < 0 ? " (its output is lost: the "
+		"fd holder had no pipe for it)" : "");
+	if (state != NULL && (strcmp(state, "stopping") == 0 ||
+			      in->retiring || in->removing))
+		inst_stop(in);
+	else if (state != NULL && strcmp(state, "restarting") == 0)
+		inst_restart(in);
+}
+
+/* True when the recorded process is alive and is the one recorded. */
+static bool
+still_alive(json_t *rec)
+{
+	json_int_t pid = json_integer_value(json_object_get(rec, "pid"));
+	json_int_t start = json_integer_value(json_object_get(rec, "start"));
+
+	return pid > 0 && start > 0 &&
+		proc_start_time((pid_t)pid) == (unsigned long long)start;
+}
+
+/* Bring back one instance from its record. */
+static void
+restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
+{
+	int index = (int)json_integer_value(json_object_get(rec, "index"));
+	const char *state = json_string_value(json_object_get(rec, "state"));
+	const char *reason = json_string_value(json_object_get(rec,
+							       "reason"));
+	struct sup_inst *in = NULL;
+
+	for (size_t i = 0; i < app->n_inst && in == NULL; i++)
+		if (app->inst[i]->index == index &&
+		    app->inst[i]->pid == 0 && !app->inst[i]->retiring)
+			in = app->inst[i];
+	if (in == NULL) {
+		in = inst_new(app, index);
+		app_add_instance(app, in);
+	}
+	in->rs.restarts = (int)json_integer_value(json_object_get(rec,
+								  "restarts"));
+	if (json_integer_value(json_object_get(rec, "serial")) > 0)
+		in->serial = (unsigned long long)json_integer_value(
+			json_object_get(rec, "serial"));
+	in->retiring = json_is_true(json_object_get(rec, "retiring"));
+	in->removing = json_is_true(json_object_get(rec, "removing")) ||
+		app->removing;
+	if (reason != NULL)
+		inst_set_reason(in, "%s", reason);
+	if (still_alive(rec)) {
+		adopt(in, rec, t);
+	} else if (state != NULL && strcmp(state, "errored") == 0) {
+		in->state = WS_ERRORED;
+	} else if (state != NULL && strcmp(state, "stopped") != 0 &&
+		   !in->retiring && !in->removing) {
+		in->rs.restarts++;
+		inst_set_reason(in, "its process was gone when the daemon "
+				"came back");
+		sup_log("%s:%d: %s; starting it", app->cfg->name, index,
+			in->reason);
+		inst_start(in);
+	}
+}
+
+/* Bring back one app and its instances. */
+static void
+restore_app(struct sup *s, json_t *rec, struct taken *t)
+{
+	const char *file = json_string_value(json_object_get(rec, "file"));
+	const char *env = json_string_value(json_object_get(rec, "env"));
+	struct sup_app *app;
+	json_t *irec;
+	struct derr e;
+	char tag[300];
+	size_t i;
+
+	if (file == NULL)
+		return;
+	app = app_from_raw(s, json_object_get(rec, "app"), file, env, &e);
+	if (app == NULL) {
+		sup_log("run.json: %s", e.msg);
+		return;
+	}
+	app->removing = json_is_true(json_object_get(rec, "removing"));
+	listen_tag(tag, sizeof tag, app);
+	app->listen_fd = claim(t, tag);
+	if (app->listen_fd < 0 && app_listen_open(app, &e) < 0)
+		sup_log("%s: %s", app->cfg->name, e.msg);
+	json_array_foreach(json_object_get(rec, "instances"), i, irec)
+		restore_inst(app, irec, t);
+}
+
+/* Read run.json; see sup.h. */
+int
+sup_restore(struct sup *s, struct derr *e)
+{
+	struct taken t = { 0 };
+	bool missing;
+	/* It names pids to adopt and signal: only from a file of ours. */
+	json_t *doc = deploy_home_json(s->home, "run.json", &missing, e), *rec;
+	size_t i;
+
+	if (doc == NULL)
+		return missing ? 0 : -1;
+	if (s->holder != NULL && holder_take(s->holder, take_one, &t, e) < 0)
+		sup_log("%s: the workers' output pipes are lost", e->msg);
+	json_array_foreach(json_object_get(doc, "apps"), i, rec)
+		restore_app(s, rec, &t);
+	taken_free(s, &t);
+	json_decref(doc);
+	s->run_dirty = true;
+	return 0;
+}
+
+/* After a clean shutdown: no run.json, no holder. */
+void
+sup_retire(struct sup *s)
+{
+	char *path = run_path(s);
+
+	unlink(path);
+	free(path);
+	holder_quit(s->holder);
+	sup_holder_off(s);
+}
+
+/* From now on nothing goes to a holder (shutting down). */
+void
+sup_holder_off(struct sup *s)
+{
+	holder_close(s->holder);
+	s->holder = NULL;
+	s->holder_off = true;
+}
