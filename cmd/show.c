@@ -48,8 +48,8 @@ show_text(const char *name, json_t *list, const struct eco_app *cfg,
 								   "status"));
 
 		online += st != NULL && strcmp(st, "online") == 0;
-		restarts += (int)json_integer_value(json_object_get(in,
-								    "restarts"));
+		restarts += (int)json_integer_value(
+			json_object_get(in, "restarts"));
 	}
 	printf("%s: %zu instance%s, %d online, %d restart%s\n", name,
 	       json_array_size(list), json_array_size(list) == 1 ? "" : "s",

@@ -262,11 +262,12 @@ const struct command cmd_validate = {
 	.name = "validate",
 	.usage = "validate [-c FILE] [--env NAME] [--print] [--json]",
 	.summary = "check the ecosystem file; --print shows it resolved",
-	.help = "  -p, --print   print the resolved config as JSON (defaults,\n"
-		"                merged env, every instance with its PORT, the\n"
-		"                script's resolved path and where it was found)\n"
-		"      --json    {\"valid\", \"errors\": [{file, line, col, path,"
-		"\n                message}], \"warnings\"}; exit 3 when invalid\n",
+	.help = "  -p, --print   print the resolved config as JSON "
+		"(defaults,\n                merged env, every instance with "
+		"its PORT, the\n                script's resolved path and "
+		"where it was found)\n      --json    {\"valid\", \"errors\": "
+		"[{file, line, col, path,\n                message}], "
+		"\"warnings\"}; exit 3 when invalid\n",
 	.flags = CMD_JSON,
 	.run = validate_run,
 };

@@ -451,7 +451,8 @@ static const struct err_row {
 	  "apps[0].nginx.backup[0]: no instance 2 (the app has 2 servers "
 	  "per host)" },
 	{ APP ",'nginx':{'backup':'198.51.100.9'}}]" PROD "}", "prod",
-	  "apps[0].nginx.backup: '198.51.100.9' is not a host of target 'prod'" },
+	  "apps[0].nginx.backup: '198.51.100.9' is not a host of target "
+	  "'prod'" },
 	{ APP ",'nginx':{'backup':1,'balance':'ip_hash'}}]}", NULL,
 	  "apps[0].nginx.backup: nginx allows backup servers only with "
 	  "round_robin or least_conn balancing, not 'ip_hash'" },

@@ -26,10 +26,10 @@ struct logwriter {
 	struct logfile *lf;
 	struct strbuf line;		/* the partial last line */
 	struct timespec ts;		/* when that line began */
-	long long held_ms;		/* since when line is held (monotonic) */
+	long long held_ms;		/* since when line is held (mono) */
 	char *last;			/* last non-blank line, or NULL */
 	size_t last_len;
-	bool last_open;			/* last is the line still being written */
+	bool last_open;			/* last is still being written */
 	struct logwriter *next;		/* the file's other writers */
 };
 
@@ -58,7 +58,7 @@ struct logfile {
 	struct logwriter *open_by;	/* whose line the stream ends inside */
 	struct logwriter *writers;	/* every writer on the file */
 	int idx_fd;			/* the order index, or -1 */
-	bool idx_dirty;			/* bytes written since its last record */
+	bool idx_dirty;			/* written since its last record */
 
 	long long dropped;
 	int err;

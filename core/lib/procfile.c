@@ -17,7 +17,8 @@ procfile_fds_init(struct procfile_fds *k)
 
 	k->kept = 0;
 	k->max = MAX_KEPT;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur / 4 < MAX_KEPT)
 		k->max = (int)(rl.rlim_cur / 4);
 }

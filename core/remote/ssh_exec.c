@@ -130,7 +130,8 @@ send_input(struct ssh *s, LIBSSH2_CHANNEL *ch, const char *input,
 			continue;
 		}
 		if (w < 0)
-			return ssh_fail(s, e, "cannot send to a remote command");
+			return ssh_fail(s, e,
+					"cannot send to a remote command");
 		input += w;
 		n -= (size_t)w;
 	}

@@ -35,7 +35,7 @@ sup_new(const char *home, struct derr *e)
 	s->home = xstrdup(home);
 	s->logs_dir = xasprintf("%s/logs", home);
 	s->notify_path = xasprintf("%s/notify.sock", home);
-	s->logs = logs_new();
+	s->logs = sup_logs_new();
 	s->proc = procstat_new("/proc");
 	procstat_keep_files(s->proc, true);
 	s->next_sample = -1;
@@ -67,17 +67,17 @@ sup_free(struct sup *s)
 		return;
 	sup_holder_off(s);	/* the holder keeps what it has */
 	for (size_t i = 0; i < s->n_apps; i++)
-		app_free(s->apps[i]);
+		sup_app_free(s->apps[i]);
 	free(s->apps);
 	for (size_t i = 0; i < s->n_jobs; i++)
-		job_free(s->jobs[i]);
+		sup_job_free(s->jobs[i]);
 	free(s->jobs);
 	free(s->exits);
 	if (s->notify != NULL) {
 		notify_close(s->notify);
 		unlink(s->notify_path);
 	}
-	logs_free(s->logs);
+	sup_logs_free(s->logs);
 	procstat_free(s->proc);
 	free(s->notify_path);
 	free(s->logs_dir);
@@ -96,7 +96,7 @@ notify_event(void *arg, int fd, short revents)
 	(void)fd;
 	(void)revents;
 	while (notify_recv(s->notify, &sender, buf, sizeof buf) > 0)
-		ready_on_notify(s, sender, buf);
+		sup_ready_on_notify(s, sender, buf);
 }
 
 /* True when an app has a max_memory_restart to enforce. */
@@ -138,16 +138,16 @@ sup_watch(struct sup *s, struct loop *l)
 		struct sup_app *app = s->apps[a];
 
 		for (size_t i = 0; i < app->n_inst; i++) {
-			inst_watch(app->inst[i], l);
-			any = any || inst_has_process(app->inst[i]);
+			sup_inst_watch(app->inst[i], l);
+			any = any || sup_inst_has_process(app->inst[i]);
 		}
-		cron_watch(app, l);
-		watch_register(app, l);
+		sup_cron_watch(app, l);
+		sup_watch_register(app, l);
 	}
 	for (size_t i = 0; i < s->n_jobs; i++)
-		loop_deadline(l, job_wakeup(s->jobs[i]));
-	loop_deadline(l, logs_due(s->logs));
-	ready_http_watch(l);
+		loop_deadline(l, sup_job_wakeup(s->jobs[i]));
+	loop_deadline(l, sup_logs_due(s->logs));
+	sup_ready_http_watch(l);
 	if (any) {
 		if (s->next_sample < 0)
 			s->next_sample = now_ms() + SAMPLE_EVERY_MS;
@@ -202,7 +202,7 @@ handle_exits(struct sup *s)
 		struct sup_inst *in = inst_by_pid(s, s->exits[i].pid);
 
 		if (in != NULL)
-			inst_on_exit(in, s->exits[i].status);
+			sup_inst_on_exit(in, s->exits[i].status);
 	}
 	s->n_exits = 0;
 }
@@ -259,10 +259,10 @@ sample(struct sup *s)
 			if (app->cfg->max_memory_restart > 0 &&
 			    in->rss > app->cfg->max_memory_restart &&
 			    in->state == WS_ONLINE)
-				inst_memory_restart(in);
+				sup_inst_memory_restart(in);
 		}
 	}
-	logs_retry(s->logs);
+	sup_logs_retry(s->logs);
 }
 
 /* Timers, probes, sampling, reloads, finished jobs, cleanup. */
@@ -273,29 +273,29 @@ sup_after_turn(struct sup *s)
 	size_t out = 0;
 
 	handle_exits(s);
-	ready_http_run();
-	logs_tick(s->logs, now);
+	sup_ready_http_run();
+	sup_logs_tick(s->logs, now);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 
 		for (size_t i = 0; i < app->n_inst; i++)
-			inst_tick(app->inst[i], now);
+			sup_inst_tick(app->inst[i], now);
 		if (app->reload != NULL)
-			reload_tick(app);
-		cron_tick(app);
-		watch_tick(app);
+			sup_reload_tick(app);
+		sup_cron_tick(app);
+		sup_watch_tick(app);
 	}
 	if (s->next_sample >= 0 && now >= s->next_sample) {
 		sample(s);
 		s->next_sample = now + sample_interval(s);
 	}
-	jobs_check(s);
+	sup_jobs_check(s);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
 
-		app_sweep(app);
+		sup_app_sweep(app);
 		if (app->removing && app->n_inst == 0) {
-			app_free(app);
+			sup_app_free(app);
 			s->run_dirty = true;
 			continue;
 		}
@@ -303,7 +303,7 @@ sup_after_turn(struct sup *s)
 	}
 	s->n_apps = out;
 	if (s->run_dirty)
-		run_save(s);
+		sup_run_save(s);
 }
 
 /* Stop every instance of every app. */
@@ -312,7 +312,7 @@ sup_stop_all(struct sup *s)
 {
 	for (size_t a = 0; a < s->n_apps; a++)
 		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
-			inst_stop(s->apps[a]->inst[i]);
+			sup_inst_stop(s->apps[a]->inst[i]);
 }
 
 /* True when no instance has a process left. */
@@ -321,7 +321,7 @@ sup_all_stopped(const struct sup *s)
 {
 	for (size_t a = 0; a < s->n_apps; a++)
 		for (size_t i = 0; i < s->apps[a]->n_inst; i++)
-			if (inst_has_process(s->apps[a]->inst[i]))
+			if (sup_inst_has_process(s->apps[a]->inst[i]))
 				return false;
 	return true;
 }
@@ -332,5 +332,5 @@ sup_reload_all(struct sup *s)
 {
 	for (size_t a = 0; a < s->n_apps; a++)
 		if (s->apps[a]->reload == NULL)
-			reload_begin(s->apps[a], 1);
+			sup_reload_begin(s->apps[a], 1);
 }

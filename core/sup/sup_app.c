@@ -11,7 +11,7 @@
 
 /* The app called name, or NULL. */
 struct sup_app *
-app_find(const struct sup *s, const char *name)
+sup_app_find(const struct sup *s, const char *name)
 {
 	for (size_t i = 0; i < s->n_apps; i++)
 		if (strcmp(s->apps[i]->cfg->name, name) == 0)
@@ -21,7 +21,7 @@ app_find(const struct sup *s, const char *name)
 
 /* Parse one app object as it was in its file. */
 struct ecosystem *
-app_parse(json_t *raw, const char *file, const char *env, struct derr *e)
+sup_app_parse(json_t *raw, const char *file, const char *env, struct derr *e)
 {
 	json_t *doc = json_pack("{s:[O]}", "apps", raw);
 	char *text = json_dumps(doc, JSON_PRESERVE_ORDER);
@@ -39,7 +39,7 @@ app_parse(json_t *raw, const char *file, const char *env, struct derr *e)
 
 /* A new app from its parsed file, with its instances (not started). */
 struct sup_app *
-app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
+sup_app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
 	const char *env)
 {
 	struct sup_app *app = xcalloc(1, sizeof *app);
@@ -53,7 +53,7 @@ app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
 	app->listen_fd = -1;
 	s->run_dirty = true;
 	for (int i = 0; i < app->cfg->instances; i++)
-		app_add_instance(app, inst_new(app, i));
+		sup_app_add_instance(app, sup_inst_new(app, i));
 	ARRAY_GROW(s->apps, s->cap_apps, s->n_apps + 1);
 	s->apps[s->n_apps++] = app;
 	return app;
@@ -62,17 +62,17 @@ app_new(struct sup *s, struct ecosystem *eco, json_t *raw, const char *file,
 /* A new app (not started) from its object in file; NULL with e
    filled. */
 struct sup_app *
-app_from_raw(struct sup *s, json_t *raw, const char *file, const char *env,
+sup_app_from_raw(struct sup *s, json_t *raw, const char *file, const char *env,
 	     struct derr *e)
 {
-	struct ecosystem *eco = app_parse(raw, file, env, e);
+	struct ecosystem *eco = sup_app_parse(raw, file, env, e);
 
-	return eco != NULL ? app_new(s, eco, raw, file, env) : NULL;
+	return eco != NULL ? sup_app_new(s, eco, raw, file, env) : NULL;
 }
 
 /* Append an instance to the app. */
 void
-app_add_instance(struct sup_app *app, struct sup_inst *in)
+sup_app_add_instance(struct sup_app *app, struct sup_inst *in)
 {
 	ARRAY_GROW(app->inst, app->cap_inst, app->n_inst + 1);
 	app->inst[app->n_inst++] = in;
@@ -80,19 +80,19 @@ app_add_instance(struct sup_app *app, struct sup_inst *in)
 
 /* Free the app and its instances (their processes are not touched). */
 void
-app_free(struct sup_app *app)
+sup_app_free(struct sup_app *app)
 {
 	if (app == NULL)
 		return;
 	for (size_t i = 0; i < app->n_inst; i++)
-		inst_free(app->inst[i]);
+		sup_inst_free(app->inst[i]);
 	free(app->inst);
-	reload_free(app->reload);
-	watch_free(app->watch);
+	sup_reload_free(app->reload);
+	sup_watch_free(app->watch);
 	if (app->listen_fd >= 0) {
 		char tag[300];
 
-		listen_tag(tag, sizeof tag, app);
+		sup_listen_tag(tag, sizeof tag, app);
 		sup_unhold(app->s, tag);
 		close(app->listen_fd);
 	}
@@ -107,7 +107,7 @@ app_free(struct sup_app *app)
 /* Take app out of the supervisor and free it (no process of it may
    run). */
 void
-app_discard(struct sup *s, struct sup_app *app)
+sup_app_discard(struct sup *s, struct sup_app *app)
 {
 	size_t out = 0;
 
@@ -116,21 +116,22 @@ app_discard(struct sup *s, struct sup_app *app)
 			s->apps[out++] = s->apps[i];
 	s->n_apps = out;
 	s->run_dirty = true;
-	app_free(app);
+	sup_app_free(app);
 }
 
 /* Drop instances that were retired or removed and are now down. */
 void
-app_sweep(struct sup_app *app)
+sup_app_sweep(struct sup_app *app)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < app->n_inst; i++) {
 		struct sup_inst *in = app->inst[i];
 
-		if ((in->retiring || in->removing) && !inst_has_process(in) &&
+		if ((in->retiring || in->removing) &&
+		    !sup_inst_has_process(in) &&
 		    in->state != WS_STOPPING) {
-			inst_free(in);
+			sup_inst_free(in);
 			continue;
 		}
 		app->inst[out++] = in;
@@ -165,7 +166,7 @@ split_listen(const char *spec, char *host, size_t hostlen, char *port,
 
 /* Bind the app's shared listen socket (listen mode), once. */
 int
-app_listen_open(struct sup_app *app, struct derr *e)
+sup_app_listen_open(struct sup_app *app, struct derr *e)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
@@ -198,7 +199,7 @@ app_listen_open(struct sup_app *app, struct derr *e)
 	}
 	freeaddrinfo(res);
 	app->listen_fd = fd;
-	listen_tag(host, sizeof host, app);
+	sup_listen_tag(host, sizeof host, app);
 	sup_hold(app->s, host, fd);
 	return 0;
 }

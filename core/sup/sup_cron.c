@@ -18,7 +18,7 @@ next_time(const struct sup_app *app, long long now)
 
 /* Restart the app's running instances when its cron time has come. */
 void
-cron_tick(struct sup_app *app)
+sup_cron_tick(struct sup_app *app)
 {
 	long long now = wall_ms();
 
@@ -35,16 +35,17 @@ cron_tick(struct sup_app *app)
 	for (size_t i = 0; i < app->n_inst; i++) {
 		struct sup_inst *in = app->inst[i];
 
-		if (inst_has_process(in) && !in->retiring && !in->removing) {
+		if (sup_inst_has_process(in) && !in->retiring &&
+		    !in->removing) {
 			restart_state_reset(&in->rs);
-			inst_restart(in);
+			sup_inst_restart(in);
 		}
 	}
 }
 
 /* Wake the loop at the app's next cron time. */
 void
-cron_watch(struct sup_app *app, struct loop *l)
+sup_cron_watch(struct sup_app *app, struct loop *l)
 {
 	if (app->cron_next > 0)
 		loop_deadline(l, now_ms() + (app->cron_next - wall_ms()));

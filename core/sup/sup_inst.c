@@ -39,7 +39,7 @@ sup_log(const char *fmt, ...)
 
 /* A new stopped instance of app. */
 struct sup_inst *
-inst_new(struct sup_app *app, int index)
+sup_inst_new(struct sup_app *app, int index)
 {
 	struct sup_inst *in = xcalloc(1, sizeof *in);
 
@@ -66,7 +66,7 @@ close_pipe(struct sup_inst *in, int *fd)
 	loop_close(*fd);
 	*fd = -1;
 	if (in->pipe_pid > 0) {
-		pipe_tag(tag, sizeof tag, in->pipe_pid, fd == &in->err_fd);
+		sup_pipe_tag(tag, sizeof tag, in->pipe_pid, fd == &in->err_fd);
 		sup_unhold(in->app->s, tag);
 	}
 }
@@ -80,7 +80,7 @@ close_pipes(struct sup_inst *in)
 	in->pipe_pid = 0;
 	nodeipc_free(in->ipc);
 	in->ipc = NULL;
-	logs_detach(in);
+	sup_logs_detach(in);
 }
 
 /* Stop watching an adopted process's pidfd. */
@@ -94,11 +94,11 @@ close_pidfd(struct sup_inst *in)
 
 /* Free an instance (its process, if any, is not touched). */
 void
-inst_free(struct sup_inst *in)
+sup_inst_free(struct sup_inst *in)
 {
 	if (in == NULL)
 		return;
-	ready_end(in);
+	sup_ready_end(in);
 	close_pipes(in);
 	close_pidfd(in);
 	free(in->reason);
@@ -108,7 +108,7 @@ inst_free(struct sup_inst *in)
 
 /* Replace the instance's reason text. */
 void
-inst_set_reason(struct sup_inst *in, const char *fmt, ...)
+sup_inst_set_reason(struct sup_inst *in, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -120,22 +120,22 @@ inst_set_reason(struct sup_inst *in, const char *fmt, ...)
 
 /* True while the instance has a process (not yet reaped). */
 bool
-inst_has_process(const struct sup_inst *in)
+sup_inst_has_process(const struct sup_inst *in)
 {
 	return in->pid > 0;
 }
 
 /* True while a process of the instance's last group is still there. */
 bool
-inst_group_lingers(struct sup_inst *in)
+sup_inst_group_lingers(struct sup_inst *in)
 {
 	if (in->group_left > 0 && (!spawn_group_alive(in->group_left) ||
 				   (in->foreign &&
-				    !proc_group_live(in->group_left)))) {
+				    !sup_proc_group_live(in->group_left)))) {
 		in->group_left = 0;
 		in->foreign = false;
 	}
-	return in->group_left > 0 || inst_strays_alive(in);
+	return in->group_left > 0 || sup_inst_strays_alive(in);
 }
 
 /* The command line: interpreter, its args, script, args. */
@@ -184,7 +184,7 @@ build_env(const struct sup_inst *in)
 	for (size_t i = 0; i < own.n; i++)
 		eco_env_set(&env, own.vars[i].name, own.vars[i].value);
 	eco_env_free(&own);
-	mark = inst_marker(in);
+	mark = sup_inst_marker(in);
 	eco_env_set(&env, WORKER_MARK_VAR, mark);
 	free(mark);
 	for (size_t i = 0; i < env.n; i++) {
@@ -219,14 +219,14 @@ do_spawn(struct sup_inst *in)
 	close_pipes(in);
 	if (nodeipc_wanted(cfg) && nodeipc_pair(ipc) == 0)
 		req.ipc_fd = ipc[1];
-	if (logs_attach(in->app->s, in, &e) < 0) {
-		inst_set_reason(in, "%s", e.msg);
+	if (sup_logs_attach(in->app->s, in, &e) < 0) {
+		sup_inst_set_reason(in, "%s", e.msg);
 		goto out;
 	}
 	if (spawn_worker(&req, &res, &e) < 0) {
-		inst_set_reason(in, "%s%s", e.msg, res.transient ?
+		sup_inst_set_reason(in, "%s%s", e.msg, res.transient ?
 				" (trying again)" : "");
-		logs_detach(in);
+		sup_logs_detach(in);
 		rc = res.transient ? -2 : -1;
 		goto out;
 	}
@@ -237,14 +237,14 @@ do_spawn(struct sup_inst *in)
 	in->out_fd = res.out_fd;
 	in->err_fd = res.err_fd;
 	in->foreign = false;
-	inst_hold_pipes(in);
+	sup_inst_hold_pipes(in);
 	in->started_mono = now_ms();
 	in->started_wall = wall_ms();
 	in->ready_failed = false;
 	in->cpu = 0;
 	in->rss = 0;
 	sup_log("%s:%d: started pid %d", cfg->name, in->index, (int)in->pid);
-	ready_begin(in, in->started_mono);
+	sup_ready_begin(in, in->started_mono);
 	rc = 0;
 out:
 	if (ipc[0] >= 0)
@@ -271,13 +271,13 @@ apply(struct sup_inst *in, const struct transition *t)
 	    !(cfg->shutdown_with_message &&
 	      nodeipc_send(in->ipc, "shutdown") == 0)) {
 		spawn_signal_group(in->pid, cfg->kill_signal);
-		inst_signal_tree(in, cfg->kill_signal);
+		sup_inst_signal_tree(in, cfg->kill_signal);
 	}
 	if (t->actions & WA_ARM_KILL_TIMER)
 		in->deadline = now + cfg->kill_timeout;
 	if ((t->actions & WA_SIGNAL_KILL) && in->pid > 0) {
 		spawn_signal_group(in->pid, SIGKILL);
-		inst_signal_tree(in, SIGKILL);
+		sup_inst_signal_tree(in, SIGKILL);
 	}
 	if (t->actions & WA_RESET_CRASHES)
 		restart_state_reset(&in->rs);
@@ -299,7 +299,7 @@ apply(struct sup_inst *in, const struct transition *t)
 				restart_verdict_name(v));
 	}
 	if (next.next != WS_STARTING)
-		ready_end(in);
+		sup_ready_end(in);
 	in->state = next.next;
 	if (next.next == WS_ERRORED)
 		in->failed_at = now;
@@ -313,16 +313,16 @@ apply(struct sup_inst *in, const struct transition *t)
 				in->reason);
 			in->started_mono = now;
 			in->exit_status = -1;
-			inst_event(in, EV_EXIT);
+			sup_inst_event(in, EV_EXIT);
 		} else if (rc < 0) {
-			inst_event(in, EV_EXEC_FAILED);
+			sup_inst_event(in, EV_EXEC_FAILED);
 		}
 	}
 }
 
 /* Feed an event to the instance's state table. */
 void
-inst_event(struct sup_inst *in, enum wevent ev)
+sup_inst_event(struct sup_inst *in, enum wevent ev)
 {
 	struct transition t;
 
@@ -337,39 +337,39 @@ inst_event(struct sup_inst *in, enum wevent ev)
 
 /* User start. */
 void
-inst_start(struct sup_inst *in)
+sup_inst_start(struct sup_inst *in)
 {
 	free(in->reason);
 	in->reason = NULL;
 	in->why_errored = WR_NONE;
-	inst_event(in, EV_START);
+	sup_inst_event(in, EV_START);
 }
 
 /* User stop: the stop signal, SIGKILL after kill_timeout. */
 void
-inst_stop(struct sup_inst *in)
+sup_inst_stop(struct sup_inst *in)
 {
 	in->restart_pending = false;
-	inst_event(in, EV_STOP);
+	sup_inst_event(in, EV_STOP);
 }
 
 /* User restart: stop, then spawn again. */
 void
-inst_restart(struct sup_inst *in)
+sup_inst_restart(struct sup_inst *in)
 {
-	inst_event(in, EV_RESTART);
+	sup_inst_event(in, EV_RESTART);
 }
 
 /* RSS over max_memory_restart: a graceful restart, counted. */
 void
-inst_memory_restart(struct sup_inst *in)
+sup_inst_memory_restart(struct sup_inst *in)
 {
 	char mem[32];
 
 	snprintf(mem, sizeof mem, "%lld", in->rss);
-	inst_set_reason(in, "memory %s bytes over max_memory_restart", mem);
+	sup_inst_set_reason(in, "memory %s bytes over max_memory_restart", mem);
 	sup_log("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
-	inst_event(in, EV_MEMORY_LIMIT);
+	sup_inst_event(in, EV_MEMORY_LIMIT);
 }
 
 /* Move what a pipe holds into the log; -1 at EOF or error. */
@@ -413,7 +413,7 @@ describe_status(int status, char *buf, size_t size)
 
 /* The process was reaped: flush its output, end its group, decide. */
 void
-inst_on_exit(struct sup_inst *in, int status)
+sup_inst_on_exit(struct sup_inst *in, int status)
 {
 	char how[320];
 	pid_t pid = in->pid;
@@ -429,7 +429,7 @@ inst_on_exit(struct sup_inst *in, int status)
 	   its leader. */
 	spawn_signal_group(pid, SIGKILL);
 	for (size_t i = 0; i < in->n_strays; i++)
-		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
+		if (sup_proc_is_alive(in->strays[i].pid, in->strays[i].start))
 			kill(in->strays[i].pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;
@@ -438,34 +438,34 @@ inst_on_exit(struct sup_inst *in, int status)
 	in->exit_status = status;
 	describe_status(status, how, sizeof how);
 	if (!asked)
-		ready_exit_note(in, pid, how, sizeof how);
+		sup_ready_exit_note(in, pid, how, sizeof how);
 	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
 	if (!asked) {
-		inst_set_reason(in, "%s", how);
+		sup_inst_set_reason(in, "%s", how);
 		in->crashed_at = now_ms();
 	}
-	inst_event(in, EV_EXIT);
+	sup_inst_event(in, EV_EXIT);
 	if (in->state == WS_ERRORED && in->why_errored == WR_CRASH_LOOP)
-		inst_set_reason(in, "%s; %s", how,
+		sup_inst_set_reason(in, "%s; %s", how,
 				wreason_name(in->why_errored));
 }
 
 /* Timers: kill after kill_timeout, restart after its delay, readiness. */
 void
-inst_tick(struct sup_inst *in, long long now)
+sup_inst_tick(struct sup_inst *in, long long now)
 {
 	if (in->state == WS_STARTING) {
-		ready_tick(in, now);
+		sup_ready_tick(in, now);
 		return;
 	}
 	if (in->deadline < 0 || now < in->deadline)
 		return;
 	in->deadline = -1;
 	if (in->state == WS_STOPPING || in->state == WS_RESTARTING)
-		inst_event(in, EV_KILL_TIMEOUT);
+		sup_inst_event(in, EV_KILL_TIMEOUT);
 	else if (in->state == WS_WAITING_RESTART)
-		inst_event(in, EV_RESTART_TIMER);
+		sup_inst_event(in, EV_RESTART_TIMER);
 }
 
 /* Loop callback: worker output is ready. */
@@ -497,15 +497,15 @@ pidfd_event(void *arg, int fd, short revents)
 
 /* Give the holder copies of the instance's pipes. */
 void
-inst_hold_pipes(struct sup_inst *in)
+sup_inst_hold_pipes(struct sup_inst *in)
 {
 	char tag[64];
 
 	in->pipe_pid = in->pid;
-	pipe_tag(tag, sizeof tag, in->pid, false);
+	sup_pipe_tag(tag, sizeof tag, in->pid, false);
 	if (in->out_fd >= 0)
 		sup_hold(in->app->s, tag, in->out_fd);
-	pipe_tag(tag, sizeof tag, in->pid, true);
+	sup_pipe_tag(tag, sizeof tag, in->pid, true);
 	if (in->err_fd >= 0)
 		sup_hold(in->app->s, tag, in->err_fd);
 }
@@ -522,7 +522,7 @@ ipc_event(void *arg, int fd, short revents)
 		return;		/* closed since the poll: the worker exited */
 	r = nodeipc_read(in->ipc);
 	if (r > 0)
-		ready_on_notify(in->app->s, in->pid, "READY=1");
+		sup_ready_on_notify(in->app->s, in->pid, "READY=1");
 	if (r < 0) {
 		nodeipc_free(in->ipc);
 		in->ipc = NULL;
@@ -531,7 +531,7 @@ ipc_event(void *arg, int fd, short revents)
 
 /* Register the instance's pipes, probes and deadline. */
 void
-inst_watch(struct sup_inst *in, struct loop *l)
+sup_inst_watch(struct sup_inst *in, struct loop *l)
 {
 	if (in->out_fd >= 0)
 		loop_add(l, in->out_fd, POLLIN, pipe_event, in);
@@ -543,7 +543,7 @@ inst_watch(struct sup_inst *in, struct loop *l)
 		loop_add(l, in->pidfd, POLLIN, pidfd_event, in);
 	loop_deadline(l, in->deadline);
 	if (in->state == WS_STARTING)
-		ready_watch(in, l);
+		sup_ready_watch(in, l);
 }
 
 /* The command line as one string, for display. */
@@ -567,7 +567,7 @@ command_line(const struct eco_app *cfg)
 
 /* The instance as one "ls" row. */
 json_t *
-inst_to_json(const struct sup_inst *in)
+sup_inst_to_json(const struct sup_inst *in)
 {
 	const struct eco_app *cfg = in->app->cfg;
 	long long up = in->pid > 0 ? now_ms() - in->started_mono : 0;
@@ -603,6 +603,6 @@ inst_to_json(const struct sup_inst *in)
 		describe_status(in->exit_status, how, sizeof how);
 		json_object_set_new(o, "last_exit", json_string(how));
 	}
-	logs_to_json(in, o);
+	sup_logs_to_json(in, o);
 	return o;
 }

@@ -160,121 +160,121 @@ void sup_watched(struct sup *s);
 void sup_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* sup_inst.c */
-void inst_event(struct sup_inst *in, enum wevent ev);
-struct sup_inst *inst_new(struct sup_app *app, int index);
-void inst_free(struct sup_inst *in);
-void inst_hold_pipes(struct sup_inst *in);
-void inst_start(struct sup_inst *in);
-void inst_stop(struct sup_inst *in);
-void inst_on_exit(struct sup_inst *in, int status);
-void inst_restart(struct sup_inst *in);
+void sup_inst_event(struct sup_inst *in, enum wevent ev);
+struct sup_inst *sup_inst_new(struct sup_app *app, int index);
+void sup_inst_free(struct sup_inst *in);
+void sup_inst_hold_pipes(struct sup_inst *in);
+void sup_inst_start(struct sup_inst *in);
+void sup_inst_stop(struct sup_inst *in);
+void sup_inst_on_exit(struct sup_inst *in, int status);
+void sup_inst_restart(struct sup_inst *in);
 /* cron_restart (sup_cron.c): restart the app when its time comes, and
  * wake the loop for it. */
-void cron_tick(struct sup_app *app);
-void cron_watch(struct sup_app *app, struct loop *l);
+void sup_cron_tick(struct sup_app *app);
+void sup_cron_watch(struct sup_app *app, struct loop *l);
 /* "watch" (sup_watch.c): inotify on the app's files, and the graceful
  * reload watch_delay after the last change. */
 struct app_watch;
-void watch_register(struct sup_app *app, struct loop *l);
-void watch_tick(struct sup_app *app);
-void watch_free(struct app_watch *w);
-void inst_memory_restart(struct sup_inst *in);
-void inst_tick(struct sup_inst *in, long long now);
-void inst_watch(struct sup_inst *in, struct loop *l);
-bool inst_has_process(const struct sup_inst *in);
-bool inst_group_lingers(struct sup_inst *in);
-void inst_set_reason(struct sup_inst *in, const char *fmt, ...)
+void sup_watch_register(struct sup_app *app, struct loop *l);
+void sup_watch_tick(struct sup_app *app);
+void sup_watch_free(struct app_watch *w);
+void sup_inst_memory_restart(struct sup_inst *in);
+void sup_inst_tick(struct sup_inst *in, long long now);
+void sup_inst_watch(struct sup_inst *in, struct loop *l);
+bool sup_inst_has_process(const struct sup_inst *in);
+bool sup_inst_group_lingers(struct sup_inst *in);
+void sup_inst_set_reason(struct sup_inst *in, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-json_t *inst_to_json(const struct sup_inst *in);
+json_t *sup_inst_to_json(const struct sup_inst *in);
 
 /* sup_ready.c */
-const char *ready_by_find(const char *name);
-void ready_begin(struct sup_inst *in, long long now);
-void ready_tick(struct sup_inst *in, long long now);
-void ready_watch(struct sup_inst *in, struct loop *l);
-void ready_end(struct sup_inst *in);
-void ready_on_notify(struct sup *s, pid_t sender, const char *msg);
+const char *sup_ready_by_find(const char *name);
+void sup_ready_begin(struct sup_inst *in, long long now);
+void sup_ready_tick(struct sup_inst *in, long long now);
+void sup_ready_watch(struct sup_inst *in, struct loop *l);
+void sup_ready_end(struct sup_inst *in);
+void sup_ready_on_notify(struct sup *s, pid_t sender, const char *msg);
 /* The HTTP health probes' fds and timers in the loop, and their work. */
-void ready_http_watch(struct loop *l);
-void ready_http_run(void);
+void sup_ready_http_watch(struct loop *l);
+void sup_ready_http_run(void);
 /* Append to buf what holds the dead instance's port, if anything. */
-void ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
+void sup_ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 		     size_t size);
 
 /* sup_app.c */
-struct ecosystem *app_parse(json_t *raw, const char *file, const char *env,
+struct ecosystem *sup_app_parse(json_t *raw, const char *file, const char *env,
 			    struct derr *e);
-struct sup_app *app_new(struct sup *s, struct ecosystem *eco, json_t *raw,
+struct sup_app *sup_app_new(struct sup *s, struct ecosystem *eco, json_t *raw,
 			const char *file, const char *env);
-struct sup_app *app_from_raw(struct sup *s, json_t *raw, const char *file,
+struct sup_app *sup_app_from_raw(struct sup *s, json_t *raw, const char *file,
 			     const char *env, struct derr *e);
-struct sup_app *app_find(const struct sup *s, const char *name);
-void app_add_instance(struct sup_app *app, struct sup_inst *in);
-void app_free(struct sup_app *app);
-void app_discard(struct sup *s, struct sup_app *app);
-void app_sweep(struct sup_app *app);
-int app_listen_open(struct sup_app *app, struct derr *e);
+struct sup_app *sup_app_find(const struct sup *s, const char *name);
+void sup_app_add_instance(struct sup_app *app, struct sup_inst *in);
+void sup_app_free(struct sup_app *app);
+void sup_app_discard(struct sup *s, struct sup_app *app);
+void sup_app_sweep(struct sup_app *app);
+int sup_app_listen_open(struct sup_app *app, struct derr *e);
 
 /* sup_ops.c */
 int sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 		      json_t *done, struct derr *e);
 
 /* sup_run.c: run.json, the fd holder, re-adoption */
-void run_save(struct sup *s);
-bool proc_group_live(pid_t pgid);
-unsigned long long proc_start_time(pid_t pid);
-pid_t proc_parent(pid_t pid);
-bool proc_is_alive(pid_t pid, unsigned long long start);
+void sup_run_save(struct sup *s);
+bool sup_proc_group_live(pid_t pgid);
+unsigned long long sup_proc_start_time(pid_t pid);
+pid_t sup_proc_parent(pid_t pid);
+bool sup_proc_is_alive(pid_t pid, unsigned long long start);
 
 /* sup_tree.c */
 #define WORKER_MARK_VAR "DEPLOY_WORKER"
-char *inst_marker(const struct sup_inst *in);
-void inst_signal_tree(struct sup_inst *in, int sig);
-bool inst_strays_alive(struct sup_inst *in);
+char *sup_inst_marker(const struct sup_inst *in);
+void sup_inst_signal_tree(struct sup_inst *in, int sig);
+bool sup_inst_strays_alive(struct sup_inst *in);
 void sup_hold(struct sup *s, const char *tag, int fd);
 void sup_unhold(struct sup *s, const char *tag);
 void sup_holder_off(struct sup *s);
 void sup_holder_watch(struct sup *s, struct loop *l);
 /* The holder's tag of pid's output pipe (err or out). */
-void pipe_tag(char *buf, size_t size, pid_t pid, bool err);
+void sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err);
 /* The holder's tag of app's listen socket. */
-void listen_tag(char *buf, size_t size, const struct sup_app *app);
+void sup_listen_tag(char *buf, size_t size, const struct sup_app *app);
 /* Queue the exit of an instance's process for after the turn. */
 void sup_queue_exit(struct sup *s, pid_t pid, int status);
 
 /* sup_reload.c */
-void reload_begin(struct sup_app *app, int parallel);
-void reload_tick(struct sup_app *app);
-void reload_free(struct sup_reload *r);
+void sup_reload_begin(struct sup_app *app, int parallel);
+void sup_reload_tick(struct sup_app *app);
+void sup_reload_free(struct sup_reload *r);
 
 /* sup_job.c */
-struct sup_job *job_add(struct sup *s, struct sup_reply r,
+struct sup_job *sup_job_add(struct sup *s, struct sup_reply r,
 			enum job_want want, long long deadline);
-void job_add_app(struct sup_job *j, const char *name);
-void jobs_check(struct sup *s);
+void sup_job_add_app(struct sup_job *j, const char *name);
+void sup_jobs_check(struct sup *s);
 /* When the job must be looked at again anyway (ms), -1: never. */
-long long job_wakeup(const struct sup_job *j);
-void job_free(struct sup_job *j);
+long long sup_job_wakeup(const struct sup_job *j);
+void sup_job_free(struct sup_job *j);
 
 /* sup_logs.c */
-struct sup_logs *logs_new(void);
-void logs_free(struct sup_logs *l);
+struct sup_logs *sup_logs_new(void);
+void sup_logs_free(struct sup_logs *l);
 /* Open (or share) the log writers for an instance. */
-int logs_attach(struct sup *s, struct sup_inst *in, struct derr *e);
-void logs_detach(struct sup_inst *in);
-char *logs_path(const struct sup *s, const struct sup_inst *in, bool err);
-void logs_retry(struct sup_logs *l);
-long long logs_dropped(const struct sup_logs *l, const char *path);
+int sup_logs_attach(struct sup *s, struct sup_inst *in, struct derr *e);
+void sup_logs_detach(struct sup_inst *in);
+char *sup_logs_path(const struct sup *s, const struct sup_inst *in, bool err);
+void sup_logs_retry(struct sup_logs *l);
+long long sup_logs_dropped(const struct sup_logs *l, const char *path);
 /* The nearest time a held partial log line is due (-1: none). */
-long long logs_due(const struct sup_logs *l);
+long long sup_logs_due(const struct sup_logs *l);
 /* Write the partial log lines held long enough at now. */
-void logs_tick(struct sup_logs *l, long long now);
+void sup_logs_tick(struct sup_logs *l, long long now);
 /* The last non-blank stderr line of the instance, "" when none. */
-const char *logs_last_err(const struct sup_inst *in);
+const char *sup_logs_last_err(const struct sup_inst *in);
 /* Add out_log, err_log (known even when stopped), dropped_bytes and
    last_err to the instance's ls row o. */
-void logs_to_json(const struct sup_inst *in, json_t *o);
+void sup_logs_to_json(const struct sup_inst *in, json_t *o);
 /* Why a log of in cannot be written (caller frees), or NULL. */
-char *logs_problem(const struct sup_logs *l, const struct sup_inst *in);
+char *sup_logs_problem(const struct sup_logs *l, const struct sup_inst *in);
 
 #endif

@@ -10,7 +10,7 @@
 
 /* A job answered through r when its apps reach want, or at deadline. */
 struct sup_job *
-job_add(struct sup *s, struct sup_reply r, enum job_want want,
+sup_job_add(struct sup *s, struct sup_reply r, enum job_want want,
 	long long deadline)
 {
 	struct sup_job *j = xcalloc(1, sizeof *j);
@@ -30,14 +30,14 @@ job_add(struct sup *s, struct sup_reply r, enum job_want want,
 
 /* Cover one more app. */
 void
-job_add_app(struct sup_job *j, const char *name)
+sup_job_add_app(struct sup_job *j, const char *name)
 {
 	j->apps = strv_push(j->apps, name);
 }
 
 /* Free a job. */
 void
-job_free(struct sup_job *j)
+sup_job_free(struct sup_job *j)
 {
 	if (j == NULL)
 		return;
@@ -80,7 +80,7 @@ job_fail(char **err, const char *fmt, ...)
 static char *
 inst_why(const struct sup_inst *in)
 {
-	const char *last = logs_last_err(in);
+	const char *last = sup_logs_last_err(in);
 
 	return xasprintf("%s%s%s%s", in->reason != NULL ? in->reason :
 			 "no reason known", last != NULL && *last ?
@@ -138,9 +138,9 @@ app_stopped(const struct sup_job *j, const struct sup_app *app)
 {
 	for (size_t i = 0; i < app->n_inst; i++)
 		if (job_covers(j, app->inst[i]) &&
-		    (inst_has_process(app->inst[i]) ||
+		    (sup_inst_has_process(app->inst[i]) ||
 		     app->inst[i]->state == WS_STOPPING ||
-		     inst_group_lingers(app->inst[i])))
+		     sup_inst_group_lingers(app->inst[i])))
 			return 0;
 	return 1;
 }
@@ -163,7 +163,7 @@ job_reached(struct sup *s, const struct sup_job *j, char **err)
 	int all = 1;
 
 	for (char **name = j->apps; *name != NULL; name++) {
-		struct sup_app *app = app_find(s, *name);
+		struct sup_app *app = sup_app_find(s, *name);
 		int r;
 
 		if (app == NULL)
@@ -196,7 +196,7 @@ job_settled(struct sup_job *j, int reached, long long now)
 
 /* The moment the job must be looked at again without any event. */
 long long
-job_wakeup(const struct sup_job *j)
+sup_job_wakeup(const struct sup_job *j)
 {
 	long long at = j->deadline;
 
@@ -213,12 +213,13 @@ job_timeout(struct sup *s, const struct sup_job *j)
 	long long secs = (j->deadline - j->created + 999) / 1000;
 
 	for (char **name = j->apps; *name != NULL; name++) {
-		struct sup_app *app = app_find(s, *name);
+		struct sup_app *app = sup_app_find(s, *name);
 
 		for (size_t i = 0; app != NULL && i < app->n_inst; i++) {
 			struct sup_inst *in = app->inst[i];
 			bool there = j->want == JOB_STOPPED ?
-				!inst_has_process(in) : in->state == WS_ONLINE;
+				!sup_inst_has_process(in) :
+				in->state == WS_ONLINE;
 
 			if (job_covers(j, in) && !there)
 				return xasprintf("%s:%d not %s within %lld s "
@@ -249,7 +250,7 @@ static void
 job_progress(struct sup *s, struct sup_job *j, long long now)
 {
 	for (char **name = j->apps; *name != NULL; name++) {
-		struct sup_app *app = app_find(s, *name);
+		struct sup_app *app = sup_app_find(s, *name);
 
 		for (size_t i = 0; app != NULL && i < app->n_inst; i++) {
 			struct sup_inst *in = app->inst[i];
@@ -258,7 +259,8 @@ job_progress(struct sup *s, struct sup_job *j, long long now)
 			char key[300];
 			json_t *ev;
 
-			if (!job_covers(j, in) || (down ? inst_has_process(in)
+			if (!job_covers(j, in) || (down ?
+			    sup_inst_has_process(in)
 			    : in->state != WS_ONLINE || in->ready_failed ||
 			    in->started_mono < j->created))
 				continue;
@@ -281,7 +283,7 @@ job_progress(struct sup *s, struct sup_job *j, long long now)
 
 /* Answer and drop every job that is finished. */
 void
-jobs_check(struct sup *s)
+sup_jobs_check(struct sup *s)
 {
 	size_t out = 0;
 	long long now = now_ms();
@@ -307,7 +309,7 @@ jobs_check(struct sup *s)
 		if (j->reply.done != NULL)
 			j->reply.done(j->reply.arg, code, err, j->extra);
 		free(err);
-		job_free(j);
+		sup_job_free(j);
 	}
 	s->n_jobs = out;
 }

@@ -20,14 +20,14 @@ struct sup_logs {
 
 /* An empty registry. */
 struct sup_logs *
-logs_new(void)
+sup_logs_new(void)
 {
 	return xcalloc(1, sizeof(struct sup_logs));
 }
 
 /* Close every file. */
 void
-logs_free(struct sup_logs *l)
+sup_logs_free(struct sup_logs *l)
 {
 	if (l == NULL)
 		return;
@@ -54,7 +54,7 @@ insert_index(const char *path, int index)
 
 /* The log path of an instance's stdout (err false) or stderr. */
 char *
-logs_path(const struct sup *s, const struct sup_inst *in, bool err)
+sup_logs_path(const struct sup *s, const struct sup_inst *in, bool err)
 {
 	const struct eco_app *cfg = in->app->cfg;
 	const char *given = err ? cfg->error_file : cfg->out_file;
@@ -120,19 +120,19 @@ logs_release(struct sup_logs *l, const char *path)
 
 /* Open the instance's out and err writers. */
 int
-logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
+sup_logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
 {
 	const struct eco_app *cfg = in->app->cfg;
 
-	in->log_path[0] = logs_path(s, in, false);
-	in->log_path[1] = logs_path(s, in, true);
+	in->log_path[0] = sup_logs_path(s, in, false);
+	in->log_path[1] = sup_logs_path(s, in, true);
 	in->out = logs_writer(s->logs, in->log_path[0], cfg,
 			      cfg->out_file == NULL, e);
 	if (in->out != NULL)
 		in->err = logs_writer(s->logs, in->log_path[1], cfg,
 				      cfg->error_file == NULL, e);
 	if (in->err == NULL) {
-		logs_detach(in);
+		sup_logs_detach(in);
 		return -1;
 	}
 	logwriter_keep_last(in->err);
@@ -141,7 +141,7 @@ logs_attach(struct sup *s, struct sup_inst *in, struct derr *e)
 
 /* Flush and drop the instance's writers. */
 void
-logs_detach(struct sup_inst *in)
+sup_logs_detach(struct sup_inst *in)
 {
 	struct sup *s = in->app->s;
 
@@ -181,7 +181,7 @@ report_change(struct log_entry *le)
 
 /* Retry bytes a full disk held back; report failures and recoveries. */
 void
-logs_retry(struct sup_logs *l)
+sup_logs_retry(struct sup_logs *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (logfile_pending(l->e[i].lf) > 0)
@@ -192,7 +192,7 @@ logs_retry(struct sup_logs *l)
 
 /* "cannot write 'path': why" for the instance's first failing log. */
 char *
-logs_problem(const struct sup_logs *l, const struct sup_inst *in)
+sup_logs_problem(const struct sup_logs *l, const struct sup_inst *in)
 {
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0; in->log_path[k] != NULL && i < l->n; i++) {
@@ -210,7 +210,7 @@ logs_problem(const struct sup_logs *l, const struct sup_inst *in)
 
 /* Bytes dropped so far on the file at path (0 when not open). */
 long long
-logs_dropped(const struct sup_logs *l, const char *path)
+sup_logs_dropped(const struct sup_logs *l, const char *path)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->e[i].path, path) == 0)
@@ -220,7 +220,7 @@ logs_dropped(const struct sup_logs *l, const char *path)
 
 /* The nearest time a held partial line is due, -1 when none is. */
 long long
-logs_due(const struct sup_logs *l)
+sup_logs_due(const struct sup_logs *l)
 {
 	long long due = -1;
 
@@ -235,7 +235,7 @@ logs_due(const struct sup_logs *l)
 
 /* Write the partial lines held long enough (a prompt, a last line). */
 void
-logs_tick(struct sup_logs *l, long long now)
+sup_logs_tick(struct sup_logs *l, long long now)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		long long at = logfile_due(l->e[i].lf);
@@ -247,7 +247,7 @@ logs_tick(struct sup_logs *l, long long now)
 
 /* The last non-blank stderr line: the live writer's, else the saved. */
 const char *
-logs_last_err(const struct sup_inst *in)
+sup_logs_last_err(const struct sup_inst *in)
 {
 	const char *line = in->err ? logwriter_last_line(in->err) : "";
 
@@ -258,7 +258,7 @@ logs_last_err(const struct sup_inst *in)
 
 /* The log fields of an instance's ls row. */
 void
-logs_to_json(const struct sup_inst *in, json_t *o)
+sup_logs_to_json(const struct sup_inst *in, json_t *o)
 {
 	const struct sup *s = in->app->s;
 	long long dropped = 0;
@@ -266,16 +266,16 @@ logs_to_json(const struct sup_inst *in, json_t *o)
 
 	for (int k = 0; k < 2; k++) {
 		char *path = in->log_path[k] ? xstrdup(in->log_path[k]) :
-			logs_path(s, in, k == 1);
+			sup_logs_path(s, in, k == 1);
 
-		dropped += logs_dropped(s->logs, path);
+		dropped += sup_logs_dropped(s->logs, path);
 		json_object_set_new(o, k ? "err_log" : "out_log",
 				    json_string(path));
 		free(path);
 	}
 	json_object_set_new(o, "dropped_bytes", json_integer(dropped));
-	json_object_set_new(o, "last_err", json_string(logs_last_err(in)));
-	if ((problem = logs_problem(s->logs, in)) != NULL)
+	json_object_set_new(o, "last_err", json_string(sup_logs_last_err(in)));
+	if ((problem = sup_logs_problem(s->logs, in)) != NULL)
 		json_object_set_new(o, "log_error", json_string(problem));
 	free(problem);
 }

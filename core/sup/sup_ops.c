@@ -29,11 +29,11 @@ start_idle(struct sup_app *app)
 	for (size_t i = 0; i < app->n_inst; i++) {
 		struct sup_inst *in = app->inst[i];
 
-		if (in->retiring || in->removing || inst_has_process(in) ||
+		if (in->retiring || in->removing || sup_inst_has_process(in) ||
 		    in->state == WS_WAITING_RESTART)
 			continue;
 		restart_state_reset(&in->rs);
-		inst_start(in);
+		sup_inst_start(in);
 		n++;
 	}
 	return n;
@@ -50,15 +50,15 @@ scale(struct sup_app *app)
 
 		if (!in->retiring && !in->removing && in->index >= want) {
 			in->removing = true;
-			inst_stop(in);
+			sup_inst_stop(in);
 			have--;
 		}
 	}
 	for (int idx = have; idx < want; idx++) {
-		struct sup_inst *in = inst_new(app, idx);
+		struct sup_inst *in = sup_inst_new(app, idx);
 
-		app_add_instance(app, in);
-		inst_start(in);
+		sup_app_add_instance(app, in);
+		sup_inst_start(in);
 	}
 }
 
@@ -109,7 +109,7 @@ app_update(struct sup_app *app, struct ecosystem *eco, json_t *raw,
 		int old_fd = app->listen_fd;
 
 		app->listen_fd = -1;
-		if (app_listen_open(app, e) < 0) {
+		if (sup_app_listen_open(app, e) < 0) {
 			app->listen_fd = old_fd;
 			return NULL;
 		}
@@ -118,7 +118,7 @@ app_update(struct sup_app *app, struct ecosystem *eco, json_t *raw,
 	}
 	scale(app);
 	if (reload) {
-		reload_begin(app, 1);
+		sup_reload_begin(app, 1);
 		return "reloading with the new config";
 	}
 	return app->cfg->instances > old_n ? "scaled up" : "scaled down";
@@ -129,13 +129,13 @@ static json_t *
 up_one(struct sup *s, json_t *raw, const char *file, const char *env,
        struct sup_job *job, struct derr *e)
 {
-	struct ecosystem *eco = app_parse(raw, file, env, e);
+	struct ecosystem *eco = sup_app_parse(raw, file, env, e);
 	struct sup_app *app;
 	const char *action;
 
 	if (eco == NULL)
 		return NULL;
-	app = app_find(s, eco->apps[0].name);
+	app = sup_app_find(s, eco->apps[0].name);
 	if (app != NULL && app->removing) {
 		ecosystem_free(eco);
 		derr_set(e, "'%s' is being deleted; try again",
@@ -143,9 +143,9 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 		return NULL;
 	}
 	if (app == NULL) {
-		app = app_new(s, eco, raw, file, env);
-		if (app_listen_open(app, e) < 0) {
-			app_discard(s, app);	/* nothing of it ran */
+		app = sup_app_new(s, eco, raw, file, env);
+		if (sup_app_listen_open(app, e) < 0) {
+			sup_app_discard(s, app);	/* nothing of it ran */
 			return NULL;
 		}
 		start_idle(app);
@@ -156,7 +156,7 @@ up_one(struct sup *s, json_t *raw, const char *file, const char *env,
 			return NULL;
 	}
 	if (job != NULL)
-		job_add_app(job, app->cfg->name);
+		sup_job_add_app(job, app->cfg->name);
 	/* ls --json's words: "app" for the name ("instances" is its
 	   array of rows). */
 	return json_pack("{s:s, s:s, s:i}", "app", app->cfg->name,
@@ -333,21 +333,21 @@ act_on(struct sup_inst *in, enum sup_action a)
 		return;
 	switch (a) {
 	case SUP_START:
-		if (inst_has_process(in))
+		if (sup_inst_has_process(in))
 			return;
 		restart_state_reset(&in->rs);
-		inst_start(in);
+		sup_inst_start(in);
 		break;
 	case SUP_STOP:
-		inst_stop(in);
+		sup_inst_stop(in);
 		break;
 	case SUP_RESTART:
 		restart_state_reset(&in->rs);
-		inst_restart(in);
+		sup_inst_restart(in);
 		break;
 	case SUP_DELETE:
 		in->removing = true;
-		inst_stop(in);
+		sup_inst_stop(in);
 		break;
 	case SUP_RELOAD:
 		break;
@@ -361,7 +361,7 @@ action_app(struct sup_app *app, enum sup_action a, int index, int parallel,
 {
 	if (a == SUP_RELOAD) {
 		if (app->reload == NULL)
-			reload_begin(app, parallel);
+			sup_reload_begin(app, parallel);
 	} else {
 		for (size_t i = 0; i < app->n_inst; i++)
 			if (index < 0 || app->inst[i]->index == index)
@@ -369,7 +369,7 @@ action_app(struct sup_app *app, enum sup_action a, int index, int parallel,
 	}
 	if (a == SUP_DELETE && index < 0)
 		app->removing = true;
-	job_add_app(job, app->cfg->name);
+	sup_job_add_app(job, app->cfg->name);
 }
 
 /* True when app is named by name ("all" names every app). */
@@ -424,7 +424,7 @@ sup_act(struct sup *s, enum sup_action a, const char *target, int parallel,
 		return NULL;
 	if (parallel < 1)
 		parallel = 1;
-	job = job_add(s, r, row->want, -1);
+	job = sup_job_add(s, r, row->want, -1);
 	job->index = index;
 	job->extra = json_pack("{s:s}", "done", row->done);
 	for (size_t i = 0; i < s->n_apps; i++) {
@@ -448,7 +448,7 @@ start_failures(struct sup *s, json_t *lines, long long t0)
 	size_t k;
 
 	json_array_foreach(lines, k, line) {
-		struct sup_app *app = app_find(s, json_string_value(
+		struct sup_app *app = sup_app_find(s, json_string_value(
 			json_object_get(line, "app")));
 
 		for (size_t i = 0; app != NULL && i < app->n_inst; i++) {
@@ -474,7 +474,7 @@ sup_up(struct sup *s, json_t *req, bool wait, long long timeout_ms,
        struct sup_reply r)
 {
 	long long t0 = now_ms();
-	struct sup_job *job = wait ? job_add(s, r, JOB_READY, -1) : NULL;
+	struct sup_job *job = wait ? sup_job_add(s, r, JOB_READY, -1) : NULL;
 	json_t *done = json_array(), *extra;
 	struct derr e;
 	char *failed;
@@ -490,7 +490,7 @@ sup_up(struct sup *s, json_t *req, bool wait, long long timeout_ms,
 	extra = json_pack("{s:o}", "apps", done);
 	if (job != NULL) {
 		for (char **name = job->apps; *name != NULL; name++) {
-			struct sup_app *app = app_find(s, *name);
+			struct sup_app *app = sup_app_find(s, *name);
 
 			job_cover_time(job, app, SUP_RELOAD, 1, timeout_ms);
 			if (settle_ms(app->cfg) > job->settle_ms)
@@ -521,7 +521,7 @@ sup_list(struct sup *s)
 
 		for (size_t i = 0; i < app->n_inst; i++)
 			json_array_append_new(list,
-					      inst_to_json(app->inst[i]));
+					      sup_inst_to_json(app->inst[i]));
 	}
 	return list;
 }

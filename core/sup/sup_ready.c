@@ -32,7 +32,7 @@ enum ready_kind {
 
 /* Stop probing. */
 void
-ready_end(struct sup_inst *in)
+sup_ready_end(struct sup_inst *in)
 {
 	http_probe_free(in->http);
 	in->http = NULL;
@@ -63,11 +63,11 @@ inst_port(const struct sup_inst *in)
 
 /* A fresh start: probe soon, give up after listen_timeout. */
 void
-ready_begin(struct sup_inst *in, long long now)
+sup_ready_begin(struct sup_inst *in, long long now)
 {
 	enum ready_kind k = ready_kind(in);
 
-	ready_end(in);
+	sup_ready_end(in);
 	in->ready_by = NULL;
 	in->held_ino = 0;
 	in->next_probe = k == RK_NOTIFY ? -1 : now;
@@ -96,7 +96,7 @@ static const char *const ready_ways[] = {
 
 /* The ready_by string called name (from run.json), or NULL. */
 const char *
-ready_by_find(const char *name)
+sup_ready_by_find(const char *name)
 {
 	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(ready_ways); i++)
 		if (strcmp(ready_ways[i], name) == 0)
@@ -121,16 +121,16 @@ become_ready(struct sup_inst *in, const char *by)
 
 		in->failed_at = now_ms();
 		in->reason = NULL;
-		inst_set_reason(in, "not ready within listen_timeout "
+		sup_inst_set_reason(in, "not ready within listen_timeout "
 				"(%ld ms)%s%s", in->app->cfg->listen_timeout,
 				held != NULL ? ": " : "", held ? held : "");
 		free(old);
 		sup_log("%s:%d: %s", in->app->cfg->name, in->index,
 			in->reason);
 	}
-	ready_end(in);
+	sup_ready_end(in);
 	in->deadline = -1;
-	inst_event(in, EV_READY);
+	sup_inst_event(in, EV_READY);
 }
 
 /* The wait before the next probe: a tenth of the time since start. */
@@ -177,7 +177,7 @@ note_holder(struct sup_inst *in, int port, const struct tcp_sock *s)
 	if (h.pid > 0 && h.sid == in->pid)
 		return true;
 	port_holder_describe(&h, port, what, sizeof what);
-	inst_set_reason(in, "%s, not by %s:%d", what, in->app->cfg->name,
+	sup_inst_set_reason(in, "%s, not by %s:%d", what, in->app->cfg->name,
 			in->index);
 	sup_log("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
 	return false;
@@ -232,9 +232,9 @@ probe_done(struct sup_inst *in)
 	if (r == READY_PENDING)
 		return false;
 	if (r != READY_YES)
-		inst_set_reason(in, "health check: %s",
+		sup_inst_set_reason(in, "health check: %s",
 				http_probe_error(in->http));
-	ready_end(in);
+	sup_ready_end(in);
 	in->next_probe = now_ms() + next_gap(in);
 	return r == READY_YES;
 }
@@ -258,7 +258,7 @@ probe_start(struct sup_inst *in)
 	in->http = http_probe_start(url, cfg->listen_timeout, &e);
 	free(url);
 	if (in->http == NULL)
-		inst_set_reason(in, "%s", e.msg);
+		sup_inst_set_reason(in, "%s", e.msg);
 	else
 		in->next_probe = -1;
 }
@@ -283,7 +283,7 @@ check_proc(struct sup_inst *in, enum ready_kind k)
 
 /* Advance the readiness check of a starting instance. */
 void
-ready_tick(struct sup_inst *in, long long now)
+sup_ready_tick(struct sup_inst *in, long long now)
 {
 	enum ready_kind k = ready_kind(in);
 	bool due = in->next_probe >= 0 && now >= in->next_probe;
@@ -312,7 +312,7 @@ ready_tick(struct sup_inst *in, long long now)
 
 /* Append to buf what holds the dead instance's port; see sup_int.h. */
 void
-ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
+sup_ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 		size_t size)
 {
 	int port = in->app->listen_fd < 0 ? inst_port(in) : 0;
@@ -330,7 +330,7 @@ ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 
 /* Register the probe's fd and the next probe time. */
 void
-ready_watch(struct sup_inst *in, struct loop *l)
+sup_ready_watch(struct sup_inst *in, struct loop *l)
 {
 	loop_deadline(l, in->next_probe);
 	loop_deadline(l, in->deadline);
@@ -346,7 +346,7 @@ sent_by(const struct sup_inst *in, pid_t sender)
 
 /* READY=1 arrived on the notify socket from sender. */
 void
-ready_on_notify(struct sup *s, pid_t sender, const char *msg)
+sup_ready_on_notify(struct sup *s, pid_t sender, const char *msg)
 {
 	if (!notify_has_ready(msg))
 		return;
@@ -372,7 +372,7 @@ http_event(void *arg, int fd, short revents)
 
 /* Register libcurl's sockets and timer with the loop. */
 void
-ready_http_watch(struct loop *l)
+sup_ready_http_watch(struct loop *l)
 {
 	struct pollfd fds[64];
 	int n = http_probes_nfds() ? http_probes_pollfds(fds, 64) : 0;
@@ -387,7 +387,7 @@ ready_http_watch(struct loop *l)
 
 /* Let libcurl finish what the last poll made ready. */
 void
-ready_http_run(void)
+sup_ready_http_run(void)
 {
 	http_probes_run();
 }

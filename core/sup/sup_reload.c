@@ -6,11 +6,11 @@
 
 /* Begin a rolling reload of app, parallel instances at a time. */
 void
-reload_begin(struct sup_app *app, int parallel)
+sup_reload_begin(struct sup_app *app, int parallel)
 {
 	free(app->reload_error);
 	app->reload_error = NULL;
-	reload_free(app->reload);
+	sup_reload_free(app->reload);
 	app->reload = xcalloc(1, sizeof *app->reload);
 	app->reload->parallel = parallel > 0 ? parallel : 1;
 	/* As PM2's startOrReload: what is stopped or errored starts, so a
@@ -21,7 +21,7 @@ reload_begin(struct sup_app *app, int parallel)
 		if (!in->retiring && !in->removing &&
 		    (in->state == WS_STOPPED || in->state == WS_ERRORED)) {
 			restart_state_reset(&in->rs);
-			inst_start(in);
+			sup_inst_start(in);
 		}
 	}
 	sup_log("%s: reload begins (%s mode)", app->cfg->name,
@@ -30,7 +30,7 @@ reload_begin(struct sup_app *app, int parallel)
 
 /* Free a reload's bookkeeping. */
 void
-reload_free(struct sup_reload *r)
+sup_reload_free(struct sup_reload *r)
 {
 	if (r == NULL)
 		return;
@@ -75,12 +75,12 @@ replace(struct sup_app *app, struct sup_reload *r, struct sup_inst *old)
 	struct sup_inst *fresh = old;
 
 	if (app->listen_fd >= 0) {
-		fresh = inst_new(app, old->index);
+		fresh = sup_inst_new(app, old->index);
 		fresh->rs.restarts = old->rs.restarts + 1;
-		app_add_instance(app, fresh);
-		inst_start(fresh);
+		sup_app_add_instance(app, fresh);
+		sup_inst_start(fresh);
 	} else {
-		inst_restart(old);
+		sup_inst_restart(old);
 		restart_state_reset(&old->rs);
 	}
 	r->fresh = xrealloc(r->fresh, (r->n_fresh + 1) * sizeof *r->fresh);
@@ -118,7 +118,7 @@ settle(struct sup_app *app, struct sup_reload *r)
 		}
 		if (st > 0 && old != NULL && still_there(app, old)) {
 			old->retiring = true;
-			inst_stop(old);
+			sup_inst_stop(old);
 		}
 		if (st < 0 && !r->failed) {
 			r->failed = true;
@@ -128,7 +128,7 @@ settle(struct sup_app *app, struct sup_reload *r)
 				"not ready");
 			if (old != NULL) {
 				fresh->retiring = true;
-				inst_stop(fresh);
+				sup_inst_stop(fresh);
 			}
 		}
 	}
@@ -138,7 +138,7 @@ settle(struct sup_app *app, struct sup_reload *r)
 
 /* Advance the app's reload: settle, then start the next batch. */
 void
-reload_tick(struct sup_app *app)
+sup_reload_tick(struct sup_app *app)
 {
 	struct sup_reload *r = app->reload;
 
@@ -160,6 +160,6 @@ reload_tick(struct sup_app *app)
 		r->failed ? r->error : "done");
 	app->reload_error = r->failed ? xstrdup(r->error) : NULL;
 	app->reload_ended = now_ms();
-	reload_free(r);
+	sup_reload_free(r);
 	app->reload = NULL;
 }

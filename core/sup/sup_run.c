@@ -65,7 +65,7 @@ proc_stat_read(pid_t pid, char *state, pid_t *ppid, pid_t *pgrp,
 
 /* The start time of pid in clock ticks after boot; 0 when gone. */
 unsigned long long
-proc_start_time(pid_t pid)
+sup_proc_start_time(pid_t pid)
 {
 	unsigned long long start;
 	pid_t ppid, pgrp;
@@ -78,7 +78,7 @@ proc_start_time(pid_t pid)
 /* True when pid is still the process that started at start, and not a
    zombie. */
 bool
-proc_is_alive(pid_t pid, unsigned long long start)
+sup_proc_is_alive(pid_t pid, unsigned long long start)
 {
 	unsigned long long now;
 	pid_t ppid, pgrp;
@@ -90,7 +90,7 @@ proc_is_alive(pid_t pid, unsigned long long start)
 
 /* The parent of pid; 0 when gone. */
 pid_t
-proc_parent(pid_t pid)
+sup_proc_parent(pid_t pid)
 {
 	unsigned long long start;
 	pid_t ppid, pgrp;
@@ -105,7 +105,7 @@ proc_parent(pid_t pid)
    that does not reap either, they stay zombies, which kill(-pgid, 0)
    still finds. */
 bool
-proc_group_live(pid_t pgid)
+sup_proc_group_live(pid_t pgid)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
@@ -128,14 +128,14 @@ proc_group_live(pid_t pgid)
 
 /* The holder's tag of pid's output pipe. */
 void
-pipe_tag(char *buf, size_t size, pid_t pid, bool err)
+sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err)
 {
 	snprintf(buf, size, "%s:%d", err ? "err" : "out", (int)pid);
 }
 
 /* The holder's tag of app's listen socket. */
 void
-listen_tag(char *buf, size_t size, const struct sup_app *app)
+sup_listen_tag(char *buf, size_t size, const struct sup_app *app)
 {
 	snprintf(buf, size, "listen:%s", app->cfg->name);
 }
@@ -150,12 +150,12 @@ holder_resync(struct sup *s)
 		struct sup_app *app = s->apps[a];
 
 		if (app->listen_fd >= 0) {
-			listen_tag(tag, sizeof tag, app);
+			sup_listen_tag(tag, sizeof tag, app);
 			holder_put(s->holder, tag, app->listen_fd);
 		}
 		for (size_t i = 0; i < app->n_inst; i++)
 			if (app->inst[i]->pipe_pid > 0)
-				inst_hold_pipes(app->inst[i]);
+				sup_inst_hold_pipes(app->inst[i]);
 	}
 }
 
@@ -227,7 +227,7 @@ inst_record(const struct sup_inst *in)
 
 	if (in->pid > 0) {
 		json_object_set_new(o, "start", json_integer(
-			(json_int_t)proc_start_time(in->pid)));
+			(json_int_t)sup_proc_start_time(in->pid)));
 		json_object_set_new(o, "started_wall", json_integer(
 			in->started_wall));
 	}
@@ -242,7 +242,7 @@ inst_record(const struct sup_inst *in)
 
 /* Write run.json now. */
 void
-run_save(struct sup *s)
+sup_run_save(struct sup *s)
 {
 	json_t *apps = json_array(), *doc;
 	struct derr e;
@@ -276,7 +276,7 @@ run_save(struct sup *s)
 void
 sup_persist(struct sup *s)
 {
-	run_save(s);
+	sup_run_save(s);
 }
 
 /* The fds the holder gave back, by tag. */
@@ -332,7 +332,7 @@ taken_free(struct sup *s, struct taken *t)
 static int
 open_pidfd(pid_t pid)
 {
-	if (proc_parent(pid) == getpid())
+	if (sup_proc_parent(pid) == getpid())
 		return -1;	/* ours (an exec'd daemon): waitpid sees it */
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
@@ -352,30 +352,30 @@ adopt(struct sup_inst *in, json_t *rec, struct taken *t)
 	in->started_mono = now_ms() - (wall_ms() - wall);
 	in->ready_failed = json_is_true(json_object_get(rec,
 							"ready_failed"));
-	in->ready_by = ready_by_find(json_string_value(json_object_get(rec,
+	in->ready_by = sup_ready_by_find(json_string_value(json_object_get(rec,
 							"ready_by")));
 	in->pidfd = open_pidfd(in->pid);
 	in->foreign = in->pidfd >= 0;
-	pipe_tag(tag, sizeof tag, in->pid, false);
+	sup_pipe_tag(tag, sizeof tag, in->pid, false);
 	in->out_fd = claim(t, tag);
-	pipe_tag(tag, sizeof tag, in->pid, true);
+	sup_pipe_tag(tag, sizeof tag, in->pid, true);
 	in->err_fd = claim(t, tag);
 	in->pipe_pid = in->pid;
-	if (logs_attach(in->app->s, in, &e) < 0)
+	if (sup_logs_attach(in->app->s, in, &e) < 0)
 		sup_log("%s:%d: %s", in->app->cfg->name, in->index, e.msg);
 	in->state = WS_ONLINE;
 	if (state != NULL && strcmp(state, "starting") == 0) {
 		in->state = WS_STARTING;
-		ready_begin(in, in->started_mono);
+		sup_ready_begin(in, in->started_mono);
 	}
 	sup_log("%s:%d: adopted pid %d%s", in->app->cfg->name, in->index,
 		(int)in->pid, in->out_fd < 0 ? " (its output is lost: the "
 		"fd holder had no pipe for it)" : "");
 	if (state != NULL && (strcmp(state, "stopping") == 0 ||
 			      in->retiring || in->removing))
-		inst_stop(in);
+		sup_inst_stop(in);
 	else if (state != NULL && strcmp(state, "restarting") == 0)
-		inst_restart(in);
+		sup_inst_restart(in);
 }
 
 /* True when the recorded process is alive and is the one recorded. */
@@ -386,7 +386,7 @@ still_alive(json_t *rec)
 	json_int_t start = json_integer_value(json_object_get(rec, "start"));
 
 	return pid > 0 && start > 0 &&
-		proc_start_time((pid_t)pid) == (unsigned long long)start;
+		sup_proc_start_time((pid_t)pid) == (unsigned long long)start;
 }
 
 /* Bring back one instance from its record. */
@@ -404,8 +404,8 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 		    app->inst[i]->pid == 0 && !app->inst[i]->retiring)
 			in = app->inst[i];
 	if (in == NULL) {
-		in = inst_new(app, index);
-		app_add_instance(app, in);
+		in = sup_inst_new(app, index);
+		sup_app_add_instance(app, in);
 	}
 	in->rs.restarts = (int)json_integer_value(json_object_get(rec,
 								  "restarts"));
@@ -416,7 +416,7 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 	in->removing = json_is_true(json_object_get(rec, "removing")) ||
 		app->removing;
 	if (reason != NULL)
-		inst_set_reason(in, "%s", reason);
+		sup_inst_set_reason(in, "%s", reason);
 	if (still_alive(rec)) {
 		adopt(in, rec, t);
 	} else if (state != NULL && strcmp(state, "errored") == 0) {
@@ -424,11 +424,11 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 	} else if (state != NULL && strcmp(state, "stopped") != 0 &&
 		   !in->retiring && !in->removing) {
 		in->rs.restarts++;
-		inst_set_reason(in, "its process was gone when the daemon "
+		sup_inst_set_reason(in, "its process was gone when the daemon "
 				"came back");
 		sup_log("%s:%d: %s; starting it", app->cfg->name, index,
 			in->reason);
-		inst_start(in);
+		sup_inst_start(in);
 	}
 }
 
@@ -446,15 +446,15 @@ restore_app(struct sup *s, json_t *rec, struct taken *t)
 
 	if (file == NULL)
 		return;
-	app = app_from_raw(s, json_object_get(rec, "app"), file, env, &e);
+	app = sup_app_from_raw(s, json_object_get(rec, "app"), file, env, &e);
 	if (app == NULL) {
 		sup_log("run.json: %s", e.msg);
 		return;
 	}
 	app->removing = json_is_true(json_object_get(rec, "removing"));
-	listen_tag(tag, sizeof tag, app);
+	sup_listen_tag(tag, sizeof tag, app);
 	app->listen_fd = claim(t, tag);
-	if (app->listen_fd < 0 && app_listen_open(app, &e) < 0)
+	if (app->listen_fd < 0 && sup_app_listen_open(app, &e) < 0)
 		sup_log("%s: %s", app->cfg->name, e.msg);
 	json_array_foreach(json_object_get(rec, "instances"), i, irec)
 		restore_inst(app, irec, t);

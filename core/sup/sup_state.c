@@ -93,7 +93,7 @@ sup_resurrect(struct sup *s, json_t *names, struct derr *e)
 		if (file == NULL || !json_is_object(raw))
 			continue;
 		if (json_is_string(name) &&
-		    app_find(s, json_string_value(name)) != NULL)
+		    sup_app_find(s, json_string_value(name)) != NULL)
 			continue;
 		up = json_pack("{s:s, s:O?, s:[O]}", "file", file, "env",
 			       json_object_get(st, "env"), "apps", raw);

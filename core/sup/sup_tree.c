@@ -30,7 +30,7 @@
    telling this instance from the one it replaces in a reload; a new
    string. */
 char *
-inst_marker(const struct sup_inst *in)
+sup_inst_marker(const struct sup_inst *in)
 {
 	return xasprintf("%s|%s:%d|%llu", in->app->s->home,
 			 in->app->cfg->name, in->index, in->serial);
@@ -40,7 +40,7 @@ inst_marker(const struct sup_inst *in)
 static void
 stray_add(struct sup_inst *in, pid_t pid)
 {
-	unsigned long long start = proc_start_time(pid);
+	unsigned long long start = sup_proc_start_time(pid);
 
 	for (size_t i = 0; i < in->n_strays; i++)
 		if (in->strays[i].pid == pid)
@@ -83,7 +83,7 @@ environ_has(pid_t pid, const char *kv)
 static void
 find_marked(struct sup_inst *in)
 {
-	char *mark = inst_marker(in);
+	char *mark = sup_inst_marker(in);
 	char *kv = xasprintf("%s=%s", WORKER_MARK_VAR, mark);
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
@@ -91,7 +91,8 @@ find_marked(struct sup_inst *in)
 	while (dir != NULL && (de = readdir(dir)) != NULL) {
 		pid_t pid = (pid_t)atoi(de->d_name);
 
-		if (pid > 0 && pid != in->pid && proc_parent(pid) == getpid() &&
+		if (pid > 0 && pid != in->pid &&
+		    sup_proc_parent(pid) == getpid() &&
 		    getpgid(pid) != in->pid && environ_has(pid, kv))
 			stray_add(in, pid);
 	}
@@ -103,7 +104,7 @@ find_marked(struct sup_inst *in)
 
 /* Send sig to every descendant of the instance's process. */
 void
-inst_signal_tree(struct sup_inst *in, int sig)
+sup_inst_signal_tree(struct sup_inst *in, int sig)
 {
 	struct sup *s = in->app->s;
 	struct derr e;
@@ -129,18 +130,18 @@ inst_signal_tree(struct sup_inst *in, int sig)
 	if (in->pid > 0)
 		find_marked(in);
 	for (size_t i = 0; i < in->n_strays; i++)
-		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
+		if (sup_proc_is_alive(in->strays[i].pid, in->strays[i].start))
 			kill(in->strays[i].pid, sig);
 }
 
 /* True while a remembered stray still runs; forgets those gone. */
 bool
-inst_strays_alive(struct sup_inst *in)
+sup_inst_strays_alive(struct sup_inst *in)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < in->n_strays; i++)
-		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
+		if (sup_proc_is_alive(in->strays[i].pid, in->strays[i].start))
 			in->strays[out++] = in->strays[i];
 	in->n_strays = out;
 	return out > 0;

@@ -93,7 +93,7 @@ add_tree(struct app_watch *w, const struct eco_app *cfg, const char *dir)
 
 /* Free an app's watch; NULL is a no-op. */
 void
-watch_free(struct app_watch *w)
+sup_watch_free(struct app_watch *w)
 {
 	if (w == NULL)
 		return;
@@ -173,10 +173,10 @@ watch_event(void *arg, int fd, short revents)
 
 /* Register the app's watch with the loop (made when first needed). */
 void
-watch_register(struct sup_app *app, struct loop *l)
+sup_watch_register(struct sup_app *app, struct loop *l)
 {
 	if (app->watch != NULL && app->watch->cfg != app->cfg) {
-		watch_free(app->watch);	/* the file changed */
+		sup_watch_free(app->watch);	/* the file changed */
 		app->watch = NULL;
 	}
 	if (app->watch == NULL && app->cfg->watch != NULL && !app->removing)
@@ -189,7 +189,7 @@ watch_register(struct sup_app *app, struct loop *l)
 
 /* Start a graceful reload once the files have been quiet long enough. */
 void
-watch_tick(struct sup_app *app)
+sup_watch_tick(struct sup_app *app)
 {
 	struct app_watch *w = app->watch;
 
@@ -199,5 +199,5 @@ watch_tick(struct sup_app *app)
 	if (app->reload != NULL || app->removing)
 		return;
 	sup_log("%s: files changed, reloading", app->cfg->name);
-	reload_begin(app, 1);
+	sup_reload_begin(app, 1);
 }
