@@ -16,6 +16,7 @@ static const struct curl_sym {
 	SYM(easy_init, "curl_easy_init"),
 	SYM(easy_setopt, "curl_easy_setopt"),
 	SYM(easy_getinfo, "curl_easy_getinfo"),
+	SYM(easy_perform, "curl_easy_perform"),
 	SYM(easy_cleanup, "curl_easy_cleanup"),
 	SYM(easy_strerror, "curl_easy_strerror"),
 	SYM(multi_init, "curl_multi_init"),

@@ -12,6 +12,7 @@ struct curl_fns {
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
 	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	CURLcode (*easy_perform)(CURL *h);
 	void (*easy_cleanup)(CURL *h);
 	const char *(*easy_strerror)(CURLcode code);
 	CURLM *(*multi_init)(void);

@@ -1,5 +1,5 @@
 /* sup_inst.c: one worker instance: spawn, stop, exit, timers, output */
-#include "core/probe/ready.h"
+#include "core/probe/notify.h"
 #include "core/lib/spawn.h"
 #include "core/lib/fileio.h"
 #include "core/lib/logfile.h"

@@ -13,6 +13,7 @@
 struct logfile;
 struct logwriter;
 struct http_probe;
+struct http_probes;
 struct notify_sock;
 struct procstat;
 
@@ -138,6 +139,7 @@ struct sup {
 	size_t n_jobs, cap_jobs;
 	struct notify_sock *notify;
 	char *notify_path;
+	struct http_probes *probes;	/* the instances' health GETs */
 	struct procstat *proc;
 	long long next_sample;
 	long long last_sweep;		/* last full /proc sweep, -1: none */
@@ -195,8 +197,8 @@ void sup_ready_watch(struct sup_inst *in, struct loop *l);
 void sup_ready_end(struct sup_inst *in);
 void sup_ready_on_notify(struct sup *s, pid_t sender, const char *msg);
 /* The HTTP health probes' fds and timers in the loop, and their work. */
-void sup_ready_http_watch(struct loop *l);
-void sup_ready_http_run(void);
+void sup_ready_http_watch(struct sup *s, struct loop *l);
+void sup_ready_http_run(struct sup *s);
 /* Append to buf what holds the dead instance's port, if anything. */
 void sup_ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 		     size_t size);
