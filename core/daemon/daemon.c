@@ -1,5 +1,6 @@
 /* daemon.c: the supervisor daemon: sockets, signals, connections */
 #include "core/daemon/daemon.h"
+#include "core/lib/dlog.h"
 #include "core/proto/client.h"
 #include "core/lib/paths.h"
 #include "core/proto/proto.h"
@@ -109,7 +110,7 @@ daemon_shutdown(struct daemon *d)
 		return;
 	d->shutting_down = true;
 	if (sup_save(d->sup, &e) < 0)
-		fprintf(stderr, "deploy daemon: %s\n", e.msg);
+		dlog("%s", e.msg);
 	sup_stop_all(d->sup);
 }
 
@@ -207,8 +208,8 @@ poll_failed(struct daemon *d, struct derr *e)
 		return derr_errno(e, "poll failed");
 	shed = conns_shed(d);
 	raise_fd_limit();
-	fprintf(stderr, "deploy daemon: more fds to watch than the fd limit: "
-		"closed %zu idle connections\n", shed);
+	dlog("more fds to watch than the fd limit: closed %zu idle "
+	     "connections", shed);
 	if (shed == 0 && d->loop.n > fd_limit())
 		return derr_set(e, "poll failed: %zu fds to watch, over the "
 				"fd limit", d->loop.n);
@@ -235,13 +236,13 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	d.sup = sup_new(d.home, e);
 	if (d.sup == NULL)
 		goto out;
-	fprintf(stderr, "deploy daemon %s: pid %d, socket '%s'\n",
-		DEPLOY_VERSION, (int)getpid(), d.sock_path);
+	dlog("deploy daemon %s: pid %d, socket '%s'", DEPLOY_VERSION,
+	     (int)getpid(), d.sock_path);
 	sup_reap(d.sup);	/* children that exited before we were here */
 	if (sup_restore(d.sup, e) < 0)
-		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+		dlog("%s", e->msg);
 	if (resurrect && sup_resurrect(d.sup, NULL, e) < 0)
-		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+		dlog("%s", e->msg);
 	daemon_notify_ready();
 	while (!d.done) {
 		watch_all(&d);
@@ -258,7 +259,7 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	}
 	rc = 0;
 	sup_retire(d.sup);
-	fprintf(stderr, "deploy daemon: stopped\n");
+	dlog("stopped");
 out:
 	daemon_close(&d);
 	return rc;

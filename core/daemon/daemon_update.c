@@ -1,6 +1,7 @@
 /* daemon_update.c: the daemon replaced in place by a new binary, and
    its readiness told to systemd */
 #include "core/daemon/daemon.h"
+#include "core/lib/dlog.h"
 #include "core/sup/sup.h"
 
 #include <errno.h>
@@ -39,8 +40,7 @@ daemon_update(struct daemon *d, const char *exe, struct derr *e)
 	    set_cloexec(d->listen_fd, false) < 0 ||
 	    setenv(UPDATE_FDS_ENV, fds, 1) < 0)
 		return derr_errno(e, "cannot prepare the update");
-	fprintf(stderr, "deploy daemon: updating: exec '%s'\n", exe);
-	fflush(stderr);
+	dlog("updating: exec '%s'", exe);
 	execv(exe, (char *[]){ "deploy", "daemon", NULL });
 	err = errno;
 	unsetenv(UPDATE_FDS_ENV);

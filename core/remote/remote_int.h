@@ -63,6 +63,12 @@ void remote_interrupt_restore(const struct remote_interrupt_saved *saved);
 bool remote_interrupted(void);
 /* True once the run was asked to quit at once (a second signal). */
 bool remote_quit(void);
+/*
+ * Tell the user (stderr) what the signals asked for, each once. The
+ * handler only sets flags; the thread that called remote_run says it
+ * while it waits for the hosts' threads.
+ */
+void remote_interrupt_say(void);
 
 /* True when h must stop waiting now: a quit, or past --timeout (not
  * while it undoes what it did). Its arg is h (ssh_opts.cancel). */

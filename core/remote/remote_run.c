@@ -216,6 +216,7 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 	}
 	remote_interrupt_catch(&saved);
 	remote_fleet(&plan, hosts, n);
+	remote_interrupt_say();
 	remote_interrupt_restore(&saved);
 	for (size_t i = 0; i < n; i++)
 		rhost_clear(&hosts[i]);

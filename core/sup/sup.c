@@ -53,7 +53,7 @@ sup_new(const char *home, struct derr *e)
 		goto fail;
 	s->holder = holder_open(home, e);
 	if (s->holder == NULL)
-		sup_log("no fd holder: %s (workers die with the daemon)",
+		dlog("no fd holder: %s (workers die with the daemon)",
 			e->msg);
 	return s;
 fail:

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "core/eco/ecosystem.h"
+#include "core/lib/dlog.h"
 #include "core/lib/loop.h"
 #include "core/sup/restart.h"
 #include "core/sup/wstate.h"
@@ -158,8 +159,6 @@ struct sup {
 /* Someone asked for the stats: sample /proc every second for a while. */
 void sup_watched(struct sup *s);
 
-/* Log a line to the daemon's log (stderr), with the time. */
-void sup_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* sup_inst.c */
 void sup_inst_event(struct sup_inst *in, enum wevent ev);

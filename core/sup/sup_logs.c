@@ -171,10 +171,10 @@ report_change(struct log_entry *le)
 	if (err == le->reported)
 		return;
 	if (err != 0)
-		sup_log("log file '%s': %s: lines are held, then dropped",
+		dlog("log file '%s': %s: lines are held, then dropped",
 			le->path, strerror(err));
 	else
-		sup_log("log file '%s': written again (%lld bytes dropped)",
+		dlog("log file '%s': written again (%lld bytes dropped)",
 			le->path, logfile_dropped(le->lf));
 	le->reported = err;
 }

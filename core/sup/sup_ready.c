@@ -126,7 +126,7 @@ become_ready(struct sup_inst *in, const char *by)
 				"(%ld ms)%s%s", in->app->cfg->listen_timeout,
 				held != NULL ? ": " : "", held ? held : "");
 		free(old);
-		sup_log("%s:%d: %s", in->app->cfg->name, in->index,
+		dlog("%s:%d: %s", in->app->cfg->name, in->index,
 			in->reason);
 	}
 	sup_ready_end(in);
@@ -180,7 +180,7 @@ note_holder(struct sup_inst *in, int port, const struct tcp_sock *s)
 	port_holder_describe(&h, port, what, sizeof what);
 	sup_inst_set_reason(in, "%s, not by %s:%d", what, in->app->cfg->name,
 			in->index);
-	sup_log("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
+	dlog("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
 	return false;
 }
 
