@@ -1,5 +1,6 @@
 /* daemon.c: the supervisor daemon: sockets, signals, connections */
 #include "core/daemon/daemon.h"
+#include "core/lib/unixaddr.h"
 #include "core/lib/dlog.h"
 #include "core/proto/client.h"
 #include "core/lib/paths.h"
@@ -52,21 +53,21 @@ take_lock(struct daemon *d, struct derr *e)
 static int
 bind_socket(struct daemon *d, struct derr *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
+	socklen_t len;
 	mode_t old;
 
 	if (d->listen_fd >= 0)		/* inherited: listening already */
 		return 0;
-	if (strlen(d->sock_path) >= sizeof sa.sun_path)
-		return derr_set(e, "socket path too long: '%s'", d->sock_path);
-	strcpy(sa.sun_path, d->sock_path);
+	if (unix_addr(d->sock_path, &sa, &len, e) < 0)
+		return -1;
 	unlink(d->sock_path);
 	d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 			      SOCK_CLOEXEC, 0);
 	if (d->listen_fd < 0)
 		return derr_errno(e, "cannot create a socket");
 	old = umask(0177);
-	if (bind(d->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	if (bind(d->listen_fd, (struct sockaddr *)&sa, len) < 0) {
 		umask(old);
 		return derr_errno(e, "cannot bind '%s'", d->sock_path);
 	}

@@ -1,16 +1,12 @@
 /* curl_dl.c: libcurl loaded with dlopen on first use, never linked */
 #include "core/lib/curl_dl.h"
+#include "core/lib/dlsyms.h"
 
-#include <dlfcn.h>
+#include <pthread.h>
 #include <stdbool.h>
-#include <stddef.h>
-#include <string.h>
 
 /* Each symbol and where its pointer goes in struct curl_fns. */
-static const struct curl_sym {
-	const char *name;
-	size_t off;
-} curl_syms[] = {
+static const struct dl_sym curl_syms[] = {
 #define SYM(field, name) { name, offsetof(struct curl_fns, field) }
 	SYM(global_init, "curl_global_init"),
 	SYM(easy_init, "curl_easy_init"),
@@ -30,65 +26,46 @@ static const struct curl_sym {
 #undef SYM
 };
 
-/* Load soname and fill out; see curl_dl.h. */
+/* Load soname and fill out, uncached. */
 void *
 curl_dl_open(const char *soname, struct curl_fns *out, struct derr *e)
 {
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-
-	if (h == NULL) {
-		derr_set(e, "cannot load %s: %s", soname, dlerror());
-		return NULL;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(curl_syms); i++) {
-		void *fn;
-
-		dlerror();
-		fn = dlsym(h, curl_syms[i].name);
-		if (fn == NULL) {
-			const char *why = dlerror();
-
-			derr_set(e, "cannot load %s: %s", soname,
-				 why ? why : curl_syms[i].name);
-			dlclose(h);
-			return NULL;
-		}
-		/* POSIX: a function pointer has the form of a void *. */
-		memcpy((char *)out + curl_syms[i].off, &fn, sizeof fn);
-	}
-	return h;
+	return dl_load((const char *const[]){ soname, NULL }, curl_syms,
+		       ARRAY_SIZE(curl_syms), out, e);
 }
 
-/* The process-wide libcurl, loaded once; see curl_dl.h. */
+static struct curl_fns loaded_fns;
+static struct derr load_error;
+static bool load_ok;
+
+/* Load and initialise libcurl once (run by pthread_once). */
+static void
+load_once(void)
+{
+	CURLcode rc;
+
+	/* The handle stays open for the life of the process. */
+	if (curl_dl_open(CURL_DL_SONAME, &loaded_fns, &load_error) == NULL)
+		return;
+	rc = loaded_fns.global_init(CURL_GLOBAL_DEFAULT);
+	if (rc != CURLE_OK) {
+		derr_set(&load_error, "cannot initialise %s: %s",
+			 CURL_DL_SONAME, loaded_fns.easy_strerror(rc));
+		return;
+	}
+	load_ok = true;
+}
+
+/* The process-wide libcurl, loaded once. */
 const struct curl_fns *
 curl_dl(struct derr *e)
 {
-	static struct curl_fns fns;
-	static struct derr failed;
-	static bool tried, loaded;
-	CURLcode rc;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (loaded)
-		return &fns;
-	if (tried) {
-		if (e != NULL)
-			*e = failed;
-		return NULL;
-	}
-	tried = true;
-	/* The handle stays open for the life of the process. */
-	if (curl_dl_open(CURL_DL_SONAME, &fns, &failed) == NULL)
-		goto fail;
-	rc = fns.global_init(CURL_GLOBAL_DEFAULT);
-	if (rc != CURLE_OK) {
-		derr_set(&failed, "cannot initialise %s: %s", CURL_DL_SONAME,
-			 fns.easy_strerror(rc));
-		goto fail;
-	}
-	loaded = true;
-	return &fns;
-fail:
+	pthread_once(&once, load_once);
+	if (load_ok)
+		return &loaded_fns;
 	if (e != NULL)
-		*e = failed;
+		*e = load_error;
 	return NULL;
 }

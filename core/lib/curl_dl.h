@@ -30,10 +30,10 @@ struct curl_fns {
 #define CURL_DL_SONAME "libcurl.so.4"
 
 /*
- * libcurl, loaded and globally initialised on the first call. NULL with
- * e filled ("cannot load libcurl.so.4: <dlerror>") when it cannot be;
- * later calls give the same answer without trying again. The table is
- * static: do not free it.
+ * libcurl, loaded and globally initialised on the first call; safe to
+ * call from several threads. NULL with e filled ("cannot load
+ * libcurl.so.4: <dlerror>") when it cannot be; later calls give the
+ * same answer without trying again. The table is static: do not free.
  */
 const struct curl_fns *curl_dl(struct derr *e);
 

@@ -1,16 +1,12 @@
 /* ssh_dl.c: libssh2 loaded with dlopen on first use, never linked */
 #include "core/lib/ssh_dl.h"
+#include "core/lib/dlsyms.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
-#include <string.h>
 
 /* Where each symbol's address goes in struct ssh_fns. */
-static const struct ssh_sym {
-	const char *name;
-	size_t off;
-} ssh_syms[] = {
+static const struct dl_sym ssh_syms[] = {
 #define SYM(field) { "libssh2_" #field, offsetof(struct ssh_fns, field) }
 	SYM(init),
 	SYM(version),
@@ -65,35 +61,12 @@ static const struct ssh_sym {
 #undef SYM
 };
 
-/* Load soname and fill out; see ssh_dl.h. */
+/* Load soname and fill out, uncached. */
 void *
 ssh_dl_open(const char *soname, struct ssh_fns *out, struct derr *e)
 {
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-
-	if (h == NULL) {
-		derr_set(e, "cannot load %s: %s", soname, dlerror());
-		return NULL;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(ssh_syms); i++) {
-		void *fn;
-		const char *why;
-
-		dlerror();
-		fn = dlsym(h, ssh_syms[i].name);
-		if (fn != NULL) {
-			/* POSIX: a function pointer has the form of a
-			 * void *. */
-			memcpy((char *)out + ssh_syms[i].off, &fn, sizeof fn);
-			continue;
-		}
-		why = dlerror();
-		derr_set(e, "cannot load %s: %s", soname,
-			 why ? why : ssh_syms[i].name);
-		dlclose(h);
-		return NULL;
-	}
-	return h;
+	return dl_load((const char *const[]){ soname, NULL }, ssh_syms,
+		       ARRAY_SIZE(ssh_syms), out, e);
 }
 
 static struct ssh_fns loaded_fns;

@@ -1,5 +1,6 @@
 /* notify.c: the sd_notify socket workers say READY=1 on */
 #include "core/probe/notify.h"
+#include "core/lib/unixaddr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,25 +16,6 @@ struct notify_sock {
 	char *path;		/* the file to remove; NULL if abstract */
 };
 
-/* Fill sun from path ('@': abstract); its length, or -1. */
-static int
-notify_addr(const char *path, struct sockaddr_un *sun, socklen_t *len,
-	    struct derr *e)
-{
-	size_t n = strlen(path);
-
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	if (n == 0 || n >= sizeof sun->sun_path)
-		return derr_set(e, "invalid notify socket path '%s'", path);
-	memcpy(sun->sun_path, path, n);
-	if (path[0] == '@')
-		sun->sun_path[0] = '\0';
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
-			   (path[0] != '@'));
-	return 0;
-}
-
 /* Bind the notify socket; see ready.h. */
 struct notify_sock *
 notify_open(const char *path, struct derr *e)
@@ -44,8 +26,10 @@ notify_open(const char *path, struct derr *e)
 	socklen_t len = 0;
 	int on = 1;
 
-	if (notify_addr(path, &sun, &len, e) < 0)
+	if (unix_addr(path, &sun, &len, NULL) < 0) {
+		derr_set(e, "invalid notify socket path '%s'", path);
 		return NULL;
+	}
 	ns = xcalloc(1, sizeof *ns);
 	ns->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);

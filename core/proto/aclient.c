@@ -1,5 +1,6 @@
 /* aclient.c: one request to the daemon without blocking (the dashboard) */
 #include "core/proto/aclient.h"
+#include "core/lib/unixaddr.h"
 #include "core/proto/client.h"
 #include "core/proto/proto.h"
 #include "core/lib/strbuf.h"
@@ -20,22 +21,21 @@ struct areq {
 struct areq *
 areq_start(const char *home, json_t *req, struct derr *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
+	socklen_t len;
 	char *path = client_socket_path(home), *line;
 	struct areq *r;
 	json_t *msg;
 	int fd;
 	ssize_t n;
 
-	if (strlen(path) >= sizeof sa.sun_path) {
-		derr_set(e, "socket path too long: '%s'", path);
+	if (unix_addr(path, &sa, &len, e) < 0) {
 		free(path);
 		return NULL;
 	}
-	strcpy(sa.sun_path, path);
 	free(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) < 0) {
 		if (errno == ENOENT || errno == ECONNREFUSED)
 			derr_set(e, "the daemon is not running");
 		else

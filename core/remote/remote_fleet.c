@@ -6,21 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Seconds on CLOCK_MONOTONIC. */
-double
-remote_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* True past --timeout. */
 bool
 remote_past_deadline(const struct remote_plan *p)
 {
-	return p->deadline_ms > 0 && remote_now_s() * 1000 >= p->deadline_ms;
+	return p->deadline_ms > 0 && now_ms() >= p->deadline_ms;
 }
 
 /* ssh_opts.cancel: see remote_int.h. */

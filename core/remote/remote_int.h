@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "core/lib/loop.h"
 #include "core/remote/remote.h"
 #include "core/remote/ssh.h"
 
@@ -42,7 +43,7 @@ struct rhost {
 	bool made;		/* we created release (remove it on failure) */
 	bool switched;		/* current points at release */
 	bool cleaning;		/* undoing: not cancelled by a quit */
-	double t0;		/* when the host's run began */
+	long long t0;		/* now_ms() when the host's run began */
 	struct strbuf partial[3];	/* unfinished output lines */
 	char last_err[200];	/* the last stderr line shown */
 	struct derr err;
@@ -73,8 +74,6 @@ void remote_interrupt_say(void);
 /* True when h must stop waiting now: a quit, or past --timeout (not
  * while it undoes what it did). Its arg is h (ssh_opts.cancel). */
 bool rhost_cancelled(void *arg);
-/* Seconds on CLOCK_MONOTONIC. */
-double remote_now_s(void);
 /* True past the run's --timeout. */
 bool remote_past_deadline(const struct remote_plan *p);
 

@@ -156,8 +156,7 @@ prepare(struct remote_plan *p, struct derr *e)
 	p->who = who_am_i();
 	p->workers = o->workers > 0 ? (size_t)o->workers : REMOTE_WORKERS;
 	if (o->timeout_ms > 0)
-		p->deadline_ms = (long long)(remote_now_s() * 1000) +
-			o->timeout_ms;
+		p->deadline_ms = now_ms() + o->timeout_ms;
 	if (o->op != REMOTE_DEPLOY)
 		return 0;
 	if (t->pre_deploy_local != NULL && *t->pre_deploy_local != '\0' &&

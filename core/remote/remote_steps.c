@@ -307,7 +307,7 @@ rhost_finish(struct rhost *h)
 	rep->rolled_back = strv_dup(h->list.rolled_back);
 	ssh_free(h->ssh);
 	h->ssh = NULL;
-	rep->seconds = h->t0 > 0 ? remote_now_s() - h->t0 : 0;
+	rep->seconds = h->t0 > 0 ? (double)(now_ms() - h->t0) / 1000 : 0;
 	if (rep->status == REMOTE_OK)
 		rhost_say(h, "done in %.1f s", rep->seconds);
 }

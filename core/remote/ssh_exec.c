@@ -106,7 +106,7 @@ finish(struct ssh *s, LIBSSH2_CHANNEL *ch, struct ssh_exit *x,
 static void
 free_channel(struct ssh *s, LIBSSH2_CHANNEL *ch)
 {
-	long long deadline = ssh_now_ms() + 1000;
+	long long deadline = now_ms() + 1000;
 
 	while (s->f->channel_free(ch) == LIBSSH2_ERROR_EAGAIN &&
 	       ssh_wait(s, deadline, NULL) == 0)
