@@ -116,7 +116,6 @@ http_get_done(struct http_get *g, CURLcode code)
 	long status = 0;
 
 	g->c->easy_getinfo(g->easy, CURLINFO_RESPONSE_CODE, &status);
-	g->status = status;
 	if (code == CURLE_WRITE_ERROR && g->cut)
 		code = CURLE_OK;
 	if (g->self[0] != '\0') {

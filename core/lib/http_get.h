@@ -25,7 +25,6 @@ struct http_get {
 	CURL *easy;
 	const struct curl_fns *c;
 	curl_socket_t fd;	/* its socket, CURL_SOCKET_BAD: none */
-	long status;		/* the answer's status code, 0: none */
 	size_t body;		/* bytes of the answer read */
 	bool cut;		/* stopped reading a long answer */
 	char self[80];		/* "ip:port" it connected to itself

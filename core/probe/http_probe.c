@@ -193,13 +193,6 @@ http_probe_result(const struct http_probe *p)
 	return p->result;
 }
 
-/* The answer's status code, 0 when none. */
-long
-http_probe_status(const struct http_probe *p)
-{
-	return p->get.status;
-}
-
 /* Why the probe failed, "" if it did not. */
 const char *
 http_probe_error(const struct http_probe *p)

@@ -43,8 +43,6 @@ struct http_probe *http_probe_start(struct http_probes *hp,
  * or not 2xx), HTTP_FATAL (a URL libcurl cannot fetch at all).
  */
 int http_probe_result(const struct http_probe *p);
-/* The HTTP status code of the answer; 0 when there was none. */
-long http_probe_status(const struct http_probe *p);
 /* Why the probe failed ("Couldn't connect to server", "HTTP 503"),
  * "" while pending or on success. Owned by p. */
 const char *http_probe_error(const struct http_probe *p);

@@ -87,8 +87,8 @@ pool_wait(struct pool *pl)
 	remote_interrupt_say();
 }
 
-/* Run fn on every host of hs; see remote_int.h. */
-void
+/* Run fn on each of the n hosts hs, at most p->workers at once. */
+static void
 remote_pool(const struct remote_plan *p, struct rhost **hs, size_t n,
 	    void (*fn)(struct rhost *h))
 {

@@ -108,7 +108,7 @@ rhost_script(struct rhost *h, char *script, struct strbuf *out)
 }
 
 /* P/releases/name; caller frees. */
-char *
+static char *
 rhost_release_dir(const struct rhost *h, const char *name)
 {
 	return xasprintf("%s/releases/%s", h->plan->t->path, name);

@@ -77,9 +77,6 @@ bool rhost_cancelled(void *arg);
 /* True past the run's --timeout. */
 bool remote_past_deadline(const struct remote_plan *p);
 
-/* Run fn on each of the n hosts hs, at most p->workers at once. */
-void remote_pool(const struct remote_plan *p, struct rhost **hs, size_t n,
-		 void (*fn)(struct rhost *h));
 
 /* The phases of a host's run (remote_steps.c). Each runs its steps
  * until one fails, which it records (status, step, error), undoing
@@ -144,8 +141,6 @@ int rhost_hook(struct rhost *h, const char *what, const char *cmd,
 	       const char *dir, int *status);
 /* Run a built script (freed here), stdout kept in out (may be NULL). */
 int rhost_script(struct rhost *h, char *script, struct strbuf *out);
-/* P/releases/name; caller frees. */
-char *rhost_release_dir(const struct rhost *h, const char *name);
 /* Point current at release name (from release from, may be NULL);
  * what ("deploy") goes to revisions.log; with mark, name is marked
  * complete first (with h->rev). */

@@ -330,7 +330,6 @@ sup_inst_start(struct sup_inst *in)
 void
 sup_inst_stop(struct sup_inst *in)
 {
-	in->restart_pending = false;
 	sup_inst_event(in, EV_STOP);
 }
 

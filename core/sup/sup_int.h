@@ -65,8 +65,6 @@ struct sup_inst {
 	bool retiring;			/* replaced by a reload: dropped once
 					   down */
 	bool removing;			/* deleted: drop once down */
-	bool mem_restart;		/* stopping for max_memory_restart */
-	bool restart_pending;		/* start again once it has stopped */
 	double cpu;			/* % of one core */
 	long long rss;			/* bytes, whole process tree */
 };
@@ -81,7 +79,6 @@ struct sup_reload {
 	size_t n_fresh;
 	bool failed;
 	char *error;
-	bool done;
 };
 
 struct sup_app {
@@ -263,9 +260,7 @@ void sup_logs_free(struct sup_logs *l);
 /* Open (or share) the log writers for an instance. */
 int sup_logs_attach(struct sup *s, struct sup_inst *in, struct derr *e);
 void sup_logs_detach(struct sup_inst *in);
-char *sup_logs_path(const struct sup *s, const struct sup_inst *in, bool err);
 void sup_logs_retry(struct sup_logs *l);
-long long sup_logs_dropped(const struct sup_logs *l, const char *path);
 /* The nearest time a held partial log line is due (-1: none). */
 long long sup_logs_due(const struct sup_logs *l);
 /* Write the partial log lines held long enough at now. */
@@ -275,7 +270,5 @@ const char *sup_logs_last_err(const struct sup_inst *in);
 /* Add out_log, err_log (known even when stopped), dropped_bytes and
    last_err to the instance's ls row o. */
 void sup_logs_to_json(const struct sup_inst *in, json_t *o);
-/* Why a log of in cannot be written (caller frees), or NULL. */
-char *sup_logs_problem(const struct sup_logs *l, const struct sup_inst *in);
 
 #endif
