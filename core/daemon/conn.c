@@ -287,7 +287,6 @@ conns_after_turn(struct daemon *d)
 	conns_sweep(d);
 }
 
-/* Close every idle connection; how many were. */
 size_t
 conns_shed(struct daemon *d)
 {

@@ -171,7 +171,6 @@ daemon_close(struct daemon *d)
 	free(d->home);
 }
 
-/* The soft fd limit now. */
 size_t
 fd_limit(void)
 {

@@ -290,7 +290,6 @@ holder_open(const char *home, struct derr *e)
 	return h;
 }
 
-/* Disconnect. */
 void
 holder_close(struct holder *h)
 {
@@ -359,7 +358,6 @@ holder_quit(struct holder *h)
 		send_msg(h->fd, "quit", -1);
 }
 
-/* The holder's pid. */
 pid_t
 holder_pid(const struct holder *h)
 {

@@ -55,7 +55,7 @@ http_get_on_connected(void *userp, char *peer_ip, char *local_ip,
 	return CURL_PREREQFUNC_ABORT;
 }
 
-/* Create and set up the easy handle; see http_get.h. */
+/* Create and set up the easy handle. */
 CURLcode
 http_get_init(struct http_get *g, const struct curl_fns *c,
 	      const char *url, long timeout_ms, void *priv)
@@ -109,7 +109,7 @@ http_get_is_fatal(CURLcode code)
 	       code == CURLE_BAD_FUNCTION_ARGUMENT;
 }
 
-/* Judge a finished transfer; see http_get.h. */
+/* Judge a finished transfer. */
 int
 http_get_done(struct http_get *g, CURLcode code)
 {

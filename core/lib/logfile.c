@@ -643,7 +643,7 @@ lf_commit(struct logfile *lf, struct logwriter *w, const struct timespec *ts,
 		lf_flush_out(lf);
 }
 
-/* Open a log file; see logfile.h. */
+/* Open a log file. */
 struct logfile *
 logfile_open(const char *path, const struct logfile_opts *opts,
 	     struct derr *e)

@@ -10,7 +10,6 @@
 /* The loop whose events are being dispatched (one thread), or NULL. */
 static struct loop *dispatching;
 
-/* Milliseconds on CLOCK_MONOTONIC. */
 long long
 now_ms(void)
 {

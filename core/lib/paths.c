@@ -167,7 +167,7 @@ private_openat(int dfd, const char *name, const char *path, int flags,
 	return fd;
 }
 
-/* Open home/name without following links; see paths.h. */
+/* Open home/name without following links. */
 int
 deploy_home_file(const char *home, const char *name, int flags,
 		 mode_t mode, struct derr *e)

@@ -91,7 +91,7 @@ load_once(void)
 	load_ok = true;
 }
 
-/* The process-wide libssh2; see ssh_dl.h. */
+/* The process-wide libssh2. */
 const struct ssh_fns *
 ssh_dl(struct derr *e)
 {

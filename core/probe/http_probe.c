@@ -75,7 +75,6 @@ http_on_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-/* A new set of probes. */
 struct http_probes *
 http_probes_new(void)
 {
@@ -200,7 +199,6 @@ http_probe_error(const struct http_probe *p)
 	return p->result == HTTP_PENDING ? "" : p->get.error;
 }
 
-/* Cancel and free a probe. */
 void
 http_probe_free(struct http_probe *p)
 {

@@ -16,7 +16,7 @@ struct notify_sock {
 	char *path;		/* the file to remove; NULL if abstract */
 };
 
-/* Bind the notify socket; see ready.h. */
+/* Bind the notify socket. */
 struct notify_sock *
 notify_open(const char *path, struct derr *e)
 {
@@ -63,7 +63,7 @@ notify_fd(const struct notify_sock *ns)
 	return ns->fd;
 }
 
-/* Read one datagram and its sender; see ready.h. */
+/* Read one datagram and its sender. */
 int
 notify_recv(struct notify_sock *ns, pid_t *sender, char *buf, size_t len)
 {
@@ -123,7 +123,6 @@ notify_has_ready(const char *msg)
 	}
 }
 
-/* Close the socket and remove its file. */
 void
 notify_close(struct notify_sock *ns)
 {

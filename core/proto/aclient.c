@@ -63,7 +63,6 @@ areq_start(const char *home, json_t *req, struct derr *e)
 	return r;
 }
 
-/* The socket. */
 int
 areq_fd(const struct areq *r)
 {

@@ -13,7 +13,7 @@ remote_past_deadline(const struct remote_plan *p)
 	return p->deadline_ms > 0 && now_ms() >= p->deadline_ms;
 }
 
-/* ssh_opts.cancel: see remote_int.h. */
+/* ssh_opts.cancel: stop on a quit or past --timeout. */
 bool
 rhost_cancelled(void *arg)
 {
@@ -290,7 +290,7 @@ do_finish(struct rhost *h)
 	rhost_finish(h);
 }
 
-/* Run op's phases on every host; see remote_int.h. */
+/* Run op's phases on every host. */
 void
 remote_fleet(const struct remote_plan *p, struct rhost *hosts, size_t n)
 {

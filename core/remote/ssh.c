@@ -61,7 +61,7 @@ ssh_note(struct ssh *s, const char *fmt, ...)
 	free(msg);
 }
 
-/* Wait for the socket as libssh2 wants; see ssh_int.h. */
+/* Wait for the socket as libssh2 wants. */
 int
 ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 {
@@ -277,7 +277,7 @@ handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
 	return -1;
 }
 
-/* Connect, check the host key, authenticate; see ssh.h. */
+/* Connect, check the host key, authenticate. */
 struct ssh *
 ssh_connect(const struct ssh_opts *o, struct derr *e)
 {

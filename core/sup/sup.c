@@ -61,7 +61,6 @@ fail:
 	return NULL;
 }
 
-/* Free the supervisor. */
 void
 sup_free(struct sup *s)
 {
@@ -329,7 +328,6 @@ sup_all_stopped(const struct sup *s)
 	return true;
 }
 
-/* Rolling reload of every app (SIGHUP). */
 void
 sup_reload_all(struct sup *s)
 {

@@ -311,7 +311,7 @@ sup_ready_tick(struct sup_inst *in, long long now)
 		probe_start(in);
 }
 
-/* Append to buf what holds the dead instance's port; see sup_int.h. */
+/* Append to buf what holds the dead instance's port. */
 void
 sup_ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 		size_t size)

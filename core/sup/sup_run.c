@@ -133,7 +133,6 @@ sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err)
 	snprintf(buf, size, "%s:%d", err ? "err" : "out", (int)pid);
 }
 
-/* The holder's tag of app's listen socket. */
 void
 sup_listen_tag(char *buf, size_t size, const struct sup_app *app)
 {
@@ -460,7 +459,7 @@ restore_app(struct sup *s, json_t *rec, struct taken *t)
 		restore_inst(app, irec, t);
 }
 
-/* Read run.json; see sup.h. */
+/* Read run.json. */
 int
 sup_restore(struct sup *s, struct derr *e)
 {
