@@ -548,8 +548,10 @@ START_TEST(test_http_many)
 	http_probe_free(ps[0]);
 	fds = test_count_fds();
 	for (int i = 0; i < 40; i++) {
-		ps[i] = http_probe_start(hp(), i % 3 == 0 ? ok : i % 3 == 1 ? bad :
-					 refused, 2000, &e);
+		const char *url = i % 3 == 0 ? ok : i % 3 == 1 ? bad :
+				  refused;
+
+		ps[i] = http_probe_start(hp(), url, 2000, &e);
 		ck_assert_msg(ps[i] != NULL, "%s", e.msg);
 	}
 	drive(ps, 40, 10000);
@@ -788,7 +790,8 @@ START_TEST(test_http_bad_url)
 {
 	struct derr e = { "" };
 
-	ck_assert_ptr_null(http_probe_start(hp(), http_bad_rows[_i].url, 0, &e));
+	ck_assert_ptr_null(http_probe_start(hp(), http_bad_rows[_i].url, 0,
+					    &e));
 	ck_assert_str_eq(e.msg, http_bad_rows[_i].msg);
 }
 END_TEST

@@ -1,10 +1,13 @@
 /* check_util.c: small pieces of core/lib: socket addresses, errors */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/lib/unixaddr.h"
 #include "core/lib/util.h"
@@ -52,6 +55,35 @@ START_TEST(test_unix_addr)
 		ck_assert_int_eq(len, offsetof(struct sockaddr_un, sun_path) +
 				 n + 1);
 	}
+}
+END_TEST
+
+/* unix_connect: ENOENT with nobody there; a close-on-exec socket
+   connected to a listener. */
+START_TEST(test_unix_connect)
+{
+	char dir[] = "/tmp/check_util.XXXXXX", path[64];
+	struct sockaddr_un sa;
+	socklen_t len;
+	int lfd, fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/s", dir);
+	errno = 0;
+	ck_assert_int_eq(unix_connect(path, SOCK_STREAM), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(unix_addr(path, &sa, &len, NULL), 0);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, len), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	fd = unix_connect(path, SOCK_STREAM | SOCK_NONBLOCK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -155,6 +187,7 @@ main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_unix_addr, 0, ARRAY_SIZE(addr_rows));
+	tcase_add_test(tc, test_unix_connect);
 	tcase_add_test(tc, test_derr_errno_keeps_reason);
 	tcase_add_loop_test(tc, test_derr_set_cut, 0, ARRAY_SIZE(cut_rows));
 	suite_add_tcase(s, tc);

@@ -3,7 +3,6 @@
 #include "core/lib/dlsyms.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 
 /* Each symbol and where its pointer goes in struct curl_fns. */
 static const struct dl_sym curl_syms[] = {
@@ -34,26 +33,30 @@ curl_dl_open(const char *soname, struct curl_fns *out, struct derr *e)
 		       ARRAY_SIZE(curl_syms), out, e);
 }
 
-static struct curl_fns loaded_fns;
-static struct derr load_error;
-static bool load_ok;
-
-/* Load and initialise libcurl once (run by pthread_once). */
-static void
-load_once(void)
+/* curl_global_init, once. */
+static int
+curl_init(const void *table, struct derr *e)
 {
-	CURLcode rc;
+	const struct curl_fns *c = table;
+	CURLcode rc = c->global_init(CURL_GLOBAL_DEFAULT);
 
-	/* The handle stays open for the life of the process. */
-	if (curl_dl_open(CURL_DL_SONAME, &loaded_fns, &load_error) == NULL)
-		return;
-	rc = loaded_fns.global_init(CURL_GLOBAL_DEFAULT);
-	if (rc != CURLE_OK) {
-		derr_set(&load_error, "cannot initialise %s: %s",
-			 CURL_DL_SONAME, loaded_fns.easy_strerror(rc));
-		return;
-	}
-	load_ok = true;
+	if (rc != CURLE_OK)
+		return derr_set(e, "cannot initialise %s: %s", CURL_DL_SONAME,
+				c->easy_strerror(rc));
+	return 0;
+}
+
+static struct curl_fns curl_fns;
+static struct dl_lib curl_lib = {
+	CURL_DL_SONAME, curl_syms, ARRAY_SIZE(curl_syms), &curl_fns, curl_init,
+	false, { "" },
+};
+
+/* pthread_once's function. */
+static void
+curl_load(void)
+{
+	dl_lib_load(&curl_lib);
 }
 
 /* The process-wide libcurl, loaded once. */
@@ -62,10 +65,6 @@ curl_dl(struct derr *e)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&once, load_once);
-	if (load_ok)
-		return &loaded_fns;
-	if (e != NULL)
-		*e = load_error;
-	return NULL;
+	pthread_once(&once, curl_load);
+	return dl_lib_table(&curl_lib, e);
 }

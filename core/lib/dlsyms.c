@@ -44,3 +44,26 @@ dl_load(const char *const *sonames, const struct dl_sym *syms, size_t n,
 	}
 	return NULL;
 }
+
+/* Load the library, its table, and run its init. */
+void
+dl_lib_load(struct dl_lib *l)
+{
+	if (dl_load((const char *const[]){ l->soname, NULL }, l->syms, l->n,
+		    l->table, &l->error) == NULL)
+		return;
+	if (l->init != NULL && l->init(l->table, &l->error) < 0)
+		return;
+	l->ok = true;
+}
+
+/* The table once loaded, or why not. */
+const void *
+dl_lib_table(const struct dl_lib *l, struct derr *e)
+{
+	if (l->ok)
+		return l->table;
+	if (e != NULL)
+		*e = l->error;
+	return NULL;
+}

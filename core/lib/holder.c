@@ -242,18 +242,7 @@ holder_spawn(const char *sock_path, const char *pid_path, struct derr *e)
 static int
 holder_connect(const char *path)
 {
-	struct sockaddr_un sa;
-	socklen_t len;
-	int fd;
-
-	if (unix_addr(path, &sa, &len, NULL) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, len) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return unix_connect(path, SOCK_SEQPACKET);
 }
 
 /* The holder's peer pid through SO_PEERCRED, or 0. */

@@ -3,7 +3,6 @@
 #include "core/lib/dlsyms.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 
 /* Where each symbol's address goes in struct ssh_fns. */
 static const struct dl_sym ssh_syms[] = {
@@ -69,38 +68,38 @@ ssh_dl_open(const char *soname, struct ssh_fns *out, struct derr *e)
 		       ARRAY_SIZE(ssh_syms), out, e);
 }
 
-static struct ssh_fns loaded_fns;
-static struct derr load_error;
-static bool load_ok;
-
-/* Load and initialise libssh2 once (run by pthread_once). */
-static void
-load_once(void)
+/* libssh2_init, once. */
+static int
+ssh_init(const void *table, struct derr *e)
 {
-	int rc;
+	const struct ssh_fns *f = table;
+	int rc = f->init(0);
 
-	/* The handle stays open for the life of the process. */
-	if (ssh_dl_open(SSH_DL_SONAME, &loaded_fns, &load_error) == NULL)
-		return;
-	rc = loaded_fns.init(0);
-	if (rc != 0) {
-		derr_set(&load_error, "cannot initialise %s: error %d",
-			 SSH_DL_SONAME, rc);
-		return;
-	}
-	load_ok = true;
+	if (rc != 0)
+		return derr_set(e, "cannot initialise %s: error %d",
+				SSH_DL_SONAME, rc);
+	return 0;
 }
 
-/* The process-wide libssh2. */
+static struct ssh_fns ssh_fns;
+static struct dl_lib ssh_lib = {
+	SSH_DL_SONAME, ssh_syms, ARRAY_SIZE(ssh_syms), &ssh_fns, ssh_init,
+	false, { "" },
+};
+
+/* pthread_once's function. */
+static void
+ssh_load(void)
+{
+	dl_lib_load(&ssh_lib);
+}
+
+/* The process-wide libssh2, loaded once. */
 const struct ssh_fns *
 ssh_dl(struct derr *e)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&once, load_once);
-	if (load_ok)
-		return &loaded_fns;
-	if (e != NULL)
-		*e = load_error;
-	return NULL;
+	pthread_once(&once, ssh_load);
+	return dl_lib_table(&ssh_lib, e);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Fill sa and len from path ('@': abstract). */
 int
@@ -29,4 +30,26 @@ unix_addr(const char *path, struct sockaddr_un *sa, socklen_t *len,
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
 			   (path[0] != '@'));
 	return 0;
+}
+
+/* Connect a new socket of type to path. */
+int
+unix_connect(const char *path, int type)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd, err;
+
+	if (unix_addr(path, &sa, &len, NULL) < 0)
+		return -1;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
 }

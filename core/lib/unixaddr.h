@@ -15,5 +15,11 @@
  */
 int unix_addr(const char *path, struct sockaddr_un *sa, socklen_t *len,
 	      struct derr *e);
+/*
+ * A socket of type (SOCK_STREAM, SOCK_SEQPACKET, maybe | SOCK_NONBLOCK;
+ * always close-on-exec) connected to path. The fd, or -1 with errno
+ * set (ENOENT, ECONNREFUSED: nothing listens there).
+ */
+int unix_connect(const char *path, int type);
 
 #endif

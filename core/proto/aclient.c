@@ -21,29 +21,24 @@ struct areq {
 struct areq *
 areq_start(const char *home, json_t *req, struct derr *e)
 {
-	struct sockaddr_un sa;
-	socklen_t len;
 	char *path = client_socket_path(home), *line;
 	struct areq *r;
 	json_t *msg;
 	int fd;
 	ssize_t n;
 
-	if (unix_addr(path, &sa, &len, e) < 0) {
+	fd = unix_connect(path, SOCK_STREAM | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			derr_set(e, "the daemon is not running");
+		else if (errno == ENAMETOOLONG)
+			derr_set(e, "socket path too long: '%s'", path);
+		else
+			derr_errno(e, "cannot reach the daemon");
 		free(path);
 		return NULL;
 	}
 	free(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, len) < 0) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			derr_set(e, "the daemon is not running");
-		else
-			derr_errno(e, "cannot reach the daemon");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
 	msg = json_deep_copy(req);
 	proto_stamp(msg);
 	line = proto_encode(msg);

@@ -37,22 +37,7 @@ client_socket_path(const char *home)
 static int
 try_connect(const char *path)
 {
-	struct sockaddr_un sa;
-	socklen_t len;
-	int fd;
-
-	if (unix_addr(path, &sa, &len, NULL) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
+	return unix_connect(path, SOCK_STREAM);
 }
 
 /* Close every fd from lo up. */

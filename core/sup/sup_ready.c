@@ -256,7 +256,8 @@ probe_start(struct sup_inst *in)
 	url = eco_health_url(cfg, in->index);
 	if (url == NULL)
 		return;
-	in->http = http_probe_start(in->app->s->probes, url, cfg->listen_timeout, &e);
+	in->http = http_probe_start(in->app->s->probes, url,
+				    cfg->listen_timeout, &e);
 	free(url);
 	if (in->http == NULL)
 		sup_inst_set_reason(in, "%s", e.msg);
