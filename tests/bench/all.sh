@@ -114,8 +114,8 @@ reload|failed_nginx|1|failed requests, 3 rolling reloads under wrk, via nginx
 reload|failed_listen|1|the same, listen mode (no nginx)
 reload|failed_listen_close|1|the same, listen mode, a connection per request
 reload|reload_ms_nginx|1|reload command, 4 instances behind nginx (ms)
-reload|failed_cluster|1|failed requests, 3 reloads under wrk, cluster mode, one port
-reload|reload_ms_cluster|1|reload command, 4 instances, cluster mode, one port (ms)
+reload|failed_cluster|1|failed requests, 3 reloads, cluster mode on one port
+reload|reload_ms_cluster|1|reload command, cluster mode on one port (ms)
 monit|monitor_cpu_pct|1|monitor CPU, 100 instances (% of a core)
 monit|monitor_rss_mib|1|monitor RSS, 100 instances (MiB)
 monit|daemon_extra_cpu_pct|1|daemon CPU added by the open monitor (% of a core)
