@@ -41,6 +41,20 @@ check_true "the daemon's log says so" wait_for 10 in_daemon_log \
 	"log file '$DEPLOY_HOME/logs/chatty-0-out.log': No space left on device: lines are held, then dropped"
 check_true "the instance stays online" \
 	test "$(count_status chatty online)" = 1
+if command -v tmux >/dev/null; then
+	sock=$TMP/tmux.sock
+	tmux -S "$sock" new-session -d -s mon -x 100 -y 30 \
+		"env DEPLOY_HOME='$DEPLOY_HOME' LANG=C.UTF-8 '$DEPLOY' monit -d 0.5"
+	tmux -S "$sock" send-keys -t mon Down
+	monit_says() {
+		tmux -S "$sock" capture-pane -p -t mon |
+			grep -q "logs *cannot write '.*chatty-0-out.log'"
+	}
+	check_true "monit's detail of the instance shows it too" \
+		wait_for 10 monit_says
+	monit_says || tmux -S "$sock" capture-pane -p -t mon | sed 's/^/# /'
+	tmux -S "$sock" kill-server
+fi
 
 # Free the space: the file takes lines again and the error goes away.
 : >"$log"
