@@ -10,7 +10,6 @@ if ! command -v node >/dev/null; then
 	exit 0
 fi
 STUB=$FIXTURES/pm2/stub.js
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 export HOME=$TMP/h PM2_CORPUS_OUT=$TMP/rec
 mkdir -p "$HOME" "$PM2_CORPUS_OUT" "$TMP/app/bin"
 cd "$TMP/app" || exit 1
