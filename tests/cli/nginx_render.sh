@@ -85,7 +85,7 @@ for want in ' weight=' ' max_fails=' ' fail_timeout=' ' max_conns=' \
 	'return 301 https://\$host\$request_uri;' \
 	'return 301 https://\$host:8443\$request_uri;' \
 	'location /api/' 'proxy_pass http://api/;' 'proxy_pass http://www;' \
-	'server 10\.0\.0\.2:4001 max_fails=0;'; do
+	'server 192\.0\.2\.12:4001 max_fails=0;'; do
 	if grep -qE -- "$want" <<<"$all"; then ok "goldens cover /$want/"
 	else not_ok "goldens cover /$want/"; fi
 done
