@@ -82,6 +82,7 @@ sup_inst_free(struct sup_inst *in)
 	sup_ready_end(in);
 	close_pipes(in);
 	close_pidfd(in);
+	free(in->strays);
 	free(in->reason);
 	free(in->last_err);
 	free(in);
