@@ -113,12 +113,20 @@ check_daemon_log() {
 	fi
 }
 
-# Print the closing line the runner reads; fail if any check failed.
+# Print the TAP plan (after the tests) and the count; fail if any
+# check failed.
 finish() {
 	check_daemon_log
-	echo "$pass passed, $fail failed"
+	echo "1..$((pass + fail))"
+	echo "# $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit $?
+}
+
+# Skip the whole script: a TAP plan of no test, with the REASON.
+skip_all() {
+	echo "1..0 # skip $1"
+	exit 0
 }
 
 # Supervisor helpers -------------------------------------------------------

@@ -16,8 +16,7 @@ if [ "${1:-}" = --record ]; then
 fi
 ONLY=" $* "	# fixture names to run; all when none is given
 if ! command -v node >/dev/null; then
-	echo "1..0 # skip: node is not installed"
-	exit 0
+	skip_all "node is not installed"
 fi
 export HOME=$TMP/h PM2_HOME=$TMP/pm2home
 mkdir -p "$HOME"
