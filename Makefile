@@ -20,7 +20,7 @@ WARN     += -Werror
 endif
 OPT      ?= -O2 -g
 SAN      ?=
-# CFLAGS, CPPFLAGS and LDFLAGS are the user's (make CFLAGS=-O0, a
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0, a
 # packager's flags); what the build needs lives in DEPLOY_* and stays.
 CFLAGS   ?= $(OPT)
 # pkg-config runs on first use, not at parse time, so that `make deps
@@ -35,11 +35,11 @@ DEPLOY_CPPFLAGS = -D_GNU_SOURCE -I. \
 	    -DDEPLOY_DATADIR='"$(PREFIX)/share/deploy"' $(PKG_CFLAGS)
 DEPLOY_CFLAGS   = -std=c11 $(WARN) $(SAN)
 DEPLOY_LDFLAGS  = -Wl,-z,now -Wl,-z,relro $(SAN)
+DEPLOY_LIBS     = $(PKG_LIBS) -lm -ldl
 ALL_CFLAGS  = $(DEPLOY_CPPFLAGS) $(CPPFLAGS) $(DEPLOY_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(DEPLOY_LDFLAGS) $(LDFLAGS)
 # Each compiler run also writes the headers it read into TARGET.d.
 DEPFLAGS = -MMD -MP -MF $@.d -MT $@
-LDLIBS    = $(PKG_LIBS) -ldl
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 UI_SRC   := $(sort $(wildcard ui/*.c))
@@ -65,7 +65,7 @@ all: $(BIN)
 
 $(BIN): $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a \
-		$(LDLIBS)
+		$(DEPLOY_LIBS) $(LDLIBS)
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	rm -f $@
@@ -80,7 +80,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/libcore.a \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(DEPFLAGS) -o $@ $< \
 		$(BUILD)/tests/testutil.o $(UI_OBJ) $(BUILD)/libcore.a \
-		$(ALL_LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+		$(ALL_LDFLAGS) $(CHECK_LIBS) $(DEPLOY_LIBS) $(LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -162,7 +162,7 @@ fuzz-build:
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(BUILD)/libcore.a $(ALL_LDFLAGS) $(LDLIBS)
+		$(BUILD)/libcore.a $(ALL_LDFLAGS) $(DEPLOY_LIBS) $(LDLIBS)
 
 fuzz-deps:
 	@tests/apt-install.sh $(FUZZ_PACKAGES)

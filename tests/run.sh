@@ -32,7 +32,7 @@ trap 'rm -f "$log"' EXIT
 rc=0
 # prove ARGS... TEST...: run the tests, keep prove's output in $log too.
 run_prove() {
-	prove --exec tests/tap.sh --failures --comments "$@" 2>&1 |
+	prove --exec tests/tap.sh --failures --comments --timer "$@" 2>&1 |
 		tee -a "$log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 }
