@@ -135,8 +135,8 @@ for dir in "$CORPUS"/*/; do
 	fi
 	if grep -q "'max'\|\"max\"" "$root/$(meta "$name" file)" &&
 	    [ "$(jq .cpus "$expected")" != "$(nproc)" ]; then
-		echo "ok - $name # skip: recorded with $(jq .cpus "$expected")" \
-			"CPUs, this machine has $(nproc)"
+		why="recorded with $(jq .cpus "$expected") CPUs"
+		skip_test "$name" "$why, this machine has $(nproc)"
 		continue
 	fi
 	runs=$((runs + 1))
