@@ -4,7 +4,7 @@
 # temporary /usr/sbin/policy-rc.d that exits 101 keeps the postinst of
 # nginx and openssh-server from starting them on ports 80 and 22, and one
 # that starts anyway (no invoke-rc.d) is stopped by the pid it wrote.
-# Not root: prints the command to run.
+# Installed packages are not upgraded. Not root: prints the command.
 set -u
 if [ "$(id -u)" != 0 ]; then
 	echo "run as root: apt-get update && apt-get install -y $*" >&2
@@ -30,7 +30,7 @@ for f in $pidfiles; do before="$before $f=$(live_pid "$f")"; done
 
 printf '#!/bin/sh\n# tests/apt-install.sh: start no service\nexit 101\n' \
 	>"$policy" && chmod 755 "$policy" || exit 1
-apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@"
+apt-get update -qq && apt-get install -y -qq --no-install-recommends --no-upgrade "$@"
 rc=$?
 if [ -n "$saved" ]; then mv "$saved" "$policy"; else rm -f "$policy"; fi
 
