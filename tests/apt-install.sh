@@ -30,7 +30,8 @@ for f in $pidfiles; do before="$before $f=$(live_pid "$f")"; done
 
 printf '#!/bin/sh\n# tests/apt-install.sh: start no service\nexit 101\n' \
 	>"$policy" && chmod 755 "$policy" || exit 1
-apt-get update -qq && apt-get install -y -qq --no-install-recommends --no-upgrade "$@"
+apt-get update -qq &&
+	apt-get install -y -qq --no-install-recommends --no-upgrade "$@"
 rc=$?
 if [ -n "$saved" ]; then mv "$saved" "$policy"; else rm -f "$policy"; fi
 

@@ -6,7 +6,7 @@
 # "N passed, N failed" (tests, and a script that failed with no failed
 # test counts as one failed).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mode=all
 case "${1:-}" in
 --unit-only) mode=unit; shift ;;
