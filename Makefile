@@ -96,7 +96,8 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 check-layers:
 	@tests/check-layers.sh
 
-# Unit tests, then the CLI tests against the real binary.
+# Unit tests and the CLI tests against the real binary, their TAP read
+# by prove (tests/run.sh, tests/tap.sh).
 check: check-layers $(BIN) $(TEST_BIN) $(TEST_HELPER_BIN)
 	@DEPLOY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
 		tests/run.sh $(TEST_BIN)
