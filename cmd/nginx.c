@@ -1,5 +1,6 @@
 /* nginx.c: deploy nginx: render the nginx config, check it, apply it */
 #include "cmd/cmd.h"
+#include "core/remote/remote.h"
 #include "core/probe/listeners.h"
 #include "core/nginx/nginx.h"
 #include "core/lib/strbuf.h"
@@ -113,6 +114,19 @@ report_success(FILE *f, const char *prefix, const struct nginx_apply *a,
 	fputc('\n', f);
 }
 
+/* Warn about the target's apps that nginx on another machine cannot
+   reach (a listen address or HOST on loopback). */
+static void
+warn_unreachable(const struct ecosystem *eco, const char *target)
+{
+	const struct eco_target *t = ecosystem_target(eco, target);
+	char **w = t != NULL ? remote_reach_warnings(eco, t) : NULL;
+
+	for (char **p = w; p != NULL && *p != NULL; p++)
+		warning("%s", *p);
+	strv_free(w);
+}
+
 /* Parse the options into r; an exit code. */
 static int
 parse_args(struct cmd_ctx *ctx, struct nginx_req *r)
@@ -177,6 +191,8 @@ nginx_run(struct cmd_ctx *ctx)
 	}
 	rc = render(ctx->eco, &s, r.target, r.tmpl, &text, !r.check &&
 		    !r.reload ? NULL : a.output ? stdout : stderr);
+	if (rc == EXIT_OK && r.target != NULL)
+		warn_unreachable(ctx->eco, r.target);
 	if (rc == EXIT_OK) {
 		a.text = text.buf;
 		a.len = text.len;

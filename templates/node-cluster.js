@@ -40,14 +40,23 @@ if (port > 0 && fds >= 1) {
 // On deploy's stop signal, unless the app handles it itself: stop
 // taking connections from the shared socket (the other instances take
 // them), finish the requests under way, then exit, as PM2's cluster
-// master lets a worker do on a reload. kill_timeout still bounds it.
+// master lets a worker do on a reload. Idle keep-alive connections are
+// not cut (a client may be sending on one at that moment): each carries
+// one more request, answered with "Connection: close". kill_timeout
+// still bounds it.
 function stopGracefully(server) {
+	let draining = false;
 	const stop = (sig) => {
-		if (process.listenerCount(sig) > 1)
+		if (process.listenerCount(sig) > 1 || draining)
 			return;		/* the app's own handler does it */
+		draining = true;
+		server.prependListener('request', (req, res) => {
+			if (!res.headersSent)
+				res.setHeader('Connection', 'close');
+		});
+		server.closeIdleConnections = () => {};
 		server.close(() => process.exit(0));
-		if (server.closeIdleConnections)
-			server.closeIdleConnections();
+		setTimeout(() => process.exit(0), 5000).unref();
 	};
 	process.on('SIGINT', stop);
 	process.on('SIGTERM', stop);

@@ -691,7 +691,7 @@ START_TEST(test_last_line)
 	logwriter_write(w, last_rows[_i].in, strlen(last_rows[_i].in));
 	ck_assert_str_eq(logwriter_last_line(w), last_rows[_i].last);
 	/* bounded, and never cutting a character in two */
-	logwriter_flush(w);
+	logwriter_write(w, "\n", 1);
 	for (int i = 0; i < 150; i++)
 		strbuf_addstr(&big, "\xc3\xa9");
 	strbuf_addch(&big, '\n');
@@ -841,30 +841,6 @@ START_TEST(test_refcount)
 	ck_assert_str_eq(got.buf, "one\ntwo more\n");
 	strbuf_release(&got);
 	free(path);
-}
-END_TEST
-
-/* logrotate-style: rename the file away, reopen, write on. */
-START_TEST(test_reopen)
-{
-	char *path = tpath("app.log"), *moved = tpath("app.log.old");
-	struct strbuf got = STRBUF_INIT;
-	struct logfile *lf = open_log(path, 0, 0, NULL, 0);
-	struct derr e = { "" };
-
-	logfile_write(lf, "before\n", 7);
-	ck_assert_int_eq(rename(path, moved), 0);
-	logfile_write(lf, "still old\n", 10);
-	ck_assert_int_eq(logfile_reopen(lf, &e), 0);
-	logfile_write(lf, "after\n", 6);
-	slurp(moved, &got);
-	ck_assert_str_eq(got.buf, "before\nstill old\n");
-	slurp(path, &got);
-	ck_assert_str_eq(got.buf, "after\n");
-	logfile_free(lf);
-	strbuf_release(&got);
-	free(path);
-	free(moved);
 }
 END_TEST
 
@@ -1059,7 +1035,6 @@ logfile_suite(void)
 	tcase_add_test(tc, test_rotation_keeps_every_line);
 	tcase_add_loop_test(tc, test_max_files, 0, ARRAY_SIZE(keep_rows));
 	tcase_add_test(tc, test_rotates_existing_big_file);
-	tcase_add_test(tc, test_reopen);
 
 	tc = add_case(s, "failure");
 	tcase_add_test(tc, test_dir_removed);

@@ -21,7 +21,9 @@
 
 #include "tests/testutil.h"
 #include "core/lib/curl_dl.h"
-#include "core/probe/ready.h"
+#include "core/probe/http_probe.h"
+#include "core/probe/notify.h"
+#include "core/remote/remote_int.h"
 
 /* The helper processes a test forked, killed at exit even on failure. */
 static pid_t helpers[8];
@@ -419,6 +421,26 @@ start_server(enum answer ans, int status, char *url, size_t cap)
 	return -1;
 }
 
+/* The probes of the running test (each test runs in its own process). */
+static struct http_probes *probes;
+
+/* The test's probes, created on first use. */
+static struct http_probes *
+hp(void)
+{
+	if (probes == NULL)
+		probes = http_probes_new();
+	return probes;
+}
+
+/* Free the test's probes (every probe must be freed first). */
+static void
+hp_free(void)
+{
+	http_probes_free(probes);
+	probes = NULL;
+}
+
 /* Skip (with the reason) when libcurl cannot be loaded. */
 static bool
 have_curl(void)
@@ -431,34 +453,30 @@ have_curl(void)
 	return false;
 }
 
-/* Poll until every probe is done or max_ms pass; per_fd: dispatch as
- * a per-fd callback loop would. Returns the milliseconds it took. */
+/* Poll until every probe is done or max_ms pass, dispatching as the
+ * daemon's per-fd callback loop does. Returns the milliseconds it took. */
 static long long
-drive(struct http_probe **ps, int n, long long max_ms, bool per_fd)
+drive(struct http_probe **ps, int n, long long max_ms)
 {
 	long long t0 = mono_ms();
 
 	for (;;) {
 		struct pollfd fds[64];
-		int k = http_probes_pollfds(fds, 64), left = 0;
-		long t = http_probes_timeout_ms();
+		int k = http_probes_pollfds(hp(), fds, 64), left = 0;
+		long t = http_probes_timeout_ms(hp());
 
 		for (int i = 0; i < n; i++)
-			left += http_probe_result(ps[i]) == READY_PENDING;
+			left += http_probe_result(ps[i]) == HTTP_PENDING;
 		if (left == 0)
 			return mono_ms() - t0;
 		ck_assert_msg(mono_ms() - t0 < max_ms, "probes still pending");
-		ck_assert_int_eq(k, http_probes_nfds() < 64 ?
-				 http_probes_nfds() : 64);
+		ck_assert_int_eq(k, http_probes_nfds(hp()) < 64 ?
+				 http_probes_nfds(hp()) : 64);
 		ck_assert_int_ge(poll(fds, (nfds_t)k,
 				      t < 0 || t > 100 ? 100 : (int)t), 0);
-		if (!per_fd) {
-			http_probes_on_poll(fds, k);
-			continue;
-		}
 		for (int i = 0; i < k; i++)
-			http_probes_on_fd(fds[i].fd, fds[i].revents);
-		http_probes_run();
+			http_probes_on_fd(hp(), fds[i].fd, fds[i].revents);
+		http_probes_run(hp());
 	}
 }
 
@@ -467,22 +485,17 @@ static const struct http_row {
 	int status;
 	long timeout_ms;
 	int result;
-	long want_status;
 	const char *error;	/* part of http_probe_error */
-	bool per_fd;
 } http_rows[] = {
-	{ ANS_STATUS, 200, 0, READY_YES, 200, "", false },
-	{ ANS_STATUS, 200, 0, READY_YES, 200, "", true },
-	{ ANS_STATUS, 204, 0, READY_YES, 204, "", false },
-	{ ANS_STATUS, 299, 0, READY_YES, 299, "", false },
-	{ ANS_STATUS, 503, 0, READY_NO, 503, "HTTP 503", false },
-	{ ANS_STATUS, 503, 0, READY_NO, 503, "HTTP 503", true },
-	{ ANS_STATUS, 404, 0, READY_NO, 404, "HTTP 404", false },
-	{ ANS_STATUS, 301, 0, READY_NO, 301, "HTTP 301", false },
-	{ ANS_CLOSED, 0, 0, READY_NO, 0, "onnect", false },
-	{ ANS_SILENT, 0, 300, READY_NO, 0, "timed out", false },
-	{ ANS_SILENT, 0, 300, READY_NO, 0, "timed out", true },
-	{ ANS_BIG, 200, 0, READY_YES, 200, "", false },
+	{ ANS_STATUS, 200, 0, HTTP_YES, "" },
+	{ ANS_STATUS, 204, 0, HTTP_YES, "" },
+	{ ANS_STATUS, 299, 0, HTTP_YES, "" },
+	{ ANS_STATUS, 503, 0, HTTP_NO, "HTTP 503" },
+	{ ANS_STATUS, 404, 0, HTTP_NO, "HTTP 404" },
+	{ ANS_STATUS, 301, 0, HTTP_NO, "HTTP 301" },
+	{ ANS_CLOSED, 0, 0, HTTP_NO, "onnect" },
+	{ ANS_SILENT, 0, 300, HTTP_NO, "timed out" },
+	{ ANS_BIG, 200, 0, HTTP_YES, "" },
 };
 
 START_TEST(test_http)
@@ -497,21 +510,20 @@ START_TEST(test_http)
 	if (!have_curl())
 		return;
 	closed = start_server(row->ans, row->status, url, sizeof url);
-	p = http_probe_start(url, row->timeout_ms, &e);
+	p = http_probe_start(hp(), url, row->timeout_ms, &e);
 	ck_assert_msg(p != NULL, "%s", e.msg);
-	ck_assert_int_eq(http_probe_result(p), READY_PENDING);
+	ck_assert_int_eq(http_probe_result(p), HTTP_PENDING);
 	ck_assert_str_eq(http_probe_error(p), "");
-	took = drive(&p, 1, 5000, row->per_fd);
+	took = drive(&p, 1, 5000);
 	ck_assert_int_eq(http_probe_result(p), row->result);
-	ck_assert_int_eq(http_probe_status(p), row->want_status);
 	ck_assert_msg(strstr(http_probe_error(p), row->error) != NULL,
 		      "error '%s' lacks '%s'", http_probe_error(p),
 		      row->error);
 	if (row->timeout_ms > 0)
 		ck_assert_int_ge(took, row->timeout_ms - 10);
 	http_probe_free(p);
-	ck_assert_int_eq(http_probes_nfds(), 0);
-	http_probes_shutdown();
+	ck_assert_int_eq(http_probes_nfds(hp()), 0);
+	hp_free();
 	if (closed >= 0)
 		close(closed);
 }
@@ -530,27 +542,29 @@ START_TEST(test_http_many)
 	start_server(ANS_STATUS, 503, bad, sizeof bad);
 	closed = start_server(ANS_CLOSED, 0, refused, sizeof refused);
 	/* a first probe loads libcurl, so its fds are not counted */
-	ps[0] = http_probe_start(ok, 2000, &e);
+	ps[0] = http_probe_start(hp(), ok, 2000, &e);
 	ck_assert_msg(ps[0] != NULL, "%s", e.msg);
-	drive(ps, 1, 5000, false);
+	drive(ps, 1, 5000);
 	http_probe_free(ps[0]);
 	fds = test_count_fds();
 	for (int i = 0; i < 40; i++) {
-		ps[i] = http_probe_start(i % 3 == 0 ? ok : i % 3 == 1 ? bad :
-					 refused, 2000, &e);
+		const char *url = i % 3 == 0 ? ok : i % 3 == 1 ? bad :
+				  refused;
+
+		ps[i] = http_probe_start(hp(), url, 2000, &e);
 		ck_assert_msg(ps[i] != NULL, "%s", e.msg);
 	}
-	drive(ps, 40, 10000, false);
+	drive(ps, 40, 10000);
 	for (int i = 0; i < 40; i++) {
 		ck_assert_int_eq(http_probe_result(ps[i]),
-				 i % 3 == 0 ? READY_YES : READY_NO);
-		ck_assert_int_eq(http_probe_status(ps[i]),
-				 i % 3 == 0 ? 200 : i % 3 == 1 ? 503 : 0);
+				 i % 3 == 0 ? HTTP_YES : HTTP_NO);
+		ck_assert_int_eq(strstr(http_probe_error(ps[i]), "HTTP 503") !=
+				 NULL, i % 3 == 1);
 		http_probe_free(ps[i]);
 	}
-	ck_assert_int_eq(http_probes_nfds(), 0);
+	ck_assert_int_eq(http_probes_nfds(hp()), 0);
 	ck_assert_int_eq(test_count_fds(), fds);
-	http_probes_shutdown();
+	hp_free();
 	close(closed);
 }
 END_TEST
@@ -569,15 +583,39 @@ START_TEST(test_http_no_proxy)
 	closed = start_server(ANS_CLOSED, 0, proxy, sizeof proxy);
 	setenv("http_proxy", proxy, 1);
 	setenv("ALL_PROXY", proxy, 1);
-	p = http_probe_start(url, 2000, &e);
+	p = http_probe_start(hp(), url, 2000, &e);
 	ck_assert_msg(p != NULL, "%s", e.msg);
-	drive(&p, 1, 5000, false);
+	drive(&p, 1, 5000);
 	unsetenv("http_proxy");
 	unsetenv("ALL_PROXY");
-	ck_assert_msg(http_probe_result(p) == READY_YES, "%s",
+	ck_assert_msg(http_probe_result(p) == HTTP_YES, "%s",
 		      http_probe_error(p));
 	http_probe_free(p);
-	http_probes_shutdown();
+	hp_free();
+	close(closed);
+}
+END_TEST
+
+/* The remote health gate GETs with the same options: no proxy from the
+ * environment, and the reason of a refusal in its message. */
+START_TEST(test_remote_gate)
+{
+	struct derr e = { "" };
+	char url[64], bad[64], proxy[64];
+	int closed;
+
+	if (!have_curl())
+		return;
+	start_server(ANS_STATUS, 200, url, sizeof url);
+	start_server(ANS_STATUS, 503, bad, sizeof bad);
+	closed = start_server(ANS_CLOSED, 0, proxy, sizeof proxy);
+	setenv("http_proxy", proxy, 1);
+	setenv("ALL_PROXY", proxy, 1);
+	ck_assert_msg(remote_health_wait(url, 3000, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(remote_health_wait(bad, 600, &e), -1);
+	ck_assert_msg(strstr(e.msg, ": HTTP 503") != NULL, "%s", e.msg);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
 	close(closed);
 }
 END_TEST
@@ -592,23 +630,26 @@ START_TEST(test_http_free_pending)
 	if (!have_curl())
 		return;
 	start_server(ANS_SILENT, 0, url, sizeof url);
-	p = http_probe_start(url, 5000, &e);
+	p = http_probe_start(hp(), url, 5000, &e);
 	ck_assert_msg(p != NULL, "%s", e.msg);
 	/* turn the loop until the request is out and curl waits to read */
 	until = mono_ms() + 5000;
-	while (http_probes_nfds() == 0 || http_probes_timeout_ms() == 0) {
+	while (http_probes_nfds(hp()) == 0 ||
+	       http_probes_timeout_ms(hp()) == 0) {
 		struct pollfd fds[8];
-		int k = http_probes_pollfds(fds, 8);
+		int k = http_probes_pollfds(hp(), fds, 8);
 
 		ck_assert_int_lt(mono_ms(), until);
 		poll(fds, (nfds_t)k, 10);
-		http_probes_on_poll(fds, k);
+		for (int i = 0; i < k; i++)
+			http_probes_on_fd(hp(), fds[i].fd, fds[i].revents);
+		http_probes_run(hp());
 	}
-	ck_assert_int_eq(http_probe_result(p), READY_PENDING);
+	ck_assert_int_eq(http_probe_result(p), HTTP_PENDING);
 	http_probe_free(p);
-	ck_assert_int_eq(http_probes_nfds(), 0);
-	http_probes_run();		/* nothing left to do, no crash */
-	http_probes_shutdown();
+	ck_assert_int_eq(http_probes_nfds(hp()), 0);
+	http_probes_run(hp());		/* nothing left to do, no crash */
+	hp_free();
 	http_probe_free(NULL);
 }
 END_TEST
@@ -690,12 +731,12 @@ self_connect_rounds(int port)
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/health", port);
 	for (int round = 0; round < 5; round++) {
 		struct derr e = { "" };
-		struct http_probe *p = http_probe_start(url, 2000, &e);
+		struct http_probe *p = http_probe_start(hp(), url, 2000, &e);
 
 		if (p == NULL)
 			return 9;
-		drive(&p, 1, 5000, false);
-		if (http_probe_result(p) != READY_NO ||
+		drive(&p, 1, 5000);
+		if (http_probe_result(p) != HTTP_NO ||
 		    strstr(http_probe_error(p), "to itself") == NULL) {
 			fprintf(stderr, "round %d: %d '%s'\n", round,
 				http_probe_result(p), http_probe_error(p));
@@ -705,7 +746,7 @@ self_connect_rounds(int port)
 		if (!port_free(port))
 			return 40 + round;
 	}
-	http_probes_shutdown();
+	hp_free();
 	return 0;
 }
 
@@ -749,7 +790,8 @@ START_TEST(test_http_bad_url)
 {
 	struct derr e = { "" };
 
-	ck_assert_ptr_null(http_probe_start(http_bad_rows[_i].url, 0, &e));
+	ck_assert_ptr_null(http_probe_start(hp(), http_bad_rows[_i].url, 0,
+					    &e));
 	ck_assert_str_eq(e.msg, http_bad_rows[_i].msg);
 }
 END_TEST
@@ -788,6 +830,7 @@ ready_suite(void)
 	tcase_add_loop_test(tc, test_http, 0, ARRAY_SIZE(http_rows));
 	tcase_add_test(tc, test_http_many);
 	tcase_add_test(tc, test_http_no_proxy);
+	tcase_add_test(tc, test_remote_gate);
 	tcase_add_test(tc, test_http_free_pending);
 	tcase_add_test(tc, test_http_self);
 	tcase_add_loop_test(tc, test_http_bad_url, 0,

@@ -386,8 +386,12 @@ draw_inst_detail(const struct ui_inst *in, int y, int rows)
 		 "-", last ? last : "-");
 	if (rows > 2)
 		put(y + 2, 0, COLS, line);
-	snprintf(line, sizeof line, "stderr   %s", in->last_err &&
-		 in->last_err[0] ? in->last_err : "-");
+	/* A log that cannot be written matters more than what it said. */
+	if (in->log_error != NULL)
+		snprintf(line, sizeof line, "logs     %s", in->log_error);
+	else
+		snprintf(line, sizeof line, "stderr   %s", in->last_err &&
+			 in->last_err[0] ? in->last_err : "-");
 	if (rows > 3)
 		put(y + 3, 0, COLS, line);
 	layout_sparkline(in->cpu_hist, in->n_hist, 100, w, spark,

@@ -31,6 +31,7 @@ inst_free(struct ui_inst *in)
 	free(in->err_log);
 	free(in->ready_by);
 	free(in->last_err);
+	free(in->log_error);
 	free(in);
 }
 
@@ -174,6 +175,7 @@ take_row(struct ui_model *m, json_t *row)
 	set_str(&in->err_log, json_object_get(row, "err_log"));
 	set_str(&in->ready_by, json_object_get(row, "ready_by"));
 	set_str(&in->last_err, json_object_get(row, "last_err"));
+	set_str(&in->log_error, json_object_get(row, "log_error"));
 	in->restart_at = json_is_integer(wait) ?
 		m->now + json_integer_value(wait) : 0;
 	if (before >= 0 && in->restarts > before && !m->first) {

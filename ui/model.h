@@ -24,6 +24,7 @@ struct ui_inst {
 	int port;
 	char *command, *cwd, *reason, *last_exit, *out_log, *err_log;
 	char *ready_by, *last_err;	/* when the daemon gives them */
+	char *log_error;		/* its logs cannot be written */
 	long long restart_at;		/* waiting: when it restarts (ms,
 					   model clock), 0: unknown */
 	long long grew_at;		/* when restarts last grew, 0: never */

@@ -147,6 +147,29 @@ conn_evictable(const struct conn *c)
 	return !c->waiting && c->out.len == 0 && c->in.len == 0;
 }
 
+/* Free the connections marked dead. */
+static void
+conns_sweep(struct daemon *d)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < d->n_conns; i++) {
+		struct conn *c = d->conns[i];
+
+		if (!c->dead) {
+			d->conns[out++] = c;
+			continue;
+		}
+		if (c->job != NULL)
+			sup_job_abandon(d->sup, c->job);
+		loop_close(c->fd);
+		strbuf_release(&c->in);
+		strbuf_release(&c->out);
+		free(c);
+	}
+	d->n_conns = out;
+}
+
 /* Make room for one more connection; false when every one is busy. */
 static bool
 conn_make_room(struct daemon *d)
@@ -225,28 +248,6 @@ listener_event(void *arg, int fd, short revents)
 	}
 }
 
-/* Free the connections marked dead. */
-void
-conns_sweep(struct daemon *d)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < d->n_conns; i++) {
-		struct conn *c = d->conns[i];
-
-		if (!c->dead) {
-			d->conns[out++] = c;
-			continue;
-		}
-		if (c->job != NULL)
-			sup_job_abandon(d->sup, c->job);
-		loop_close(c->fd);
-		strbuf_release(&c->in);
-		strbuf_release(&c->out);
-		free(c);
-	}
-	d->n_conns = out;
-}
 
 /* Register the listener and every connection with the loop. */
 void
@@ -286,7 +287,6 @@ conns_after_turn(struct daemon *d)
 	conns_sweep(d);
 }
 
-/* Close every idle connection; how many were. */
 size_t
 conns_shed(struct daemon *d)
 {

@@ -1,6 +1,7 @@
 /* ctl.c: the control requests: parsed here, answered through the
    supervisor's typed API, replies built here */
 #include "core/daemon/daemon.h"
+#include "core/lib/dlog.h"
 #include "core/proto/proto.h"
 #include "core/sup/sup.h"
 
@@ -109,7 +110,7 @@ op_update(struct daemon *d, struct conn *c, json_t *req)
 	conn_reply(c, json_pack("{s:b, s:I}", "ok", 1, "started",
 				(json_int_t)d->started_ms));
 	if (daemon_update(d, exe, &e) < 0) {
-		fprintf(stderr, "deploy daemon: update failed: %s\n", e.msg);
+		dlog("update failed: %s", e.msg);
 		d->update_error = xstrdup(e.msg);
 	}
 }

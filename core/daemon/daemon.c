@@ -1,5 +1,7 @@
 /* daemon.c: the supervisor daemon: sockets, signals, connections */
 #include "core/daemon/daemon.h"
+#include "core/lib/unixaddr.h"
+#include "core/lib/dlog.h"
 #include "core/proto/client.h"
 #include "core/lib/paths.h"
 #include "core/proto/proto.h"
@@ -51,21 +53,21 @@ take_lock(struct daemon *d, struct derr *e)
 static int
 bind_socket(struct daemon *d, struct derr *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
+	socklen_t len;
 	mode_t old;
 
 	if (d->listen_fd >= 0)		/* inherited: listening already */
 		return 0;
-	if (strlen(d->sock_path) >= sizeof sa.sun_path)
-		return derr_set(e, "socket path too long: '%s'", d->sock_path);
-	strcpy(sa.sun_path, d->sock_path);
+	if (unix_addr(d->sock_path, &sa, &len, e) < 0)
+		return -1;
 	unlink(d->sock_path);
 	d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 			      SOCK_CLOEXEC, 0);
 	if (d->listen_fd < 0)
 		return derr_errno(e, "cannot create a socket");
 	old = umask(0177);
-	if (bind(d->listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	if (bind(d->listen_fd, (struct sockaddr *)&sa, len) < 0) {
 		umask(old);
 		return derr_errno(e, "cannot bind '%s'", d->sock_path);
 	}
@@ -109,7 +111,7 @@ daemon_shutdown(struct daemon *d)
 		return;
 	d->shutting_down = true;
 	if (sup_save(d->sup, &e) < 0)
-		fprintf(stderr, "deploy daemon: %s\n", e.msg);
+		dlog("%s", e.msg);
 	sup_stop_all(d->sup);
 }
 
@@ -169,7 +171,6 @@ daemon_close(struct daemon *d)
 	free(d->home);
 }
 
-/* The soft fd limit now. */
 size_t
 fd_limit(void)
 {
@@ -207,8 +208,8 @@ poll_failed(struct daemon *d, struct derr *e)
 		return derr_errno(e, "poll failed");
 	shed = conns_shed(d);
 	raise_fd_limit();
-	fprintf(stderr, "deploy daemon: more fds to watch than the fd limit: "
-		"closed %zu idle connections\n", shed);
+	dlog("more fds to watch than the fd limit: closed %zu idle "
+	     "connections", shed);
 	if (shed == 0 && d->loop.n > fd_limit())
 		return derr_set(e, "poll failed: %zu fds to watch, over the "
 				"fd limit", d->loop.n);
@@ -235,13 +236,13 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	d.sup = sup_new(d.home, e);
 	if (d.sup == NULL)
 		goto out;
-	fprintf(stderr, "deploy daemon %s: pid %d, socket '%s'\n",
-		DEPLOY_VERSION, (int)getpid(), d.sock_path);
+	dlog("deploy daemon %s: pid %d, socket '%s'", DEPLOY_VERSION,
+	     (int)getpid(), d.sock_path);
 	sup_reap(d.sup);	/* children that exited before we were here */
 	if (sup_restore(d.sup, e) < 0)
-		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+		dlog("%s", e->msg);
 	if (resurrect && sup_resurrect(d.sup, NULL, e) < 0)
-		fprintf(stderr, "deploy daemon: %s\n", e->msg);
+		dlog("%s", e->msg);
 	daemon_notify_ready();
 	while (!d.done) {
 		watch_all(&d);
@@ -258,7 +259,7 @@ daemon_run(const char *home, bool resurrect, struct derr *e)
 	}
 	rc = 0;
 	sup_retire(d.sup);
-	fprintf(stderr, "deploy daemon: stopped\n");
+	dlog("stopped");
 out:
 	daemon_close(&d);
 	return rc;

@@ -62,7 +62,6 @@ void conn_flush(struct conn *c);
    each connection; after a turn answer, close idle and dead ones. */
 void conns_watch(struct daemon *d, struct loop *l);
 void conns_after_turn(struct daemon *d);
-void conns_sweep(struct daemon *d);
 void conns_close_all(struct daemon *d);
 /* Close every idle connection; how many were. */
 size_t conns_shed(struct daemon *d);

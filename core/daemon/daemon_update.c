@@ -1,6 +1,8 @@
 /* daemon_update.c: the daemon replaced in place by a new binary, and
    its readiness told to systemd */
 #include "core/daemon/daemon.h"
+#include "core/lib/unixaddr.h"
+#include "core/lib/dlog.h"
 #include "core/sup/sup.h"
 
 #include <errno.h>
@@ -39,8 +41,7 @@ daemon_update(struct daemon *d, const char *exe, struct derr *e)
 	    set_cloexec(d->listen_fd, false) < 0 ||
 	    setenv(UPDATE_FDS_ENV, fds, 1) < 0)
 		return derr_errno(e, "cannot prepare the update");
-	fprintf(stderr, "deploy daemon: updating: exec '%s'\n", exe);
-	fflush(stderr);
+	dlog("updating: exec '%s'", exe);
 	execv(exe, (char *[]){ "deploy", "daemon", NULL });
 	err = errno;
 	unsetenv(UPDATE_FDS_ENV);
@@ -73,18 +74,13 @@ void
 daemon_notify_ready(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	socklen_t len;
 	int fd;
 
 	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof sa.sun_path)
+	    unix_addr(path, &sa, &len, NULL) < 0)
 		return;
-	strcpy(sa.sun_path, path);
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';	/* abstract namespace */
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-			  strlen(path));
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;

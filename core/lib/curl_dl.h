@@ -12,6 +12,7 @@ struct curl_fns {
 	CURL *(*easy_init)(void);
 	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
 	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	CURLcode (*easy_perform)(CURL *h);
 	void (*easy_cleanup)(CURL *h);
 	const char *(*easy_strerror)(CURLcode code);
 	CURLM *(*multi_init)(void);
@@ -29,10 +30,10 @@ struct curl_fns {
 #define CURL_DL_SONAME "libcurl.so.4"
 
 /*
- * libcurl, loaded and globally initialised on the first call. NULL with
- * e filled ("cannot load libcurl.so.4: <dlerror>") when it cannot be;
- * later calls give the same answer without trying again. The table is
- * static: do not free it.
+ * libcurl, loaded and globally initialised on the first call; safe to
+ * call from several threads. NULL with e filled ("cannot load
+ * libcurl.so.4: <dlerror>") when it cannot be; later calls give the
+ * same answer without trying again. The table is static: do not free.
  */
 const struct curl_fns *curl_dl(struct derr *e);
 

@@ -41,27 +41,3 @@ fmt_duration(long long ms, char *buf, size_t size)
 		snprintf(buf, size, "%lldD", s / 86400);
 	return buf;
 }
-
-/* s cut to width bytes, marking a cut with "~". */
-char *
-fmt_cut(const char *s, size_t width, char *buf, size_t size)
-{
-	size_t len = strlen(s);
-
-	if (size == 0)
-		return buf;
-	if (width >= size)
-		width = size - 1;
-	if (len <= width) {
-		memcpy(buf, s, len + 1);
-		return buf;
-	}
-	if (width == 0) {
-		buf[0] = '\0';
-		return buf;
-	}
-	memcpy(buf, s, width - 1);
-	buf[width - 1] = '~';
-	buf[width] = '\0';
-	return buf;
-}

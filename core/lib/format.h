@@ -8,7 +8,5 @@
 char *fmt_bytes(long long bytes, char *buf, size_t size);
 /* "0s", "45s", "12m", "3h", "2D" (PM2's style) from milliseconds. */
 char *fmt_duration(long long ms, char *buf, size_t size);
-/* Copy s into buf cut to width columns with a trailing "~" when cut. */
-char *fmt_cut(const char *s, size_t width, char *buf, size_t size);
 
 #endif

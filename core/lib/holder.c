@@ -1,5 +1,6 @@
 /* holder.c: a small process that keeps fds open while the daemon is away */
 #include "core/lib/holder.h"
+#include "core/lib/unixaddr.h"
 #include "core/lib/fileio.h"
 #include "core/lib/loop.h"
 
@@ -29,17 +30,6 @@ struct held {
 	char tag[TAG_MAX + 1];
 	int fd;
 };
-
-/* Fill sa with path; 0, or -1 with e filled when it is too long. */
-static int
-holder_addr(struct sockaddr_un *sa, const char *path, struct derr *e)
-{
-	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof sa->sun_path)
-		return derr_set(e, "socket path too long: '%s'", path);
-	strcpy(sa->sun_path, path);
-	return 0;
-}
 
 /* Send text with fd (-1: none) as one message; 0 or -1. */
 static int
@@ -218,18 +208,19 @@ static int
 holder_spawn(const char *sock_path, const char *pid_path, struct derr *e)
 {
 	struct sockaddr_un sa;
+	socklen_t len;
 	mode_t old;
 	pid_t pid;
 	int fd;
 
-	if (holder_addr(&sa, sock_path, e) < 0)
+	if (unix_addr(sock_path, &sa, &len, e) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return derr_errno(e, "cannot create a socket");
 	unlink(sock_path);
 	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0 ||
 	    listen(fd, 4) < 0) {
 		umask(old);
 		close(fd);
@@ -251,17 +242,7 @@ holder_spawn(const char *sock_path, const char *pid_path, struct derr *e)
 static int
 holder_connect(const char *path)
 {
-	struct sockaddr_un sa;
-	int fd;
-
-	if (holder_addr(&sa, path, &(struct derr){ 0 }) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return unix_connect(path, SOCK_SEQPACKET);
 }
 
 /* The holder's peer pid through SO_PEERCRED, or 0. */
@@ -298,7 +279,6 @@ holder_open(const char *home, struct derr *e)
 	return h;
 }
 
-/* Disconnect. */
 void
 holder_close(struct holder *h)
 {
@@ -367,7 +347,6 @@ holder_quit(struct holder *h)
 		send_msg(h->fd, "quit", -1);
 }
 
-/* The holder's pid. */
 pid_t
 holder_pid(const struct holder *h)
 {

@@ -391,7 +391,7 @@ find_step(struct jsonpos_index *ix, const struct scan *sc,
 	return true;
 }
 
-/* An empty index over text; see jsonpos.h. */
+/* An empty index over text. */
 struct jsonpos_index *
 jsonpos_index_new(const char *text, size_t len)
 {

@@ -643,7 +643,7 @@ lf_commit(struct logfile *lf, struct logwriter *w, const struct timespec *ts,
 		lf_flush_out(lf);
 }
 
-/* Open a log file; see logfile.h. */
+/* Open a log file. */
 struct logfile *
 logfile_open(const char *path, const struct logfile_opts *opts,
 	     struct derr *e)
@@ -804,18 +804,6 @@ logfile_flush(struct logfile *lf)
 	lw_flush(&lf->dflt);
 }
 
-/* Close and reopen the path; pending bytes go to the new file. */
-int
-logfile_reopen(struct logfile *lf, struct derr *e)
-{
-	lf_close_fd(lf);
-	if (lf_open_fd(lf) < 0)
-		return derr_errno(e, "cannot open log file '%s'", lf->path);
-	lf->stalled = false;
-	lf_flush_out(lf);
-	return 0;
-}
-
 /* Bytes of worker output dropped. */
 long long
 logfile_dropped(const struct logfile *lf)
@@ -862,13 +850,6 @@ void
 logwriter_write(struct logwriter *w, const char *data, size_t n)
 {
 	lw_write(w, data, n);
-}
-
-/* Flush a producer's partial line and the file's pending bytes. */
-void
-logwriter_flush(struct logwriter *w)
-{
-	lw_flush(w);
 }
 
 /* Flush, release the file reference, free. */

@@ -34,7 +34,7 @@
  * it continues it. If another writer on the same file (merge_logs)
  * writes while a line is unfinished, that line is ended there with
  * LOGFILE_CUT_MARK and a '\n', and its rest starts a line of its own.
- * A partial last line flushed by logwriter_flush (the worker exited) is
+ * A partial last line flushed by logwriter_free (the worker exited) is
  * ended with a '\n'.
  *
  * Beside each regular file, an order index (logfile_index_name): a
@@ -121,12 +121,6 @@ void logfile_write(struct logfile *lf, const char *data, size_t n);
  * pending bytes. Call it from a timer while logfile_pending() > 0.
  */
 void logfile_flush(struct logfile *lf);
-/*
- * Close and reopen the path (external rotation: logrotate, SIGHUP).
- * Pending bytes go to the new file. -1 with e filled if the path cannot
- * be opened; the bytes stay pending and the open is retried later.
- */
-int logfile_reopen(struct logfile *lf, struct derr *e);
 
 /* Bytes of worker output dropped because max_pending was full (date
  * prefixes and added '\n's not counted). */
@@ -153,8 +147,6 @@ void logfile_tick(struct logfile *lf, long long now);
 struct logwriter *logwriter_new(struct logfile *lf);
 /* Hand bytes from the producer to the file; never blocks. */
 void logwriter_write(struct logwriter *w, const char *data, size_t n);
-/* Write the held partial line (ended with '\n'), retry pending bytes. */
-void logwriter_flush(struct logwriter *w);
 /* Flush, drop the writer's reference to its logfile, free. NULL: no-op. */
 void logwriter_free(struct logwriter *w);
 /* Keep the writer's last line from now on (stderr: for ls and errors). */

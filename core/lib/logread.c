@@ -323,7 +323,7 @@ lr_tail(int fd0, off_t end0, const char *path, int max_files, size_t n,
 	return rc;
 }
 
-/* The last n lines of path and its rotated files; see logread.h. */
+/* The last n lines of path and its rotated files. */
 int
 logread_tail(const char *path, int max_files, size_t n,
 	     struct strbuf *out, struct derr *e)
@@ -331,7 +331,7 @@ logread_tail(const char *path, int max_files, size_t n,
 	return logread_tail_timed(path, max_files, n, out, NULL, e);
 }
 
-/* The last n lines and when each was written; see logread.h. */
+/* The last n lines and when each was written. */
 int
 logread_tail_timed(const char *path, int max_files, size_t n,
 		   struct strbuf *out, struct logtimes *t, struct derr *e)
@@ -548,7 +548,7 @@ lr_drain_events(int ifd)
 		;
 }
 
-/* New complete lines since the last call; see logread.h. */
+/* New complete lines since the last call. */
 int
 logfollow_read(struct logfollow *f, struct strbuf *out, struct derr *e)
 {
@@ -581,7 +581,6 @@ logfollow_fd(const struct logfollow *f)
 	return f->ifd;
 }
 
-/* Close and free. */
 void
 logfollow_free(struct logfollow *f)
 {

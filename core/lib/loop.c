@@ -10,24 +10,27 @@
 /* The loop whose events are being dispatched (one thread), or NULL. */
 static struct loop *dispatching;
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long
-now_ms(void)
+/* Milliseconds on clock c. */
+static long long
+clock_ms(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+long long
+now_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 /* Milliseconds since the epoch. */
 long long
 wall_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return clock_ms(CLOCK_REALTIME);
 }
 
 /* Start a new turn. */

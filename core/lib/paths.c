@@ -110,8 +110,14 @@ check_ancestors(const char *path, const char *what, struct derr *e)
 	return rc;
 }
 
-/* Open the home as a directory we can trust; see paths.h. */
-int
+/*
+ * Open the home (creating it, mode 0700, when create is set) as a
+ * directory deploy can trust, as tmux and ssh-agent do with theirs: not
+ * a symbolic link, owned by the effective user, not writable by group
+ * or others. The fd (caller closes), or -1 with e filled with a message
+ * that names the fix.
+ */
+static int
 deploy_home_open(const char *home, bool create, struct derr *e)
 {
 	char *real;
@@ -161,7 +167,7 @@ private_openat(int dfd, const char *name, const char *path, int flags,
 	return fd;
 }
 
-/* Open home/name without following links; see paths.h. */
+/* Open home/name without following links. */
 int
 deploy_home_file(const char *home, const char *name, int flags,
 		 mode_t mode, struct derr *e)

@@ -11,17 +11,9 @@
 /*
  * $DEPLOY_HOME, or ~/.deploy (the passwd entry's home without $HOME), or
  * $XDG_RUNTIME_DIR/deploy; "" when there is none of these, which
- * deploy_home_open refuses. A new string.
+ * deploy_home_ensure refuses. A new string.
  */
 char *deploy_home(void);
-/*
- * Open the home (creating it, mode 0700, when create is set) as a
- * directory deploy can trust, as tmux and ssh-agent do with theirs: not
- * a symbolic link, owned by the effective user, not writable by group
- * or others. The fd (caller closes), or -1 with e filled with a message
- * that names the fix.
- */
-int deploy_home_open(const char *home, bool create, struct derr *e);
 /*
  * Open name (one component) in the trusted home with open(2)'s flags
  * and mode, never through a symbolic link, and refuse a file another

@@ -654,10 +654,3 @@ procstat_descendants(const struct procstat *ps, pid_t root, pid_t *out,
 	}
 	return (int)n;
 }
-
-/* The number of CPUs in the current sample. */
-int
-procstat_ncpus(const struct procstat *ps)
-{
-	return ps->sampled ? ps->ncpus : 0;
-}

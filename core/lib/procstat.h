@@ -82,8 +82,4 @@ int procstat_tree(const struct procstat *ps, pid_t root,
 int procstat_descendants(const struct procstat *ps, pid_t root,
 			 pid_t *out, size_t max);
 
-/* The number of CPUs ("cpuN" lines) in the current sample; 0 before
- * the first refresh. */
-int procstat_ncpus(const struct procstat *ps);
-
 #endif

@@ -403,7 +403,7 @@ make_pipe(int fds[2], bool nonblock_read)
 	return 0;
 }
 
-/* Start one worker; see spawn.h. */
+/* Start one worker. */
 int
 spawn_worker(const struct spawn_req *req, struct spawn_result *out,
 	     struct derr *e)

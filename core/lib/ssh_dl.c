@@ -1,16 +1,11 @@
 /* ssh_dl.c: libssh2 loaded with dlopen on first use, never linked */
 #include "core/lib/ssh_dl.h"
+#include "core/lib/dlsyms.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <stdbool.h>
-#include <string.h>
 
 /* Where each symbol's address goes in struct ssh_fns. */
-static const struct ssh_sym {
-	const char *name;
-	size_t off;
-} ssh_syms[] = {
+static const struct dl_sym ssh_syms[] = {
 #define SYM(field) { "libssh2_" #field, offsetof(struct ssh_fns, field) }
 	SYM(init),
 	SYM(version),
@@ -65,69 +60,46 @@ static const struct ssh_sym {
 #undef SYM
 };
 
-/* Load soname and fill out; see ssh_dl.h. */
+/* Load soname and fill out, uncached. */
 void *
 ssh_dl_open(const char *soname, struct ssh_fns *out, struct derr *e)
 {
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-
-	if (h == NULL) {
-		derr_set(e, "cannot load %s: %s", soname, dlerror());
-		return NULL;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(ssh_syms); i++) {
-		void *fn;
-		const char *why;
-
-		dlerror();
-		fn = dlsym(h, ssh_syms[i].name);
-		if (fn != NULL) {
-			/* POSIX: a function pointer has the form of a
-			 * void *. */
-			memcpy((char *)out + ssh_syms[i].off, &fn, sizeof fn);
-			continue;
-		}
-		why = dlerror();
-		derr_set(e, "cannot load %s: %s", soname,
-			 why ? why : ssh_syms[i].name);
-		dlclose(h);
-		return NULL;
-	}
-	return h;
+	return dl_load((const char *const[]){ soname, NULL }, ssh_syms,
+		       ARRAY_SIZE(ssh_syms), out, e);
 }
 
-static struct ssh_fns loaded_fns;
-static struct derr load_error;
-static bool load_ok;
-
-/* Load and initialise libssh2 once (run by pthread_once). */
-static void
-load_once(void)
+/* libssh2_init, once. */
+static int
+ssh_init(const void *table, struct derr *e)
 {
-	int rc;
+	const struct ssh_fns *f = table;
+	int rc = f->init(0);
 
-	/* The handle stays open for the life of the process. */
-	if (ssh_dl_open(SSH_DL_SONAME, &loaded_fns, &load_error) == NULL)
-		return;
-	rc = loaded_fns.init(0);
-	if (rc != 0) {
-		derr_set(&load_error, "cannot initialise %s: error %d",
-			 SSH_DL_SONAME, rc);
-		return;
-	}
-	load_ok = true;
+	if (rc != 0)
+		return derr_set(e, "cannot initialise %s: error %d",
+				SSH_DL_SONAME, rc);
+	return 0;
 }
 
-/* The process-wide libssh2; see ssh_dl.h. */
+static struct ssh_fns ssh_fns;
+static struct dl_lib ssh_lib = {
+	SSH_DL_SONAME, ssh_syms, ARRAY_SIZE(ssh_syms), &ssh_fns, ssh_init,
+	false, { "" },
+};
+
+/* pthread_once's function. */
+static void
+ssh_load(void)
+{
+	dl_lib_load(&ssh_lib);
+}
+
+/* The process-wide libssh2, loaded once. */
 const struct ssh_fns *
 ssh_dl(struct derr *e)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&once, load_once);
-	if (load_ok)
-		return &loaded_fns;
-	if (e != NULL)
-		*e = load_error;
-	return NULL;
+	pthread_once(&once, ssh_load);
+	return dl_lib_table(&ssh_lib, e);
 }

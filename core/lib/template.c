@@ -545,7 +545,7 @@ lookup(const struct render *r, const struct node *n, json_t **v)
 	return 0;
 }
 
-/* True when v makes a section render (see template.h). */
+/* True when v makes a section render. */
 static bool
 is_true(const json_t *v)
 {

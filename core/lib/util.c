@@ -3,6 +3,7 @@
 #include "core/lib/exitcode.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +33,54 @@ fatal(const char *fmt, ...)
 	exit(EXIT_INTERNAL);
 }
 
+#define DERR_CUT "..."
+
+/* True for a UTF-8 continuation byte (10xxxxxx). */
+static bool
+utf8_cont(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+/*
+ * Copy msg into e. One too long keeps its start and its end (where the
+ * reason is) and gives up the middle, marked "...", never cutting a
+ * UTF-8 character in two.
+ */
+static void
+derr_fit(struct derr *e, const char *msg)
+{
+	size_t len = strlen(msg), room = sizeof e->msg - 1, head, tail;
+
+	if (len <= room) {
+		memcpy(e->msg, msg, len + 1);
+		return;
+	}
+	head = (room - strlen(DERR_CUT)) / 2;
+	tail = room - strlen(DERR_CUT) - head;
+	while (head > 0 && utf8_cont(msg[head]))
+		head--;
+	while (tail > 0 && utf8_cont(msg[len - tail]))
+		tail--;
+	memcpy(e->msg, msg, head);
+	memcpy(e->msg + head, DERR_CUT, strlen(DERR_CUT));
+	memcpy(e->msg + head + strlen(DERR_CUT), msg + len - tail, tail + 1);
+}
+
 /* Fill e with a formatted message; returns -1. */
 int
 derr_set(struct derr *e, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	if (e == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	derr_fit(e, msg);
+	free(msg);
 	return -1;
 }
 
@@ -52,15 +90,17 @@ derr_errno(struct derr *e, const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
-	size_t len;
+	char *msg, *full;
 
 	if (e == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	len = strlen(e->msg);
-	snprintf(e->msg + len, sizeof e->msg - len, ": %s", strerror(saved));
+	full = xasprintf("%s: %s", msg, strerror(saved));
+	derr_fit(e, full);
+	free(full);
+	free(msg);
 	errno = saved;
 	return -1;
 }

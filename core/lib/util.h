@@ -10,11 +10,16 @@ struct derr {
 	char msg[256];
 };
 
-/* Fill e (if not NULL) with a formatted message; always returns -1. */
+/*
+ * Fill e (if not NULL) with a formatted message; always returns -1. A
+ * message longer than msg keeps its start and its end (the reason) and
+ * loses the middle, marked "...".
+ */
 int derr_set(struct derr *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Like derr_set, with ": strerror(errno)" appended. */
+/* Like derr_set, with ": strerror(errno)" appended (and kept); errno
+   is left as it was. */
 int derr_errno(struct derr *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/lib/fileio.h"
+#include "core/lib/loop.h"
 
 #define CHECK_TIMEOUT_MS	30000
 #define CHECK_OUTPUT_MAX	16384
@@ -23,16 +24,6 @@
 #define EXEC_FAILED		"deploy-exec-failed "
 /* The name of the checked config inside the temporary prefix. */
 #define CHECK_NAME		"deploy.conf"
-
-/* Milliseconds on CLOCK_MONOTONIC. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* In the child: exec t's program with argv (argv[0] replaced), or
  * report why not on stdout (the pipe). */

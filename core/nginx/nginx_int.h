@@ -36,13 +36,6 @@ int ngx_fail(const struct ecosystem *eco, const struct ngx_path *p,
 	     struct derr *e, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/*
- * Check every key of the nginx object obj (of app, or NGX_TOP) by the
- * option table: known key, allowed at this level, a value of the right
- * type and free of characters that could break out of a directive.
- */
-int ngx_check_object(const struct ecosystem *eco, size_t app, json_t *obj,
-		     struct derr *e);
 
 /* Checks of single values (nginx_values.c). */
 

@@ -354,8 +354,12 @@ check_value(const struct ecosystem *eco, struct ngx_path *p,
 	return bad ? ngx_fail(eco, p, e, "%s", bad) : 0;
 }
 
-/* Check every key of the nginx object obj (of app, or NGX_TOP). */
-int
+/*
+ * Check every key of the nginx object obj (of app, or NGX_TOP) by the
+ * option table: known key, allowed at this level, a value of the right
+ * type and free of characters that could break out of a directive.
+ */
+static int
 ngx_check_object(const struct ecosystem *eco, size_t app, json_t *obj,
 		 struct derr *e)
 {

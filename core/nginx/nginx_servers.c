@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The value of key for app i: its own, else the top level's; where
- * tells which. NULL when neither is set (null counts as not set). */
 json_t *
 ngx_pick(const struct ecosystem *eco, size_t i, const char *key,
 	 struct ngx_path *where)
@@ -24,7 +22,6 @@ ngx_pick(const struct ecosystem *eco, size_t i, const char *key,
 	return v;
 }
 
-/* A checked number value as a long long. */
 long long
 ngx_number(json_t *v)
 {

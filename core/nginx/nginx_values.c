@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Describe why s cannot go into a config ("contains ';'"), or NULL. */
 const char *
 ngx_unsafe(const char *s, char *buf, size_t size)
 {
@@ -27,7 +26,6 @@ ngx_unsafe(const char *s, char *buf, size_t size)
 	return NULL;
 }
 
-/* True when s is a host name or an IPv4/IPv6 address nginx can use. */
 bool
 ngx_is_host(const char *s)
 {

@@ -10,7 +10,6 @@
 /* The most the file is read to find a line number; larger: no line. */
 #define WHERE_MAX_FILE (16 * 1024 * 1024)
 
-/* Start p at apps[app].nginx, or at nginx for NGX_TOP. */
 void
 ngx_path_nginx(struct ngx_path *p, size_t app)
 {

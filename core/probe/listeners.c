@@ -204,7 +204,7 @@ diag_socks(int port, bool listen_only, struct tcp_sock **out, size_t *n,
 	return rc;
 }
 
-/* Read the TCP socket tables; see listeners.h. */
+/* Read the TCP socket tables. */
 int
 tcp_socks_read(const char *root, int port, bool listen_only,
 	       struct tcp_sock **out, struct derr *e)
@@ -303,7 +303,7 @@ socks_owner_any(const char *root, const unsigned long *inos, size_t n_inos,
 	return found;
 }
 
-/* The first of pids holding one of inos; see listeners.h. */
+/* The first of pids holding one of inos. */
 pid_t
 socks_owner(const char *root, const pid_t *pids, size_t n,
 	    const unsigned long *inos, size_t n_inos, size_t *which)
@@ -335,7 +335,7 @@ socks_inodes(const struct tcp_sock *socks, size_t n, size_t *n_inos)
 	return inos;
 }
 
-/* The port one of pids listens on; see listeners.h. */
+/* The port one of pids listens on. */
 int
 tree_listen_port(const char *root, const pid_t *pids, size_t n, int port)
 {
@@ -453,7 +453,7 @@ first_foreign(const char *root, const struct tcp_sock *socks, size_t n,
 	return -1;
 }
 
-/* Find what holds port; see listeners.h. */
+/* Find what holds port. */
 int
 port_holder_find(const char *root, int port, pid_t skip_sid,
 		 struct port_holder *h, struct derr *e)
@@ -484,7 +484,7 @@ port_holder_find(const char *root, int port, pid_t skip_sid,
 	return i >= 0;
 }
 
-/* Describe what holds port; see listeners.h. */
+/* Describe what holds port. */
 void
 port_holder_describe(const struct port_holder *h, int port, char *buf,
 		     size_t size)
@@ -552,7 +552,7 @@ ports_reserved(const char *list, int lo, int hi)
 	return true;
 }
 
-/* The warning for ports in the ephemeral range; see listeners.h. */
+/* The warning for ports in the ephemeral range. */
 char *
 port_ephemeral_warning(const char *root, const char *what, int lo, int hi)
 {
@@ -581,7 +581,7 @@ port_ephemeral_warning(const char *root, const char *what, int lo, int hi)
 			 lo == hi ? "it" : "them", ports + (lo == hi ? 5 : 6));
 }
 
-/* The warning for an app's port(s); see listeners.h. */
+/* The warning for an app's port(s). */
 char *
 app_port_warning(const char *root, const struct eco_app *app)
 {
@@ -605,7 +605,7 @@ app_port_warning(const char *root, const struct eco_app *app)
 	return w;
 }
 
-/* The warnings of every app; see listeners.h. */
+/* The warnings of every app. */
 char **
 eco_port_warnings(const char *root, const struct ecosystem *eco)
 {

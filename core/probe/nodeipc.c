@@ -17,8 +17,6 @@ struct nodeipc {
 	struct strbuf in;	/* a line not yet complete */
 };
 
-/* Whether the app's workers get a channel: node with wait_ready or
- * shutdown_with_message. */
 bool
 nodeipc_wanted(const struct eco_app *cfg)
 {

@@ -1,5 +1,6 @@
 /* aclient.c: one request to the daemon without blocking (the dashboard) */
 #include "core/proto/aclient.h"
+#include "core/lib/unixaddr.h"
 #include "core/proto/client.h"
 #include "core/proto/proto.h"
 #include "core/lib/strbuf.h"
@@ -20,30 +21,24 @@ struct areq {
 struct areq *
 areq_start(const char *home, json_t *req, struct derr *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char *path = client_socket_path(home), *line;
 	struct areq *r;
 	json_t *msg;
 	int fd;
 	ssize_t n;
 
-	if (strlen(path) >= sizeof sa.sun_path) {
-		derr_set(e, "socket path too long: '%s'", path);
+	fd = unix_connect(path, SOCK_STREAM | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			derr_set(e, "the daemon is not running");
+		else if (errno == ENAMETOOLONG)
+			derr_set(e, "socket path too long: '%s'", path);
+		else
+			derr_errno(e, "cannot reach the daemon");
 		free(path);
 		return NULL;
 	}
-	strcpy(sa.sun_path, path);
 	free(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			derr_set(e, "the daemon is not running");
-		else
-			derr_errno(e, "cannot reach the daemon");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
 	msg = json_deep_copy(req);
 	proto_stamp(msg);
 	line = proto_encode(msg);
@@ -63,7 +58,6 @@ areq_start(const char *home, json_t *req, struct derr *e)
 	return r;
 }
 
-/* The socket. */
 int
 areq_fd(const struct areq *r)
 {

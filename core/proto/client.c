@@ -1,5 +1,6 @@
 /* client.c: the CLI side of the control socket */
 #include "core/proto/client.h"
+#include "core/lib/unixaddr.h"
 #include "core/lib/loop.h"
 #include "core/lib/paths.h"
 #include "core/proto/proto.h"
@@ -36,24 +37,7 @@ client_socket_path(const char *home)
 static int
 try_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof sa.sun_path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
+	return unix_connect(path, SOCK_STREAM);
 }
 
 /* Close every fd from lo up. */

@@ -6,24 +6,14 @@
 #include <string.h>
 #include <time.h>
 
-/* Seconds on CLOCK_MONOTONIC. */
-double
-remote_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* True past --timeout. */
 bool
 remote_past_deadline(const struct remote_plan *p)
 {
-	return p->deadline_ms > 0 && remote_now_s() * 1000 >= p->deadline_ms;
+	return p->deadline_ms > 0 && now_ms() >= p->deadline_ms;
 }
 
-/* ssh_opts.cancel: see remote_int.h. */
+/* ssh_opts.cancel: stop on a quit or past --timeout. */
 bool
 rhost_cancelled(void *arg)
 {
@@ -39,14 +29,14 @@ struct pool {
 	size_t n, next;
 	void (*fn)(struct rhost *h);
 	pthread_mutex_t lock;
+	pthread_cond_t ended;	/* a worker thread ended */
+	size_t running;		/* worker threads not yet ended */
 };
 
-/* pthread entry: take hosts until none is left. */
-static void *
-pool_worker(void *arg)
+/* Take hosts until none is left. */
+static void
+pool_work(struct pool *pl)
 {
-	struct pool *pl = arg;
-
 	for (;;) {
 		size_t i;
 
@@ -54,13 +44,51 @@ pool_worker(void *arg)
 		i = pl->next++;
 		pthread_mutex_unlock(&pl->lock);
 		if (i >= pl->n)
-			return NULL;
+			return;
 		pl->fn(pl->hs[i]);
 	}
 }
 
-/* Run fn on every host of hs; see remote_int.h. */
-void
+/* pthread entry: pool_work, then say so. */
+static void *
+pool_worker(void *arg)
+{
+	struct pool *pl = arg;
+
+	pool_work(pl);
+	pthread_mutex_lock(&pl->lock);
+	pl->running--;
+	pthread_cond_signal(&pl->ended);
+	pthread_mutex_unlock(&pl->lock);
+	return NULL;
+}
+
+/* Wait for the pool's threads, telling of signals as they come. */
+static void
+pool_wait(struct pool *pl)
+{
+	pthread_mutex_lock(&pl->lock);
+	while (pl->running > 0) {
+		struct timespec at;
+
+		pthread_mutex_unlock(&pl->lock);
+		remote_interrupt_say();
+		clock_gettime(CLOCK_REALTIME, &at);
+		at.tv_nsec += 100 * 1000000L;
+		if (at.tv_nsec >= 1000000000L) {
+			at.tv_sec++;
+			at.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&pl->lock);
+		if (pl->running > 0)
+			pthread_cond_timedwait(&pl->ended, &pl->lock, &at);
+	}
+	pthread_mutex_unlock(&pl->lock);
+	remote_interrupt_say();
+}
+
+/* Run fn on each of the n hosts hs, at most p->workers at once. */
+static void
 remote_pool(const struct remote_plan *p, struct rhost **hs, size_t n,
 	    void (*fn)(struct rhost *h))
 {
@@ -71,15 +99,24 @@ remote_pool(const struct remote_plan *p, struct rhost **hs, size_t n,
 	if (n == 0)
 		return;
 	pthread_mutex_init(&pl.lock, NULL);
+	pthread_cond_init(&pl.ended, NULL);
 	tids = xcalloc(k, sizeof *tids);
-	/* This thread is one of the workers. */
-	while (started + 1 < k &&
+	pl.running = k;
+	while (started < k &&
 	       pthread_create(&tids[started], NULL, pool_worker, &pl) == 0)
 		started++;
-	pool_worker(&pl);
+	pthread_mutex_lock(&pl.lock);
+	pl.running -= k - started;
+	pthread_mutex_unlock(&pl.lock);
+	/* This thread works only when no other could be started; else it
+	   waits, and is the one to tell of an interrupt. */
+	if (started == 0)
+		pool_work(&pl);
+	pool_wait(&pl);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);
+	pthread_cond_destroy(&pl.ended);
 	pthread_mutex_destroy(&pl.lock);
 }
 
@@ -253,7 +290,7 @@ do_finish(struct rhost *h)
 	rhost_finish(h);
 }
 
-/* Run op's phases on every host; see remote_int.h. */
+/* Run op's phases on every host. */
 void
 remote_fleet(const struct remote_plan *p, struct rhost *hosts, size_t n)
 {

@@ -49,7 +49,7 @@ rstep_connect(struct rhost *h)
 		.cancel_arg = h,
 	};
 
-	h->t0 = remote_now_s();
+	h->t0 = now_ms();
 	h->ssh = ssh_connect(&so, &h->err);
 	return h->ssh != NULL ? 0 : -1;
 }
@@ -108,7 +108,7 @@ rhost_script(struct rhost *h, char *script, struct strbuf *out)
 }
 
 /* P/releases/name; caller frees. */
-char *
+static char *
 rhost_release_dir(const struct rhost *h, const char *name)
 {
 	return xasprintf("%s/releases/%s", h->plan->t->path, name);
@@ -331,8 +331,7 @@ int
 rstep_health(struct rhost *h)
 {
 	const struct eco_target *t = h->plan->t;
-	long long left = h->plan->deadline_ms -
-		(long long)(remote_now_s() * 1000);
+	long long left = h->plan->deadline_ms - now_ms();
 	long timeout = t->health_timeout;
 	char *url;
 	int rc;

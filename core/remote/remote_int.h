@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "core/lib/loop.h"
 #include "core/remote/remote.h"
 #include "core/remote/ssh.h"
 
@@ -42,7 +43,7 @@ struct rhost {
 	bool made;		/* we created release (remove it on failure) */
 	bool switched;		/* current points at release */
 	bool cleaning;		/* undoing: not cancelled by a quit */
-	double t0;		/* when the host's run began */
+	long long t0;		/* now_ms() when the host's run began */
 	struct strbuf partial[3];	/* unfinished output lines */
 	char last_err[200];	/* the last stderr line shown */
 	struct derr err;
@@ -63,18 +64,19 @@ void remote_interrupt_restore(const struct remote_interrupt_saved *saved);
 bool remote_interrupted(void);
 /* True once the run was asked to quit at once (a second signal). */
 bool remote_quit(void);
+/*
+ * Tell the user (stderr) what the signals asked for, each once. The
+ * handler only sets flags; the thread that called remote_run says it
+ * while it waits for the hosts' threads.
+ */
+void remote_interrupt_say(void);
 
 /* True when h must stop waiting now: a quit, or past --timeout (not
  * while it undoes what it did). Its arg is h (ssh_opts.cancel). */
 bool rhost_cancelled(void *arg);
-/* Seconds on CLOCK_MONOTONIC. */
-double remote_now_s(void);
 /* True past the run's --timeout. */
 bool remote_past_deadline(const struct remote_plan *p);
 
-/* Run fn on each of the n hosts hs, at most p->workers at once. */
-void remote_pool(const struct remote_plan *p, struct rhost **hs, size_t n,
-		 void (*fn)(struct rhost *h));
 
 /* The phases of a host's run (remote_steps.c). Each runs its steps
  * until one fails, which it records (status, step, error), undoing
@@ -139,8 +141,6 @@ int rhost_hook(struct rhost *h, const char *what, const char *cmd,
 	       const char *dir, int *status);
 /* Run a built script (freed here), stdout kept in out (may be NULL). */
 int rhost_script(struct rhost *h, char *script, struct strbuf *out);
-/* P/releases/name; caller frees. */
-char *rhost_release_dir(const struct rhost *h, const char *name);
 /* Point current at release name (from release from, may be NULL);
  * what ("deploy") goes to revisions.log; with mark, name is marked
  * complete first (with h->rev). */

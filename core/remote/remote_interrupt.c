@@ -2,18 +2,12 @@
 #include "core/remote/remote_int.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 static volatile sig_atomic_t stop_asked, quit_asked;
-
-/* Write a message from a signal handler. */
-static void
-say(const char *msg, size_t n)
-{
-	if (write(STDERR_FILENO, msg, n) < 0)
-		return;
-}
+/* What remote_interrupt_say has told so far: 0, 1 (stop), 2 (quit). */
+static int told;
 
 /*
  * SIGINT or SIGTERM, in any mix (CI runners send SIGINT, then
@@ -24,18 +18,10 @@ say(const char *msg, size_t n)
 static void
 on_stop_signal(int sig)
 {
-	static const char first[] = "deploy: interrupted: each host stops "
-		"after its current step, undoes what it did and unlocks "
-		"(interrupt again to quit at once)\n";
-	static const char second[] = "deploy: quitting: remote commands "
-		"stopped, unfinished releases removed, locks released\n";
-
 	if (!stop_asked) {
 		stop_asked = 1;
-		say(first, sizeof first - 1);
 	} else if (!quit_asked) {
 		quit_asked = 1;
-		say(second, sizeof second - 1);
 	} else {
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -56,6 +42,7 @@ remote_interrupt_catch(struct remote_interrupt_saved *saved)
 	sigemptyset(&sa.sa_mask);
 	stop_asked = 0;
 	quit_asked = 0;
+	told = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
 		saved->sig[i] = sigs[i];
 		saved->caught[i] = false;
@@ -87,4 +74,21 @@ bool
 remote_quit(void)
 {
 	return quit_asked != 0;
+}
+
+/* Tell what the signals so far asked for, each once (main thread). */
+void
+remote_interrupt_say(void)
+{
+	if (stop_asked && told < 1) {
+		told = 1;
+		fputs("deploy: interrupted: each host stops after its current "
+		      "step, undoes what it did and unlocks (interrupt again "
+		      "to quit at once)\n", stderr);
+	}
+	if (quit_asked && told < 2) {
+		told = 2;
+		fputs("deploy: quitting: remote commands stopped, unfinished "
+		      "releases removed, locks released\n", stderr);
+	}
 }

@@ -173,7 +173,7 @@ stop_remote(struct rhost *h, long pid)
 	h->cleaning = was;
 }
 
-/* Run a script on the host; see remote_int.h. */
+/* Run a script on the host. */
 int
 rhost_exec(struct rhost *h, const char *script, struct strbuf *out,
 	   int *status)
@@ -181,7 +181,7 @@ rhost_exec(struct rhost *h, const char *script, struct strbuf *out,
 	return rhost_exec_in(h, script, NULL, out, status);
 }
 
-/* Run a script with input on its stdin; see remote_int.h. */
+/* Run a script with input on its stdin. */
 int
 rhost_exec_in(struct rhost *h, const char *script, const char *input,
 	      struct strbuf *out, int *status)

@@ -91,7 +91,7 @@ run_local(const char *const *argv, const char *cwd, struct strbuf *out,
 	return WEXITSTATUS(st);
 }
 
-/* Run the pre-deploy-local hook; see remote_int.h. */
+/* Run the pre-deploy-local hook. */
 int
 remote_local_hook(const struct remote_plan *p, const char *cmd,
 		  const char *dir, struct derr *e)
@@ -125,7 +125,7 @@ temp_file(struct derr *e)
 	return path;
 }
 
-/* Resolve ref and archive it; see remote_int.h. */
+/* Resolve ref and archive it. */
 int
 remote_local_archive(const char *dir, const char *ref, char **rev,
 		     char **file, struct derr *e)

@@ -81,7 +81,7 @@ is_one_of(const char *name, const char *a, const char *b)
 		(b != NULL && strcmp(name, b) == 0);
 }
 
-/* The releases to delete; see remote.h. */
+/* The releases to delete. */
 char **
 remote_prune_plan(const struct remote_listing *l, int keep,
 		  const char *keep_also)
@@ -117,9 +117,9 @@ remote_name_in(char *const *v, const char *name)
 }
 
 /*
- * The release steps before current; see remote.h. Releases are named
- * in deploy order, and one a rollback left is out of the history: after
- * A, B, rollback (to A), C, one step back from C is A.
+ * The release steps before current. Releases are named in deploy
+ * order, and one a rollback left is out of the history: after A, B,
+ * rollback (to A), C, one step back from C is A.
  */
 char *
 remote_rollback_pick(const struct remote_listing *l, int steps,

@@ -103,7 +103,7 @@ remote_release_ok(const char *name)
 	return true;
 }
 
-/* The health URL of one host; see remote.h. */
+/* The health URL of one host. */
 char *
 remote_health_url(const char *tmpl, const char *host)
 {

@@ -42,7 +42,7 @@ check_values(const struct eco_target *t, struct derr *e)
 	return 0;
 }
 
-/* Check the target's values before anything runs; see remote.h. */
+/* Check the target's values before anything runs. */
 int
 remote_check_target(const struct eco_target *t, struct derr *e)
 {
@@ -63,7 +63,7 @@ loopback(const char *host)
 		strcmp(host, "[::1]") == 0 || strcmp(host, "localhost") == 0;
 }
 
-/* Warn about apps that listen on loopback only; see remote.h. */
+/* Warn about apps that listen on loopback only. */
 char **
 remote_reach_warnings(const struct ecosystem *eco,
 		      const struct eco_target *t)
@@ -112,7 +112,7 @@ who_am_i(void)
 	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
 }
 
-/* How a host is named in output; see remote.h. */
+/* How a host is named in output. */
 char *
 remote_host_label(const struct eco_host *h)
 {
@@ -156,8 +156,7 @@ prepare(struct remote_plan *p, struct derr *e)
 	p->who = who_am_i();
 	p->workers = o->workers > 0 ? (size_t)o->workers : REMOTE_WORKERS;
 	if (o->timeout_ms > 0)
-		p->deadline_ms = (long long)(remote_now_s() * 1000) +
-			o->timeout_ms;
+		p->deadline_ms = now_ms() + o->timeout_ms;
 	if (o->op != REMOTE_DEPLOY)
 		return 0;
 	if (t->pre_deploy_local != NULL && *t->pre_deploy_local != '\0' &&
@@ -182,7 +181,7 @@ plan_clear(struct remote_plan *p)
 	pthread_mutex_destroy(&p->out_lock);
 }
 
-/* Run op on every host; see remote.h. */
+/* Run op on every host. */
 int
 remote_run(const struct remote_opts *o, struct remote_report *rep,
 	   struct derr *e)
@@ -216,6 +215,7 @@ remote_run(const struct remote_opts *o, struct remote_report *rep,
 	}
 	remote_interrupt_catch(&saved);
 	remote_fleet(&plan, hosts, n);
+	remote_interrupt_say();
 	remote_interrupt_restore(&saved);
 	for (size_t i = 0; i < n; i++)
 		rhost_clear(&hosts[i]);
@@ -256,7 +256,6 @@ remote_report_ok(const struct remote_report *rep)
 	return true;
 }
 
-/* The word for a status. */
 const char *
 remote_status_name(enum remote_status s)
 {

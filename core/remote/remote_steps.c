@@ -167,7 +167,7 @@ switch_back(struct rhost *h)
 	h->err = first;
 }
 
-/* Remove the release h made and did not keep; see remote_int.h. */
+/* Remove the release h made and did not keep. */
 void
 rhost_discard(struct rhost *h)
 {
@@ -215,7 +215,6 @@ stop_reason(const struct rhost *h)
 	return NULL;
 }
 
-/* Run a phase; see remote_int.h. */
 int
 rhost_phase(struct rhost *h, enum rphase ph)
 {
@@ -238,7 +237,7 @@ rhost_phase(struct rhost *h, enum rphase ph)
 	return 0;
 }
 
-/* Back with the others; see remote_int.h. */
+/* Back with the others. */
 void
 rhost_revert(struct rhost *h, const char *why)
 {
@@ -280,7 +279,7 @@ finish_rollback(struct rhost *h)
 	free(unlock);
 }
 
-/* The end of a host's run; see remote_int.h. */
+/* The end of a host's run. */
 void
 rhost_finish(struct rhost *h)
 {
@@ -307,7 +306,7 @@ rhost_finish(struct rhost *h)
 	rep->rolled_back = strv_dup(h->list.rolled_back);
 	ssh_free(h->ssh);
 	h->ssh = NULL;
-	rep->seconds = h->t0 > 0 ? remote_now_s() - h->t0 : 0;
+	rep->seconds = h->t0 > 0 ? (double)(now_ms() - h->t0) / 1000 : 0;
 	if (rep->status == REMOTE_OK)
 		rhost_say(h, "done in %.1f s", rep->seconds);
 }

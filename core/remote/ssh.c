@@ -21,21 +21,11 @@
 #define ALIVE_COUNT 3
 #define CANCEL_POLL_MS 100
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long
-ssh_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The deadline of one I/O step from now. */
 long long
 ssh_io_deadline(const struct ssh *s)
 {
-	return ssh_now_ms() + s->io_timeout_ms;
+	return now_ms() + s->io_timeout_ms;
 }
 
 /* True when the last call failed only because it would block. */
@@ -71,7 +61,7 @@ ssh_note(struct ssh *s, const char *fmt, ...)
 	free(msg);
 }
 
-/* Wait for the socket as libssh2 wants; see ssh_int.h. */
+/* Wait for the socket as libssh2 wants. */
 int
 ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 {
@@ -97,7 +87,7 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	if (s->cancel != NULL && wait_ms > CANCEL_POLL_MS)
 		wait_ms = CANCEL_POLL_MS;
 	if (deadline >= 0) {
-		long long left = deadline - ssh_now_ms();
+		long long left = deadline - now_ms();
 
 		if (left <= 0)
 			return derr_set(e, "%s: timed out", s->where);
@@ -167,7 +157,7 @@ tcp_connect(const char *host, int port, long timeout_ms, struct derr *e)
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 				  .ai_socktype = SOCK_STREAM }, *res, *ai;
 	char service[16];
-	long long deadline = ssh_now_ms() + timeout_ms;
+	long long deadline = now_ms() + timeout_ms;
 	int fd = -1, rc, err = 0;
 
 	snprintf(service, sizeof service, "%d", port);
@@ -176,7 +166,7 @@ tcp_connect(const char *host, int port, long timeout_ms, struct derr *e)
 		return derr_set(e, "cannot resolve '%s': %s", host,
 				gai_strerror(rc));
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		long left = (long)(deadline - ssh_now_ms());
+		long left = (long)(deadline - now_ms());
 
 		if (left <= 0) {
 			err = ETIMEDOUT;
@@ -263,7 +253,7 @@ handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
 	  struct derr *e)
 {
 	long long deadline = o->connect_timeout_ms > 0 ?
-		ssh_now_ms() + o->connect_timeout_ms : ssh_io_deadline(s);
+		now_ms() + o->connect_timeout_ms : ssh_io_deadline(s);
 	int rc;
 
 	bool sha1_rsa = prefer_known(s, o, kh);
@@ -287,7 +277,7 @@ handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
 	return -1;
 }
 
-/* Connect, check the host key, authenticate; see ssh.h. */
+/* Connect, check the host key, authenticate. */
 struct ssh *
 ssh_connect(const struct ssh_opts *o, struct derr *e)
 {
@@ -350,7 +340,7 @@ ssh_free(struct ssh *s)
 	if (s == NULL)
 		return;
 	if (s->sess != NULL) {
-		long long deadline = ssh_now_ms() + 1000;
+		long long deadline = now_ms() + 1000;
 
 		while (s->f->session_disconnect_ex(s->sess,
 				SSH_DISCONNECT_BY_APPLICATION, "bye", "") ==

@@ -12,7 +12,7 @@ static const char *const default_keys[] = {
 	"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa",
 };
 
-/* Record a new host key, or refuse it; see ssh.h. */
+/* Record a new host key, or refuse it. */
 static int
 new_host(struct ssh *s, const struct ssh_opts *o, const char *file,
 	 const char *key, size_t len, int type, const char *fp,
@@ -35,7 +35,7 @@ new_host(struct ssh *s, const struct ssh_opts *o, const char *file,
 	return rc;
 }
 
-/* Check the session's host key against known_hosts; see ssh_int.h. */
+/* Check the session's host key against known_hosts. */
 int
 ssh_check_host_key(struct ssh *s, const struct ssh_opts *o,
 		   const char *file, struct derr *e)
@@ -152,7 +152,7 @@ auth_list(struct ssh *s, const char *user, char **list, struct derr *e)
 	return 0;
 }
 
-/* Authenticate: agent, then key files; see ssh_int.h. */
+/* Authenticate: agent, then key files. */
 int
 ssh_authenticate(struct ssh *s, const struct ssh_opts *o, const char *user,
 		 struct derr *e)

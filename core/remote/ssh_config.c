@@ -158,7 +158,7 @@ parse_one(struct ssh_config *c, const char *opt, struct derr *e)
 	return rc;
 }
 
-/* Read a target's ssh_options; see ssh.h. */
+/* Read a target's ssh_options. */
 int
 ssh_config_parse(char *const *opts, struct ssh_config *c, struct derr *e)
 {

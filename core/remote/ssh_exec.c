@@ -106,7 +106,7 @@ finish(struct ssh *s, LIBSSH2_CHANNEL *ch, struct ssh_exit *x,
 static void
 free_channel(struct ssh *s, LIBSSH2_CHANNEL *ch)
 {
-	long long deadline = ssh_now_ms() + 1000;
+	long long deadline = now_ms() + 1000;
 
 	while (s->f->channel_free(ch) == LIBSSH2_ERROR_EAGAIN &&
 	       ssh_wait(s, deadline, NULL) == 0)
@@ -138,7 +138,7 @@ send_input(struct ssh *s, LIBSSH2_CHANNEL *ch, const char *input,
 	return 0;
 }
 
-/* Run a command; see ssh.h. */
+/* Run a command. */
 int
 ssh_exec(struct ssh *s, const char *command, const char *input,
 	 ssh_out_fn *out, void *arg, struct ssh_exit *x, struct derr *e)
@@ -249,7 +249,7 @@ send_file(struct ssh *s, LIBSSH2_SFTP_HANDLE *h, int fd, struct derr *e)
 	return rc;
 }
 
-/* Upload a file over SFTP; see ssh.h. */
+/* Upload a file over SFTP. */
 int
 ssh_upload(struct ssh *s, const char *local, const char *remote_path,
 	   long mode, struct derr *e)

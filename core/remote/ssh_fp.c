@@ -62,7 +62,6 @@ sha_block(uint32_t h[8], const unsigned char *p)
 		h[i] += v[i];
 }
 
-/* SHA-256 of n bytes at data into out. */
 void
 ssh_sha256(const void *data, size_t n, unsigned char out[32])
 {

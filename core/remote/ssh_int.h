@@ -3,6 +3,7 @@
 #define DEPLOY_SSH_INT_H
 
 #include "core/remote/ssh.h"
+#include "core/lib/loop.h"
 #include "core/lib/ssh_dl.h"
 
 struct ssh {
@@ -22,15 +23,12 @@ struct ssh {
  * password file, or NULL; thread-safe. Caller frees. */
 char *ssh_passwd_field(bool dir);
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-long long ssh_now_ms(void);
-
 /* The absolute deadline io_timeout_ms from now. */
 long long ssh_io_deadline(const struct ssh *s);
 
 /*
  * Wait until the socket is ready the way libssh2 last wanted, sending
- * keepalives meanwhile. deadline: ssh_now_ms() value, or -1 for none.
+ * keepalives meanwhile. deadline: now_ms() value, or -1 for none.
  * -1 with e filled when it passes or the socket fails.
  */
 int ssh_wait(struct ssh *s, long long deadline, struct derr *e);

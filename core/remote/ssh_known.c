@@ -45,7 +45,7 @@ key_type(int hostkey)
 	return NULL;
 }
 
-/* The SSH name of a libssh2 host key type; see ssh.h. */
+/* The SSH name of a libssh2 host key type. */
 const char *
 ssh_key_type_name(int keytype)
 {
@@ -142,7 +142,7 @@ entry_fingerprint(const struct libssh2_knownhost *entry)
 	return fp;
 }
 
-/* Look the key up; see ssh.h. */
+/* Look the key up. */
 int
 ssh_known_check(const char *file, const char *host, int port,
 		const unsigned char *key, size_t keylen, int keytype,
@@ -217,7 +217,7 @@ append_line(const char *file, const char *text, struct derr *e)
 	return rc;
 }
 
-/* Record the key for host:port; see ssh.h. */
+/* Record the key for host:port. */
 int
 ssh_known_add(const char *file, const char *host, int port,
 	      const unsigned char *key, size_t keylen, int keytype,
@@ -257,7 +257,7 @@ ssh_known_add(const char *file, const char *host, int port,
 	return rc;
 }
 
-/* The algorithms to offer, recorded key types first; see ssh.h. */
+/* The algorithms to offer, recorded key types first. */
 char *
 ssh_known_algorithms(const char *file, const char *host, int port)
 {

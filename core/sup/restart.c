@@ -131,7 +131,6 @@ restart_state_reset(struct restart_state *s)
 	s->backoff_ms = 0;
 }
 
-/* The name of a verdict. */
 const char *
 restart_verdict_name(enum restart_verdict v)
 {

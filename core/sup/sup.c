@@ -2,7 +2,8 @@
 #include "core/lib/fileio.h"
 #include "core/lib/holder.h"
 #include "core/lib/procstat.h"
-#include "core/probe/ready.h"
+#include "core/probe/http_probe.h"
+#include "core/probe/notify.h"
 #include "core/sup/sup_int.h"
 
 #include <errno.h>
@@ -36,6 +37,7 @@ sup_new(const char *home, struct derr *e)
 	s->logs_dir = xasprintf("%s/logs", home);
 	s->notify_path = xasprintf("%s/notify.sock", home);
 	s->logs = sup_logs_new();
+	s->probes = http_probes_new();
 	s->proc = procstat_new("/proc");
 	procstat_keep_files(s->proc, true);
 	s->next_sample = -1;
@@ -51,7 +53,7 @@ sup_new(const char *home, struct derr *e)
 		goto fail;
 	s->holder = holder_open(home, e);
 	if (s->holder == NULL)
-		sup_log("no fd holder: %s (workers die with the daemon)",
+		dlog("no fd holder: %s (workers die with the daemon)",
 			e->msg);
 	return s;
 fail:
@@ -59,7 +61,6 @@ fail:
 	return NULL;
 }
 
-/* Free the supervisor. */
 void
 sup_free(struct sup *s)
 {
@@ -78,6 +79,7 @@ sup_free(struct sup *s)
 		unlink(s->notify_path);
 	}
 	sup_logs_free(s->logs);
+	http_probes_free(s->probes);
 	procstat_free(s->proc);
 	free(s->notify_path);
 	free(s->logs_dir);
@@ -147,7 +149,7 @@ sup_watch(struct sup *s, struct loop *l)
 	for (size_t i = 0; i < s->n_jobs; i++)
 		loop_deadline(l, sup_job_wakeup(s->jobs[i]));
 	loop_deadline(l, sup_logs_due(s->logs));
-	sup_ready_http_watch(l);
+	sup_ready_http_watch(s, l);
 	if (any) {
 		if (s->next_sample < 0)
 			s->next_sample = now_ms() + SAMPLE_EVERY_MS;
@@ -273,7 +275,7 @@ sup_after_turn(struct sup *s)
 	size_t out = 0;
 
 	handle_exits(s);
-	sup_ready_http_run();
+	sup_ready_http_run(s);
 	sup_logs_tick(s->logs, now);
 	for (size_t a = 0; a < s->n_apps; a++) {
 		struct sup_app *app = s->apps[a];
@@ -326,7 +328,6 @@ sup_all_stopped(const struct sup *s)
 	return true;
 }
 
-/* Rolling reload of every app (SIGHUP). */
 void
 sup_reload_all(struct sup *s)
 {

@@ -31,7 +31,7 @@ sup_cron_tick(struct sup_app *app)
 	app->cron_next = next_time(app, now);
 	if (app->reload != NULL || app->removing)
 		return;
-	sup_log("%s: cron_restart", app->cfg->name);
+	dlog("%s: cron_restart", app->cfg->name);
 	for (size_t i = 0; i < app->n_inst; i++) {
 		struct sup_inst *in = app->inst[i];
 

@@ -1,5 +1,4 @@
 /* sup_inst.c: one worker instance: spawn, stop, exit, timers, output */
-#include "core/probe/ready.h"
 #include "core/lib/spawn.h"
 #include "core/lib/fileio.h"
 #include "core/lib/logfile.h"
@@ -18,24 +17,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-/* Log a line to the daemon's log with the local time. */
-void
-sup_log(const char *fmt, ...)
-{
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	va_list ap;
-
-	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S",
-		 localtime_r(&t, &tm));
-	fprintf(stderr, "%s ", stamp);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* A new stopped instance of app. */
 struct sup_inst *
@@ -243,7 +224,7 @@ do_spawn(struct sup_inst *in)
 	in->ready_failed = false;
 	in->cpu = 0;
 	in->rss = 0;
-	sup_log("%s:%d: started pid %d", cfg->name, in->index, (int)in->pid);
+	dlog("%s:%d: started pid %d", cfg->name, in->index, (int)in->pid);
 	sup_ready_begin(in, in->started_mono);
 	rc = 0;
 out:
@@ -295,7 +276,7 @@ apply(struct sup_inst *in, const struct transition *t)
 		if (next.actions & WA_ARM_RESTART_TIMER)
 			in->deadline = now + delay;
 		if (v != RESTART_STOPPED || in->reason == NULL)
-			sup_log("%s:%d: %s", cfg->name, in->index,
+			dlog("%s:%d: %s", cfg->name, in->index,
 				restart_verdict_name(v));
 	}
 	if (next.next != WS_STARTING)
@@ -309,7 +290,7 @@ apply(struct sup_inst *in, const struct transition *t)
 		int rc = do_spawn(in);
 
 		if (rc == -2) {		/* as a crash: the policy retries */
-			sup_log("%s:%d: %s", cfg->name, in->index,
+			dlog("%s:%d: %s", cfg->name, in->index,
 				in->reason);
 			in->started_mono = now;
 			in->exit_status = -1;
@@ -327,7 +308,7 @@ sup_inst_event(struct sup_inst *in, enum wevent ev)
 	struct transition t;
 
 	if (worker_transition(in->state, ev, &t) < 0) {
-		sup_log("%s:%d: event '%s' in state '%s' ignored",
+		dlog("%s:%d: event '%s' in state '%s' ignored",
 			in->app->cfg->name, in->index, wevent_name(ev),
 			wstate_name(in->state));
 		return;
@@ -349,7 +330,6 @@ sup_inst_start(struct sup_inst *in)
 void
 sup_inst_stop(struct sup_inst *in)
 {
-	in->restart_pending = false;
 	sup_inst_event(in, EV_STOP);
 }
 
@@ -368,7 +348,7 @@ sup_inst_memory_restart(struct sup_inst *in)
 
 	snprintf(mem, sizeof mem, "%lld", in->rss);
 	sup_inst_set_reason(in, "memory %s bytes over max_memory_restart", mem);
-	sup_log("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
+	dlog("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
 	sup_inst_event(in, EV_MEMORY_LIMIT);
 }
 
@@ -439,7 +419,7 @@ sup_inst_on_exit(struct sup_inst *in, int status)
 	describe_status(status, how, sizeof how);
 	if (!asked)
 		sup_ready_exit_note(in, pid, how, sizeof how);
-	sup_log("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
+	dlog("%s:%d: pid %d %s", in->app->cfg->name, in->index, (int)pid,
 		how);
 	if (!asked) {
 		sup_inst_set_reason(in, "%s", how);

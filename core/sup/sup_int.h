@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "core/eco/ecosystem.h"
+#include "core/lib/dlog.h"
 #include "core/lib/loop.h"
 #include "core/sup/restart.h"
 #include "core/sup/wstate.h"
@@ -13,6 +14,7 @@
 struct logfile;
 struct logwriter;
 struct http_probe;
+struct http_probes;
 struct notify_sock;
 struct procstat;
 
@@ -63,8 +65,6 @@ struct sup_inst {
 	bool retiring;			/* replaced by a reload: dropped once
 					   down */
 	bool removing;			/* deleted: drop once down */
-	bool mem_restart;		/* stopping for max_memory_restart */
-	bool restart_pending;		/* start again once it has stopped */
 	double cpu;			/* % of one core */
 	long long rss;			/* bytes, whole process tree */
 };
@@ -79,7 +79,6 @@ struct sup_reload {
 	size_t n_fresh;
 	bool failed;
 	char *error;
-	bool done;
 };
 
 struct sup_app {
@@ -138,6 +137,7 @@ struct sup {
 	size_t n_jobs, cap_jobs;
 	struct notify_sock *notify;
 	char *notify_path;
+	struct http_probes *probes;	/* the instances' health GETs */
 	struct procstat *proc;
 	long long next_sample;
 	long long last_sweep;		/* last full /proc sweep, -1: none */
@@ -156,8 +156,6 @@ struct sup {
 /* Someone asked for the stats: sample /proc every second for a while. */
 void sup_watched(struct sup *s);
 
-/* Log a line to the daemon's log (stderr), with the time. */
-void sup_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* sup_inst.c */
 void sup_inst_event(struct sup_inst *in, enum wevent ev);
@@ -195,8 +193,8 @@ void sup_ready_watch(struct sup_inst *in, struct loop *l);
 void sup_ready_end(struct sup_inst *in);
 void sup_ready_on_notify(struct sup *s, pid_t sender, const char *msg);
 /* The HTTP health probes' fds and timers in the loop, and their work. */
-void sup_ready_http_watch(struct loop *l);
-void sup_ready_http_run(void);
+void sup_ready_http_watch(struct sup *s, struct loop *l);
+void sup_ready_http_run(struct sup *s);
 /* Append to buf what holds the dead instance's port, if anything. */
 void sup_ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 		     size_t size);
@@ -262,9 +260,7 @@ void sup_logs_free(struct sup_logs *l);
 /* Open (or share) the log writers for an instance. */
 int sup_logs_attach(struct sup *s, struct sup_inst *in, struct derr *e);
 void sup_logs_detach(struct sup_inst *in);
-char *sup_logs_path(const struct sup *s, const struct sup_inst *in, bool err);
 void sup_logs_retry(struct sup_logs *l);
-long long sup_logs_dropped(const struct sup_logs *l, const char *path);
 /* The nearest time a held partial log line is due (-1: none). */
 long long sup_logs_due(const struct sup_logs *l);
 /* Write the partial log lines held long enough at now. */
@@ -274,7 +270,5 @@ const char *sup_logs_last_err(const struct sup_inst *in);
 /* Add out_log, err_log (known even when stopped), dropped_bytes and
    last_err to the instance's ls row o. */
 void sup_logs_to_json(const struct sup_inst *in, json_t *o);
-/* Why a log of in cannot be written (caller frees), or NULL. */
-char *sup_logs_problem(const struct sup_logs *l, const struct sup_inst *in);
 
 #endif

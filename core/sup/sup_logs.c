@@ -53,7 +53,7 @@ insert_index(const char *path, int index)
 }
 
 /* The log path of an instance's stdout (err false) or stderr. */
-char *
+static char *
 sup_logs_path(const struct sup *s, const struct sup_inst *in, bool err)
 {
 	const struct eco_app *cfg = in->app->cfg;
@@ -171,10 +171,10 @@ report_change(struct log_entry *le)
 	if (err == le->reported)
 		return;
 	if (err != 0)
-		sup_log("log file '%s': %s: lines are held, then dropped",
+		dlog("log file '%s': %s: lines are held, then dropped",
 			le->path, strerror(err));
 	else
-		sup_log("log file '%s': written again (%lld bytes dropped)",
+		dlog("log file '%s': written again (%lld bytes dropped)",
 			le->path, logfile_dropped(le->lf));
 	le->reported = err;
 }
@@ -190,8 +190,9 @@ sup_logs_retry(struct sup_logs *l)
 	}
 }
 
-/* "cannot write 'path': why" for the instance's first failing log. */
-char *
+/* "cannot write 'path': why" for the instance's first failing log
+   (caller frees), or NULL. */
+static char *
 sup_logs_problem(const struct sup_logs *l, const struct sup_inst *in)
 {
 	for (int k = 0; k < 2; k++) {
@@ -209,7 +210,7 @@ sup_logs_problem(const struct sup_logs *l, const struct sup_inst *in)
 }
 
 /* Bytes dropped so far on the file at path (0 when not open). */
-long long
+static long long
 sup_logs_dropped(const struct sup_logs *l, const char *path)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -402,7 +402,7 @@ check_target(struct sup *s, const char *name, int index, struct sup_reply r)
 	return -1;
 }
 
-/* Do action a to target; see sup.h. */
+/* Do action a to target. */
 struct sup_job *
 sup_act(struct sup *s, enum sup_action a, const char *target, int parallel,
 	long long timeout_ms, struct sup_reply r)
@@ -468,7 +468,7 @@ start_failures(struct sup *s, json_t *lines, long long t0)
 	return strbuf_detach(&sb);
 }
 
-/* Make the apps of req run; see sup.h. */
+/* Make the apps of req run. */
 struct sup_job *
 sup_up(struct sup *s, json_t *req, bool wait, long long timeout_ms,
        struct sup_reply r)
@@ -526,14 +526,13 @@ sup_list(struct sup *s)
 	return list;
 }
 
-/* The number of apps. */
 size_t
 sup_app_count(const struct sup *s)
 {
 	return s->n_apps;
 }
 
-/* Set the restart counts of target back to 0; see sup.h. */
+/* Set the restart counts of target back to 0. */
 void
 sup_reset(struct sup *s, const char *target, struct sup_reply r)
 {

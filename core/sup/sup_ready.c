@@ -1,7 +1,8 @@
 /* sup_ready.c: when a starting instance counts as ready */
 #include "core/probe/listeners.h"
 #include "core/lib/procstat.h"
-#include "core/probe/ready.h"
+#include "core/probe/http_probe.h"
+#include "core/probe/notify.h"
 #include "core/probe/serving.h"
 #include "core/sup/sup_int.h"
 
@@ -125,7 +126,7 @@ become_ready(struct sup_inst *in, const char *by)
 				"(%ld ms)%s%s", in->app->cfg->listen_timeout,
 				held != NULL ? ": " : "", held ? held : "");
 		free(old);
-		sup_log("%s:%d: %s", in->app->cfg->name, in->index,
+		dlog("%s:%d: %s", in->app->cfg->name, in->index,
 			in->reason);
 	}
 	sup_ready_end(in);
@@ -179,7 +180,7 @@ note_holder(struct sup_inst *in, int port, const struct tcp_sock *s)
 	port_holder_describe(&h, port, what, sizeof what);
 	sup_inst_set_reason(in, "%s, not by %s:%d", what, in->app->cfg->name,
 			in->index);
-	sup_log("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
+	dlog("%s:%d: %s", in->app->cfg->name, in->index, in->reason);
 	return false;
 }
 
@@ -229,14 +230,14 @@ probe_done(struct sup_inst *in)
 {
 	int r = http_probe_result(in->http);
 
-	if (r == READY_PENDING)
+	if (r == HTTP_PENDING)
 		return false;
-	if (r != READY_YES)
+	if (r != HTTP_YES)
 		sup_inst_set_reason(in, "health check: %s",
 				http_probe_error(in->http));
 	sup_ready_end(in);
 	in->next_probe = now_ms() + next_gap(in);
-	return r == READY_YES;
+	return r == HTTP_YES;
 }
 
 /* Start the next HTTP probe: once the instance's tree listens on its
@@ -255,7 +256,8 @@ probe_start(struct sup_inst *in)
 	url = eco_health_url(cfg, in->index);
 	if (url == NULL)
 		return;
-	in->http = http_probe_start(url, cfg->listen_timeout, &e);
+	in->http = http_probe_start(in->app->s->probes, url,
+				    cfg->listen_timeout, &e);
 	free(url);
 	if (in->http == NULL)
 		sup_inst_set_reason(in, "%s", e.msg);
@@ -310,7 +312,7 @@ sup_ready_tick(struct sup_inst *in, long long now)
 		probe_start(in);
 }
 
-/* Append to buf what holds the dead instance's port; see sup_int.h. */
+/* Append to buf what holds the dead instance's port. */
 void
 sup_ready_exit_note(const struct sup_inst *in, pid_t pid, char *buf,
 		size_t size)
@@ -366,28 +368,27 @@ sup_ready_on_notify(struct sup *s, pid_t sender, const char *msg)
 static void
 http_event(void *arg, int fd, short revents)
 {
-	(void)arg;
-	http_probes_on_fd(fd, revents);
+	http_probes_on_fd(arg, fd, revents);
 }
 
 /* Register libcurl's sockets and timer with the loop. */
 void
-sup_ready_http_watch(struct loop *l)
+sup_ready_http_watch(struct sup *s, struct loop *l)
 {
 	struct pollfd fds[64];
-	int n = http_probes_nfds() ? http_probes_pollfds(fds, 64) : 0;
+	int n = http_probes_pollfds(s->probes, fds, 64);
 	long t;
 
 	for (int i = 0; i < n; i++)
-		loop_add(l, fds[i].fd, fds[i].events, http_event, NULL);
-	t = http_probes_timeout_ms();
+		loop_add(l, fds[i].fd, fds[i].events, http_event, s->probes);
+	t = http_probes_timeout_ms(s->probes);
 	if (t >= 0)
 		loop_deadline(l, now_ms() + t);
 }
 
 /* Let libcurl finish what the last poll made ready. */
 void
-sup_ready_http_run(void)
+sup_ready_http_run(struct sup *s)
 {
-	http_probes_run();
+	http_probes_run(s->probes);
 }

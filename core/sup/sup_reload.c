@@ -24,7 +24,7 @@ sup_reload_begin(struct sup_app *app, int parallel)
 			sup_inst_start(in);
 		}
 	}
-	sup_log("%s: reload begins (%s mode)", app->cfg->name,
+	dlog("%s: reload begins (%s mode)", app->cfg->name,
 		app->listen_fd >= 0 ? "listen" : "restart");
 }
 
@@ -156,7 +156,7 @@ sup_reload_tick(struct sup_app *app)
 		if (r->n_fresh > 0)
 			return;
 	}
-	sup_log("%s: reload %s", app->cfg->name,
+	dlog("%s: reload %s", app->cfg->name,
 		r->failed ? r->error : "done");
 	app->reload_error = r->failed ? xstrdup(r->error) : NULL;
 	app->reload_ended = now_ms();

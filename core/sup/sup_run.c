@@ -133,7 +133,6 @@ sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err)
 	snprintf(buf, size, "%s:%d", err ? "err" : "out", (int)pid);
 }
 
-/* The holder's tag of app's listen socket. */
 void
 sup_listen_tag(char *buf, size_t size, const struct sup_app *app)
 {
@@ -168,11 +167,11 @@ holder_reopen(struct sup *s)
 	holder_close(s->holder);
 	s->holder = holder_open(s->home, &e);
 	if (s->holder == NULL) {
-		sup_log("no fd holder: %s (workers die with the daemon)",
+		dlog("no fd holder: %s (workers die with the daemon)",
 			e.msg);
 		return false;
 	}
-	sup_log("fd holder restarted (pid %d)", (int)holder_pid(s->holder));
+	dlog("fd holder restarted (pid %d)", (int)holder_pid(s->holder));
 	holder_resync(s);
 	return true;
 }
@@ -185,7 +184,7 @@ holder_event(void *arg, int fd, short revents)
 
 	(void)fd;
 	(void)revents;
-	sup_log("the fd holder went away");
+	dlog("the fd holder went away");
 	holder_reopen(s);
 }
 
@@ -267,7 +266,7 @@ sup_run_save(struct sup *s)
 	json_decref(doc);
 	path = run_path(s);
 	if (write_file_replace(path, text, strlen(text), 0600, &e) < 0)
-		sup_log("%s", e.msg);
+		dlog("%s", e.msg);
 	free(path);
 	free(text);
 }
@@ -362,13 +361,13 @@ adopt(struct sup_inst *in, json_t *rec, struct taken *t)
 	in->err_fd = claim(t, tag);
 	in->pipe_pid = in->pid;
 	if (sup_logs_attach(in->app->s, in, &e) < 0)
-		sup_log("%s:%d: %s", in->app->cfg->name, in->index, e.msg);
+		dlog("%s:%d: %s", in->app->cfg->name, in->index, e.msg);
 	in->state = WS_ONLINE;
 	if (state != NULL && strcmp(state, "starting") == 0) {
 		in->state = WS_STARTING;
 		sup_ready_begin(in, in->started_mono);
 	}
-	sup_log("%s:%d: adopted pid %d%s", in->app->cfg->name, in->index,
+	dlog("%s:%d: adopted pid %d%s", in->app->cfg->name, in->index,
 		(int)in->pid, in->out_fd < 0 ? " (its output is lost: the "
 		"fd holder had no pipe for it)" : "");
 	if (state != NULL && (strcmp(state, "stopping") == 0 ||
@@ -426,7 +425,7 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 		in->rs.restarts++;
 		sup_inst_set_reason(in, "its process was gone when the daemon "
 				"came back");
-		sup_log("%s:%d: %s; starting it", app->cfg->name, index,
+		dlog("%s:%d: %s; starting it", app->cfg->name, index,
 			in->reason);
 		sup_inst_start(in);
 	}
@@ -448,19 +447,19 @@ restore_app(struct sup *s, json_t *rec, struct taken *t)
 		return;
 	app = sup_app_from_raw(s, json_object_get(rec, "app"), file, env, &e);
 	if (app == NULL) {
-		sup_log("run.json: %s", e.msg);
+		dlog("run.json: %s", e.msg);
 		return;
 	}
 	app->removing = json_is_true(json_object_get(rec, "removing"));
 	sup_listen_tag(tag, sizeof tag, app);
 	app->listen_fd = claim(t, tag);
 	if (app->listen_fd < 0 && sup_app_listen_open(app, &e) < 0)
-		sup_log("%s: %s", app->cfg->name, e.msg);
+		dlog("%s: %s", app->cfg->name, e.msg);
 	json_array_foreach(json_object_get(rec, "instances"), i, irec)
 		restore_inst(app, irec, t);
 }
 
-/* Read run.json; see sup.h. */
+/* Read run.json. */
 int
 sup_restore(struct sup *s, struct derr *e)
 {
@@ -473,7 +472,7 @@ sup_restore(struct sup *s, struct derr *e)
 	if (doc == NULL)
 		return missing ? 0 : -1;
 	if (s->holder != NULL && holder_take(s->holder, take_one, &t, e) < 0)
-		sup_log("%s: the workers' output pipes are lost", e->msg);
+		dlog("%s: the workers' output pipes are lost", e->msg);
 	json_array_foreach(json_object_get(doc, "apps"), i, rec)
 		restore_app(s, rec, &t);
 	taken_free(s, &t);

@@ -116,7 +116,7 @@ watch_new(const struct eco_app *cfg)
 		return NULL;
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd < 0) {
-		sup_log("%s: cannot watch: %s", cfg->name, strerror(errno));
+		dlog("%s: cannot watch: %s", cfg->name, strerror(errno));
 		return NULL;
 	}
 	w = xcalloc(1, sizeof *w);
@@ -198,6 +198,6 @@ sup_watch_tick(struct sup_app *app)
 	w->due = -1;
 	if (app->reload != NULL || app->removing)
 		return;
-	sup_log("%s: files changed, reloading", app->cfg->name);
+	dlog("%s: files changed, reloading", app->cfg->name);
 	sup_reload_begin(app, 1);
 }

@@ -155,7 +155,6 @@ wstate_name(enum wstate s)
 	return pick(names, ARRAY_SIZE(names), s);
 }
 
-/* The name of an event. */
 const char *
 wevent_name(enum wevent ev)
 {

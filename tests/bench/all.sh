@@ -11,7 +11,8 @@
 #   footprint.sh   daemon PSS, private memory, RSS and idle CPU with 4,
 #                  16 and 100 instances;
 #   reload.sh      failed requests during rolling reloads under wrk, via
-#                  nginx for both, and deploy's listen mode;
+#                  nginx for both, deploy's listen mode, and cluster
+#                  mode on one port for both;
 #   monit.sh       `deploy monit` / `pm2 monit` CPU and RSS in tmux, 100
 #                  instances;
 #   crash.sh       kill -9 of the daemon under load (failed requests,
@@ -113,6 +114,8 @@ reload|failed_nginx|1|failed requests, 3 rolling reloads under wrk, via nginx
 reload|failed_listen|1|the same, listen mode (no nginx)
 reload|failed_listen_close|1|the same, listen mode, a connection per request
 reload|reload_ms_nginx|1|reload command, 4 instances behind nginx (ms)
+reload|failed_cluster|1|failed requests, 3 reloads, cluster mode on one port
+reload|reload_ms_cluster|1|reload command, cluster mode on one port (ms)
 monit|monitor_cpu_pct|1|monitor CPU, 100 instances (% of a core)
 monit|monitor_rss_mib|1|monitor RSS, 100 instances (MiB)
 monit|daemon_extra_cpu_pct|1|daemon CPU added by the open monitor (% of a core)

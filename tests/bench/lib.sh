@@ -436,10 +436,14 @@ tool_daemon_pid() {
 # hello.js instances on PORT, PORT+1, ... in the form each tool documents
 # (PM2: fork mode, increment_var PORT); DEPLOY_KEYS (JSON members, e.g.
 # "nginx": {...}) are added to deploy's app. With PORT "listen:ADDR"
-# deploy's instances share one socket on ADDR instead ("listen").
+# deploy's instances share one socket on ADDR instead ("listen"). With
+# PORT "cluster:P" the file is the same for both tools: PM2's cluster
+# mode, every instance with env.PORT = P (one port shared).
 hello_eco() {
 	local app
 	case $1:$3 in
+	*:cluster:*) app="\"exec_mode\": \"cluster\",
+	  \"env\": {\"PORT\": ${3#cluster:}}" ;;
 	deploy:listen:*) app="\"listen\": \"${3#listen:}\"" ;;
 	deploy:*) app="\"port\": $3" ;;
 	pm2:*) app="\"exec_mode\": \"fork\", \"increment_var\": \"PORT\",

@@ -12,7 +12,11 @@
 # load, and again with every request on a new connection (wrk -H
 # "Connection: close"), which tells the errors of keep-alive connections
 # that a stopping instance closes from the rest; PM2 has no equivalent.
-# Also: how long each reload command takes.
+# Then cluster mode on one port, for both tools from the same ecosystem
+# file (exec_mode cluster, 4 instances, env.PORT one port: PM2's
+# cluster master shares it; deploy binds it once and its preload
+# node-cluster.js hands it to the app's listen(PORT)), the same load on
+# that port, no nginx. Also: how long each reload command takes.
 # Without wrk, 8 bounded http_load loops (build/helpers) are the load.
 # Prints a Markdown table on stdout (progress on stderr); the raw samples
 # go to ${BENCH_OUT:-build/bench}/reload.json.
@@ -61,9 +65,10 @@ cd "$WORK" || exit 1
 TOOLS=(deploy)
 pm2_install && TOOLS+=(pm2)
 
-base=$(free_ports $((INSTANCES + 2))) || die "no free ports"
+base=$(free_ports $((INSTANCES + 3))) || die "no free ports"
 NPORT=$((base + INSTANCES))		# nginx
 LPORT=$((base + INSTANCES + 1))	# deploy's listen socket
+CPORT=$((base + INSTANCES + 2))	# cluster mode, both tools
 NGINX_PID=
 LOAD_PIDS=()
 
@@ -176,7 +181,8 @@ reload_cmd() {
 
 # round TOOL MODE RUN: start the 4 instances (MODE nginx: ports behind
 # nginx; listen: deploy's shared socket; listen_close: the same with
-# "Connection: close" on every request), put the load on, reload
+# "Connection: close" on every request; cluster: exec_mode cluster on
+# one port, the same file for both tools), put the load on, reload
 # RELOADS times, stop the load and keep its figures.
 round() {
 	local tool=$1 mode=$2 run=$3 f d t0 a b k res target before after
@@ -187,6 +193,11 @@ round() {
 		hello_eco "$tool" $INSTANCES "$base" "$f"
 		mapfile -t ports < <(port_list "$base" $INSTANCES)
 		target=$NPORT
+	elif [ "$mode" = cluster ]; then
+		f=$WORK/cluster-$run.json
+		hello_eco "$tool" $INSTANCES "cluster:$CPORT" "$f"
+		ports=("$CPORT")
+		target=$CPORT
 	else
 		hello_eco "$tool" $INSTANCES "listen:127.0.0.1:$LPORT" "$f"
 		ports=("$LPORT")
@@ -250,7 +261,10 @@ failed_listen_close|1|the same, listen mode, \"Connection: close\"
 requests_nginx|1|requests sent during the reloads, via nginx
 requests_listen|1|requests sent during the reloads, listen mode
 reload_ms_nginx|1|reload command, $INSTANCES instances, port mode (ms)
-reload_ms_listen|1|reload command, $INSTANCES instances, listen mode (ms)"
+reload_ms_listen|1|reload command, $INSTANCES instances, listen mode (ms)
+failed_cluster|1|failed requests, $RELOADS reloads under load, cluster mode
+requests_cluster|1|requests sent during the reloads, cluster mode
+reload_ms_cluster|1|reload command, $INSTANCES instances, cluster mode (ms)"
 
 start_nginx
 bench_begin
@@ -268,6 +282,11 @@ for ((run = 1; run <= RUNS; run++)); do
 	round deploy listen "$run"
 	say "run $run/$RUNS: deploy, listen mode, Connection: close"
 	round deploy listen_close "$run"
+	for tool in "${order[@]}"; do
+		say "run $run/$RUNS: $tool, $RELOADS reloads in cluster" \
+			"mode on one port"
+		round "$tool" cluster "$run"
+	done
 done
 bench_end
 
@@ -300,7 +319,11 @@ jq -n --argjson figures "$figs" \
 	    "deploy only (no nginx: the load goes to the shared socket); " +
 	    "listen_close: the same with wrk -H \"Connection: close\", " +
 	    "so no keep-alive connection is open when an instance stops " +
-	    "(then a failure would be the socket hand-over itself).")},
+	    "(then a failure would be the socket hand-over itself). " +
+	    "cluster: both tools from one ecosystem file (exec_mode " +
+	    "cluster, 4 instances, env.PORT = one port; PM2 in cluster " +
+	    "mode, deploy sharing the port it binds through its " +
+	    "node-cluster.js preload), the load on that port, no nginx.")},
 	 nginx_conf: $conf, figures: $figures, rounds: $rounds,
 	 raw: {deploy: $dr, pm2: $pr}}' >"$OUT_DIR/reload.json" ||
 	die "cannot write $OUT_DIR/reload.json"
@@ -308,7 +331,8 @@ say "raw results: $OUT_DIR/reload.json"
 
 echo "## deploy vs PM2: rolling reloads under load"
 echo
-pm2_desc=${PM2_VERSION_FOUND:+$PM2_VERSION_FOUND (fork mode)}
+modes="fork mode; cluster mode in the cluster rows"
+pm2_desc=${PM2_VERSION_FOUND:+$PM2_VERSION_FOUND ($modes)}
 echo "PM2 ${pm2_desc:-not available}, 4 hello.js" \
 	"instances, $("$NGINX_BIN" -v 2>&1 | sed 's/.*: //'), $LOADER;" \
 	"$RUNS runs; load average $LOAD0 before and $LOAD1 after;" \

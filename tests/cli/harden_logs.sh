@@ -39,9 +39,25 @@ check_true "the daemon's log says so" wait_for 10 in_daemon_log \
 	"log file '$DEPLOY_HOME/logs/chatty-0-out.log': No space left on device: lines are held, then dropped"
 check_true "the instance stays online" \
 	test "$(count_status chatty online)" = 1
+if command -v tmux >/dev/null; then
+	sock=$TMP/tmux.sock
+	tmux -S "$sock" new-session -d -s mon -x 100 -y 30 \
+		"env DEPLOY_HOME='$DEPLOY_HOME' LANG=C.UTF-8 '$DEPLOY' monit -d 0.5"
+	drawn() { tmux -S "$sock" capture-pane -p -t mon | grep -q ':0 '; }
+	wait_for 10 drawn
+	tmux -S "$sock" send-keys -t mon Down
+	monit_says() {
+		tmux -S "$sock" capture-pane -p -t mon |
+			grep -q "logs *cannot write '.*chatty-0-out.log'"
+	}
+	check_true "monit's detail of the instance shows it too" \
+		wait_for 10 monit_says
+	tmux -S "$sock" kill-server
+fi
 
-# Free the space: the file takes lines again and the error goes away.
-: >"$log"
+# Make room (the tmpfs grows to 4 MiB: what was held meanwhile fits):
+# the file takes lines again and the error goes away.
+nsenter -t "$dpid" -m mount -o remount,size=4m "$DEPLOY_HOME/logs"
 clear() { [ -z "$(log_error)" ]; }
 check_true "once there is room, log_error is gone" wait_for 20 clear
 check_true "the daemon's log says the file is written again" \

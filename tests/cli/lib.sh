@@ -137,6 +137,8 @@ skip_all() {
 
 # Supervisor helpers -------------------------------------------------------
 HTTP_WORKER=${BUILD:-$ROOT/build}/helpers/http_worker
+HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
+CHATTY=${BUILD:-$ROOT/build}/helpers/chatty
 
 # A free TCP port on 127.0.0.1 with the next n-1 free too, below the
 # kernel's ephemeral range (where client sockets would take it) and not

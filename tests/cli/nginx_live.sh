@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/helpers/nginx-lib.sh"
 
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 NGX=$TMP/nginx
 CONF=$NGX/deploy.conf
 

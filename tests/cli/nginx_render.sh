@@ -85,7 +85,7 @@ for want in ' weight=' ' max_fails=' ' fail_timeout=' ' max_conns=' \
 	'return 301 https://\$host\$request_uri;' \
 	'return 301 https://\$host:8443\$request_uri;' \
 	'location /api/' 'proxy_pass http://api/;' 'proxy_pass http://www;' \
-	'server 10\.0\.0\.2:4001 max_fails=0;'; do
+	'server 192\.0\.2\.12:4001 max_fails=0;'; do
 	if grep -qE -- "$want" <<<"$all"; then ok "goldens cover /$want/"
 	else not_ok "goldens cover /$want/"; fi
 done
@@ -161,6 +161,13 @@ check_err "the target is named" "no deploy target 'nosuch'"
 run "$DEPLOY" nginx -t production
 check_rc "-t is --target" 0
 check_out "every host of the target" '^	server \[fd00::3\]:3001 weight=2 max_fails=0;$'
+check_true "no loopback warning for apps other hosts can reach" \
+	test -z "$(grep 'cannot reach it' <<<"$err")"
+jq '.apps[1].listen = "127.0.0.1:4000"' "$NGX_FIX/target.json" >lo.json
+run "$DEPLOY" -c lo.json nginx -t production
+check_rc "a target app on loopback only still renders" 0
+check_err "but it says nginx on another machine cannot reach it" \
+	"apps\[1\] 'socket' listens on 127.0.0.1:4000 only: nginx on another machine \(deploy nginx --target production\) cannot reach it"
 run "$DEPLOY" nginx --reload
 check_rc "--reload without a file: exit 2" 2
 check_err "it says what is missing" '--reload needs -o FILE'

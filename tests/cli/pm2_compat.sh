@@ -9,7 +9,6 @@ if ! command -v node >/dev/null; then
 	skip_all "node is not installed"
 fi
 STUB=$FIXTURES/pm2/stub.js
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 export HOME=$TMP/h PM2_CORPUS_OUT=$TMP/rec
 mkdir -p "$HOME" "$PM2_CORPUS_OUT" "$TMP/app/bin"
 cd "$TMP/app" || exit 1
@@ -183,6 +182,17 @@ wait "$loadpid"
 check_true "3 reloads under a request loop: $(cat "$TMP/load.out")" \
 	grep -qE '^ok=[1-9][0-9]* failed=0$' "$TMP/load.out"
 check_true "and it still answers" answers "$port"
+# The same under keep-alive load: a stopping instance lets each open
+# connection carry one more request, answered with Connection: close.
+wrk -t1 -c8 -d6s "http://127.0.0.1:$port/" >"$TMP/wrk.out" 2>&1 &
+wrkpid=$!
+track_pid $wrkpid
+for i in 1 2 3; do
+	"$DEPLOY" -c cluster.json reload plain >/dev/null 2>&1
+done
+wait "$wrkpid"
+check_true "3 reloads under keep-alive load lose nothing: $(grep -E 'requests in|errors|Non-2xx' "$TMP/wrk.out" | tr '\n' ' ')" \
+	bash -c "grep -q 'requests in' '$TMP/wrk.out' && ! grep -qE 'Socket errors|Non-2xx' '$TMP/wrk.out'"
 daemon_down
 
 # Ad-hoc start without a file, as pm2 start app.js.

@@ -23,6 +23,28 @@ cat >ecosystem.json <<JSON
 JSON
 sock=$DEPLOY_HOME/daemon.sock
 
+# hold_conns N SECONDS: open N connections to the daemon (as many as it
+# takes), touch $TMP/conns.ready, keep them SECONDS; its pid in $held.
+hold_conns() {
+	rm -f "$TMP/conns.ready"
+	python3 - "$sock" "$TMP/conns.ready" "$1" "$2" <<'PY' &
+import socket, sys, time
+conns = []
+for _ in range(int(sys.argv[3])):
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sys.argv[1])
+        conns.append(s)
+    except OSError:
+        pass
+open(sys.argv[2], "w").close()
+time.sleep(float(sys.argv[4]))
+PY
+	held=$!
+	track_pid "$held"
+	wait_for 5 test -e "$TMP/conns.ready"
+}
+
 run "$DEPLOY" up --wait
 check_rc "up" 0
 dpid=$(cat "$DEPLOY_HOME/daemon.pid")
@@ -88,19 +110,8 @@ check_true "the daemon's memory stays bounded (${rss} kB)" test "$rss" -lt 20000
 wait "$hog"
 
 # 300 idle connections do not lock the CLI out.
-python3 - "$sock" "$TMP/idle.ready" <<'PY' &
-import socket, sys, time
-conns = []
-for _ in range(300):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(sys.argv[1])
-    conns.append(s)
-open(sys.argv[2], "w").close()
-time.sleep(5)
-PY
-idle=$!
-track_pid "$idle"
-wait_for 5 test -e "$TMP/idle.ready"
+hold_conns 300 5
+idle=$held
 run "$DEPLOY" ls
 check_rc "ls works with 300 idle connections open" 0
 
@@ -111,22 +122,8 @@ wait "$idle"
 hard=$(awk '/^Max open files/ { print $5 }' "/proc/$dpid/limits")
 nfds=$(ls "/proc/$dpid/fd" | wc -l)
 prlimit --pid "$dpid" --nofile="$nfds:"
-python3 - "$sock" "$TMP/full.ready" <<'PY' &
-import socket, sys, time
-conns = []
-for _ in range(100):
-    try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(sys.argv[1])
-        conns.append(s)
-    except OSError:
-        pass
-open(sys.argv[2], "w").close()
-time.sleep(3)
-PY
-full=$!
-track_pid "$full"
-wait_for 5 test -e "$TMP/full.ready"
+hold_conns 100 3
+full=$held
 t0=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
 sleep 1	# the window over which the daemon's CPU is measured
 t1=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
@@ -139,19 +136,8 @@ run "$DEPLOY" ls
 check_rc "and answers once fds are free" 0
 
 # poll() over the fd limit (lowered under the daemon) does not kill it.
-python3 - "$sock" "$TMP/many.ready" <<'PY' &
-import socket, sys, time
-conns = []
-for _ in range(100):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(sys.argv[1])
-    conns.append(s)
-open(sys.argv[2], "w").close()
-time.sleep(2)
-PY
-many=$!
-track_pid "$many"
-wait_for 5 test -e "$TMP/many.ready"
+hold_conns 100 2
+many=$held
 prlimit --pid "$dpid" --nofile=64:
 wait "$many"
 run "$DEPLOY" ls

@@ -5,8 +5,6 @@
 # costs nothing.
 . "$(dirname "$0")/lib.sh"
 
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
-CHATTY=${BUILD:-$ROOT/build}/helpers/chatty
 STOP_SECONDS=${STOP_SECONDS:-30}
 port=$(free_port 1)
 mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1

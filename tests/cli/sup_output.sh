@@ -5,7 +5,6 @@
 # must still reach the logs, and the daemon must not leak fds.
 . "$(dirname "$0")/lib.sh"
 
-CHATTY=${BUILD:-$ROOT/build}/helpers/chatty
 ROUNDS=${ROUNDS:-25}
 mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1
 cat >ecosystem.json <<JSON

@@ -4,7 +4,6 @@
 # process on the port, ports in the ephemeral range, memory limits, SIGHUP.
 . "$(dirname "$0")/lib.sh"
 
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1
 port=$(free_port 4)
 lport=$(free_port 1)

@@ -2,7 +2,6 @@
 # Supervisor: zero-downtime reloads (listen and port mode), env changes.
 . "$(dirname "$0")/lib.sh"
 
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
 mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1
 lport=$(free_port 1)
 pport=$(free_port 3)

@@ -4,8 +4,6 @@
 # flowing, no fd or memory growth; and READY=1 for systemd.
 . "$(dirname "$0")/lib.sh"
 
-HTTP_LOAD=${BUILD:-$ROOT/build}/helpers/http_load
-CHATTY=${BUILD:-$ROOT/build}/helpers/chatty
 ROUNDS=${ROUNDS:-20}
 port=$(free_port 1)
 mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1

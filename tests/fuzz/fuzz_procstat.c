@@ -111,7 +111,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			procstat_tree(ps, 1, &u);
 			procstat_tree(ps, 100, &u);
 			procstat_descendants(ps, 1, kids, ARRAY_SIZE(kids));
-			procstat_ncpus(ps);
 		}
 		procstat_refresh_roots(ps, roots, 2, &e);
 	}
