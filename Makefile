@@ -11,12 +11,18 @@ PKG_CONFIG ?= pkg-config
 LINK_PKGS   := jansson ncursesw
 HEADER_PKGS := libcurl libssh2
 
+# Warnings are errors for developers only (make DEVELOPER=1, as .ci/run
+# does), so that a newer compiler's new warning does not break a build.
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
-	    -Wstrict-prototypes -Werror
+	    -Wstrict-prototypes
+ifneq ($(DEVELOPER),)
+WARN     += -Werror
+endif
 OPT      ?= -O2 -g
 SAN      ?=
-CFLAGS   ?=
-CFLAGS   += -std=c11 $(OPT) $(WARN) $(SAN)
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are the user's (make CFLAGS=-O0, a
+# packager's flags); what the build needs lives in DEPLOY_* and stays.
+CFLAGS   ?= $(OPT)
 # pkg-config runs on first use, not at parse time, so that `make deps
 # demo` on a fresh machine installs pkg-config and the libraries first.
 lazy = $(eval $1 := $$(shell $(PKG_CONFIG) $2))$($1)
@@ -24,11 +30,16 @@ PKG_CFLAGS  = $(call lazy,PKG_CFLAGS,--cflags $(LINK_PKGS) $(HEADER_PKGS))
 PKG_LIBS    = $(call lazy,PKG_LIBS,--libs $(LINK_PKGS))
 CHECK_CFLAGS = $(call lazy,CHECK_CFLAGS,--cflags check)
 CHECK_LIBS   = $(call lazy,CHECK_LIBS,--libs check)
-CPPFLAGS += -D_GNU_SOURCE -I. \
+DEPLOY_CPPFLAGS = -D_GNU_SOURCE -I. \
 	    -DDEPLOY_VERSION='"$(VERSION)"' \
 	    -DDEPLOY_DATADIR='"$(PREFIX)/share/deploy"' $(PKG_CFLAGS)
-LDFLAGS  += -Wl,-z,now -Wl,-z,relro $(SAN)
-LDLIBS    = $(PKG_LIBS) -ldl
+DEPLOY_CFLAGS   = -std=c11 $(WARN) $(SAN)
+DEPLOY_LDFLAGS  = -Wl,-z,now -Wl,-z,relro $(SAN)
+DEPLOY_LIBS     = $(PKG_LIBS) -lm -ldl
+ALL_CFLAGS  = $(DEPLOY_CPPFLAGS) $(CPPFLAGS) $(DEPLOY_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(DEPLOY_LDFLAGS) $(LDFLAGS)
+# Each compiler run also writes the headers it read into TARGET.d.
+DEPFLAGS = -MMD -MP -MF $@.d -MT $@
 
 CORE_SRC := $(sort $(wildcard core/*/*.c))
 UI_SRC   := $(sort $(wildcard ui/*.c))
@@ -49,11 +60,12 @@ BIN := $(BUILD)/deploy
 endif
 
 .PHONY: all check check-unit check-cli check-asan check-layers install deps \
-	demo demo-stop bench clean fuzz fuzz-build fuzz-deps
+	test-deps demo demo-stop bench clean fuzz fuzz-build fuzz-deps
 all: $(BIN)
 
 $(BIN): $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(UI_OBJ) $(BUILD)/libcore.a \
+		$(DEPLOY_LIBS) $(LDLIBS)
 
 $(BUILD)/libcore.a: $(CORE_OBJ)
 	rm -f $@
@@ -61,26 +73,31 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/testutil.o $(BUILD)/libcore.a \
 		$(UI_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(DEPFLAGS) -o $@ $< \
 		$(BUILD)/tests/testutil.o $(UI_OBJ) $(BUILD)/libcore.a \
-		$(LDFLAGS) $(CHECK_LIBS) $(LDLIBS)
+		$(ALL_LDFLAGS) $(CHECK_LIBS) $(DEPLOY_LIBS) $(LDLIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -o $@ $< $(ALL_LDFLAGS)
 
--include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+# testutil.o is a real file of the build, not an intermediate to delete.
+.SECONDARY: $(BUILD)/tests/testutil.o
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(CMD_OBJ:.o=.d) \
+	$(BUILD)/tests/testutil.d $(TEST_BIN:=.d) $(TEST_HELPER_BIN:=.d) \
+	$(wildcard $(BUILD)/fuzz/*.d)
 
 # The layers of core/ (tests/check-layers.sh, core/ARCHITECTURE.md).
 check-layers:
 	@tests/check-layers.sh
 
-# Unit tests, then the CLI tests against the real binary.
+# Unit tests and the CLI tests against the real binary, their TAP read
+# by prove (tests/run.sh, tests/tap.sh).
 check: check-layers $(BIN) $(TEST_BIN) $(TEST_HELPER_BIN)
 	@DEPLOY=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) \
 		tests/run.sh $(TEST_BIN)
@@ -110,21 +127,19 @@ install: $(BIN)
 	install -m 644 completions/deploy.bash \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/deploy
 
-# Debian packages for the build and for the real parts the tests start.
+# Debian packages: what the build needs (make deps), and the real parts
+# the tests and the demo start (make test-deps; its nginx and sshd are
+# not left running as services: tests/apt-install.sh).
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libncurses-dev \
-	libcurl4-openssl-dev libssh2-1-dev check nginx openssh-server tmux \
-	openssh-client git nodejs procps iproute2 curl jq socat wrk man-db \
-	util-linux openssl
+	libcurl4-openssl-dev libssh2-1-dev check
+TEST_PACKAGES := nginx openssh-server openssh-client tmux git nodejs \
+	procps iproute2 curl jq socat wrk man-db util-linux bsdutils openssl \
+	python3 perl
 deps:
-	@if [ "$$(id -u)" = 0 ]; then \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get update -qq && \
-		apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES); \
-	else \
-		echo "make deps: run as root:" >&2; \
-		echo "  apt-get update && apt-get install -y $(DEB_PACKAGES)" >&2; \
-		exit 1; \
-	fi
+	@tests/apt-install.sh $(DEB_PACKAGES)
+
+test-deps:
+	@tests/apt-install.sh $(TEST_PACKAGES)
 
 # Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c) built with clang
 # under ASan and UBSan in build/fuzz; each runs FUZZ_SECONDS on a copy of
@@ -147,11 +162,11 @@ fuzz-build:
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(BUILD)/libcore.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/libcore.a $(ALL_LDFLAGS) $(DEPLOY_LIBS) $(LDLIBS)
 
 fuzz-deps:
-	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(FUZZ_PACKAGES)'
+	@tests/apt-install.sh $(FUZZ_PACKAGES)
 
 # The built-in demo: a 4-instance Node cluster under the daemon, behind a
 # real nginx on 127.0.0.1:8080.

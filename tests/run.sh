@@ -1,72 +1,58 @@
 #!/usr/bin/env bash
-# Run the Check unit test binaries given as arguments, then every
-# tests/cli/*.sh, and print one closing line: "N passed, N failed".
+# tests/run.sh [--unit-only | --cli-only] [UNIT_BINARY...]: run the Check
+# unit test binaries given and every tests/cli/*.sh under prove, which
+# reads their TAP (tests/tap.sh runs each): TEST_JOBS (2) at a time, then
+# the heavy scripts of SERIAL one by one. Closes with the line CI reads:
+# "N passed, N failed" (tests, and a script that failed with no failed
+# test counts as one failed).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 mode=all
 case "${1:-}" in
 --unit-only) mode=unit; shift ;;
 --cli-only) mode=cli; shift ;;
 esac
+# Scripts that start hundreds of processes: alone, not beside another.
+SERIAL=${SERIAL-tests/cli/sup_scale.sh}
 
-passed=0 failed=0 broken=()
-
-# Add the counts from a Check summary line ("100%: Checks: 9, Failures: 0,
-# Errors: 0") to the totals.
-count_check() {
-	local line=$1 checks fails errs
-	checks=$(sed -n 's/.*Checks: \([0-9]*\).*/\1/p' <<<"$line")
-	fails=$(sed -n 's/.*Failures: \([0-9]*\).*/\1/p' <<<"$line")
-	errs=$(sed -n 's/.*Errors: \([0-9]*\).*/\1/p' <<<"$line")
-	passed=$((passed + checks - fails - errs))
-	failed=$((failed + fails + errs))
-}
-
-if [ "$mode" != cli ]; then
-	for t in "$@"; do
-		out=$(CK_FORK=yes "$t" 2>&1)
-		rc=$?
-		summary=$(grep -E 'Checks: [0-9]+' <<<"$out" | tail -n 1)
-		if [ -z "$summary" ]; then
-			echo "$out"
-			echo "FAIL $(basename "$t"): no Check summary (exit $rc)"
-			failed=$((failed + 1)); broken+=("$t")
-			continue
-		fi
-		count_check "$summary"
-		if [ $rc -ne 0 ]; then
-			grep -vE '^Running suite' <<<"$out"
-			broken+=("$t")
-		fi
-		echo "unit $(basename "$t"): $summary"
-	done
-fi
-
+par=() seq=()
+[ "$mode" != cli ] && par+=("$@")
 if [ "$mode" != unit ]; then
 	for t in tests/cli/*.sh; do
-		[ "$(basename "$t")" = lib.sh ] && continue
-		log=$(mktemp)
-		timeout 600 bash "$t" >"$log" 2>&1
-		rc=$?
-		last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-		if [ -z "$last" ]; then
-			cat "$log"
-			echo "FAIL $t: no result line (exit $rc)"
-			failed=$((failed + 1)); broken+=("$t")
-		else
-			p=${last%% passed*}; f=${last#*passed, }; f=${f%% failed*}
-			passed=$((passed + p)); failed=$((failed + f))
-			if [ "$f" -ne 0 ] || [ $rc -ne 0 ]; then
-				grep -E '^(not ok|#)' "$log"
-				broken+=("$t")
-				[ $rc -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
-			fi
-			echo "cli $(basename "$t"): $last"
-		fi
-		rm -f "$log"
+		[ "$t" = tests/cli/lib.sh ] && continue
+		case " $SERIAL " in
+		*" $t "*) seq+=("$t") ;;
+		*) par+=("$t") ;;
+		esac
 	done
 fi
 
-[ ${#broken[@]} -gt 0 ] && echo "failing: ${broken[*]}"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ ${#broken[@]} -eq 0 ]
+log=$(mktemp /tmp/deploy-prove.XXXXXX)
+trap 'rm -f "$log"' EXIT
+rc=0
+# prove ARGS... TEST...: run the tests, keep prove's output in $log too.
+run_prove() {
+	prove --exec tests/tap.sh --failures --comments --timer "$@" 2>&1 |
+		tee -a "$log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+}
+[ ${#par[@]} -gt 0 ] && run_prove -j"${TEST_JOBS:-2}" "${par[@]}"
+[ ${#seq[@]} -gt 0 ] && run_prove "${seq[@]}"
+
+# The counts from prove's summaries: "Files=F, Tests=T, ..." and, for a
+# test that failed, "NAME (Wstat: W Tests: T Failed: F)".
+awk -v rc=$rc '
+/^Files=[0-9]+, Tests=[0-9]+,/ {
+	sub(/^Files=[0-9]+, Tests=/, ""); tests += $0 + 0
+}
+/ \(Wstat: [0-9]+.* Tests: [0-9]+ Failed: [0-9]+\)$/ {
+	n = $NF; sub(/\)$/, "", n); n += 0
+	if (n > 0) bad += n; else broken++
+	names = names " " $1
+}
+END {
+	if (rc && !bad && !broken) broken = 1
+	if (names != "") print "failing:" names
+	print tests - bad " passed, " bad + broken " failed"
+}' "$log"
+exit $rc

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
-	echo "# skipped: needs root (other uids, chown)"
-	echo "0 passed, 0 failed"
-	exit 0
+	skip_all "needs root (other uids, chown)"
 fi
 
 mkdir -p "$TMP/app" && cd "$TMP/app" || exit 1

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-	echo "# skipped: needs root and unshare -m"
-	echo "0 passed, 0 failed"
-	exit 0
+	skip_all "needs root and unshare -m"
 fi
 
 mkdir -p "$TMP/app" "$DEPLOY_HOME/logs" && cd "$TMP/app" || exit 1

@@ -10,7 +10,7 @@ FIXTURES=$ROOT/tests/fixtures
 TMP=$(mktemp -d /tmp/deploy-test.XXXXXX)
 export DEPLOY_HOME=$TMP/home
 export NO_COLOR=1
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 PIDS_FILE=$TMP/pids
 
 # Record a pid this test started so cleanup ends it.
@@ -113,12 +113,26 @@ check_daemon_log() {
 	fi
 }
 
-# Print the closing line the runner reads; fail if any check failed.
+# Print the TAP plan (after the tests) and the count; fail if any
+# check failed.
 finish() {
 	check_daemon_log
-	echo "$pass passed, $fail failed"
+	echo "1..$((pass + fail + skipped))"
+	echo "# $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 	exit $?
+}
+
+# Skip one test: skip_test NAME REASON (counted in the plan).
+skip_test() {
+	skipped=$((skipped + 1))
+	echo "ok - $1 # skip $2"
+}
+
+# Skip the whole script: a TAP plan of no test, with the REASON.
+skip_all() {
+	echo "1..0 # skip $1"
+	exit 0
 }
 
 # Supervisor helpers -------------------------------------------------------

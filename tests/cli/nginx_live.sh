@@ -10,7 +10,7 @@ NGX=$TMP/nginx
 CONF=$NGX/deploy.conf
 
 if [ ! -x "$NGINX_BIN" ]; then
-	not_ok "nginx is installed ($NGINX_BIN; make deps installs it)"
+	not_ok "nginx is installed ($NGINX_BIN; make test-deps installs it)"
 	finish
 fi
 

@@ -14,7 +14,7 @@ LIVE=$TMP/le/live/app.test
 
 for tool in "$NGINX_BIN" openssl curl; do
 	if ! command -v "$tool" >/dev/null; then
-		not_ok "$tool is installed (make deps installs it)"
+		not_ok "$tool is installed (make test-deps installs it)"
 		finish
 	fi
 done

@@ -6,8 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v node >/dev/null; then
-	echo "1..0 # skip: node is not installed"
-	exit 0
+	skip_all "node is not installed"
 fi
 STUB=$FIXTURES/pm2/stub.js
 export HOME=$TMP/h PM2_CORPUS_OUT=$TMP/rec

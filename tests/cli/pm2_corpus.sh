@@ -16,8 +16,7 @@ if [ "${1:-}" = --record ]; then
 fi
 ONLY=" $* "	# fixture names to run; all when none is given
 if ! command -v node >/dev/null; then
-	echo "1..0 # skip: node is not installed"
-	exit 0
+	skip_all "node is not installed"
 fi
 export HOME=$TMP/h PM2_HOME=$TMP/pm2home
 mkdir -p "$HOME"
@@ -136,8 +135,8 @@ for dir in "$CORPUS"/*/; do
 	fi
 	if grep -q "'max'\|\"max\"" "$root/$(meta "$name" file)" &&
 	    [ "$(jq .cpus "$expected")" != "$(nproc)" ]; then
-		echo "ok - $name # skip: recorded with $(jq .cpus "$expected")" \
-			"CPUs, this machine has $(nproc)"
+		why="recorded with $(jq .cpus "$expected") CPUs"
+		skip_test "$name" "$why, this machine has $(nproc)"
 		continue
 	fi
 	runs=$((runs + 1))

@@ -14,7 +14,7 @@ NGX=$TMP/nginx
 CONF=$NGX/deploy.conf
 ngx_pid=
 if [ ! -x "$NGINX_BIN" ] || [ ! -x "$HTTP_LOAD" ]; then
-	not_ok "nginx and $HTTP_LOAD are there (make deps; make $HTTP_LOAD)"
+	not_ok "nginx and $HTTP_LOAD are there (make test-deps; make $HTTP_LOAD)"
 	finish
 fi
 HOST_NETNS=1
