@@ -4,6 +4,7 @@
 #include "core/lib/logfile.h"
 #include "core/probe/nodeipc.h"
 #include "core/lib/strbuf.h"
+#include "core/lib/procinfo.h"
 #include "core/sup/sup_int.h"
 
 #include <errno.h>
@@ -113,7 +114,7 @@ sup_inst_group_lingers(struct sup_inst *in)
 {
 	if (in->group_left > 0 && (!spawn_group_alive(in->group_left) ||
 				   (in->foreign &&
-				    !sup_proc_group_live(in->group_left)))) {
+				    !proc_group_live(in->group_left)))) {
 		in->group_left = 0;
 		in->foreign = false;
 	}
@@ -410,7 +411,7 @@ sup_inst_on_exit(struct sup_inst *in, int status)
 	   its leader. */
 	spawn_signal_group(pid, SIGKILL);
 	for (size_t i = 0; i < in->n_strays; i++)
-		if (sup_proc_is_alive(in->strays[i].pid, in->strays[i].start))
+		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
 			kill(in->strays[i].pid, SIGKILL);
 	in->group_left = pid;
 	in->pid = 0;

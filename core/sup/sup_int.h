@@ -217,12 +217,8 @@ int sup_app_listen_open(struct sup_app *app, struct derr *e);
 int sup_apply_request(struct sup *s, json_t *req, struct sup_job *job,
 		      json_t *done, struct derr *e);
 
-/* sup_run.c: run.json, the fd holder, re-adoption */
+/* sup_run.c: run.json and re-adoption; sup_hold.c: the fd holder */
 void sup_run_save(struct sup *s);
-bool sup_proc_group_live(pid_t pgid);
-unsigned long long sup_proc_start_time(pid_t pid);
-pid_t sup_proc_parent(pid_t pid);
-bool sup_proc_is_alive(pid_t pid, unsigned long long start);
 
 /* sup_tree.c */
 #define WORKER_MARK_VAR "DEPLOY_WORKER"

@@ -1,13 +1,12 @@
-/* sup_run.c: run.json (what runs now), the fd holder, re-adoption */
+/* sup_run.c: run.json (what runs now) and re-adoption from it */
 #include "core/lib/fileio.h"
 #include "core/lib/holder.h"
 #include "core/lib/paths.h"
+#include "core/lib/procinfo.h"
 #include "core/sup/sup_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,189 +30,6 @@ run_path(const struct sup *s)
 	return xasprintf("%s/run.json", s->home);
 }
 
-/* Read (3) state, (4) ppid, (5) pgrp and (22) starttime of pid from
-   /proc/PID/stat; 0, or -1 when it is gone. */
-static int
-proc_stat_read(pid_t pid, char *state, pid_t *ppid, pid_t *pgrp,
-	       unsigned long long *start)
-{
-	char path[64], buf[1024];
-	ssize_t n;
-	int fd, pp, pg;
-	char *p;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 1, " %c %d %d", state, &pp, &pg) != 3)
-		return -1;
-	*ppid = pp;
-	*pgrp = pg;
-	/* fields 6 to 21, then (22) */
-	for (int field = 3; p != NULL && field <= 22; field++)
-		p = strchr(p + 1, ' ');
-	*start = p != NULL ? strtoull(p + 1, NULL, 10) : 0;
-	return 0;
-}
-
-/* The start time of pid in clock ticks after boot; 0 when gone. */
-unsigned long long
-sup_proc_start_time(pid_t pid)
-{
-	unsigned long long start;
-	pid_t ppid, pgrp;
-	char state;
-
-	return proc_stat_read(pid, &state, &ppid, &pgrp, &start) < 0 ? 0 :
-		start;
-}
-
-/* True when pid is still the process that started at start, and not a
-   zombie. */
-bool
-sup_proc_is_alive(pid_t pid, unsigned long long start)
-{
-	unsigned long long now;
-	pid_t ppid, pgrp;
-	char state;
-
-	return proc_stat_read(pid, &state, &ppid, &pgrp, &now) == 0 &&
-		now == start && state != 'Z' && state != 'X';
-}
-
-/* The parent of pid; 0 when gone. */
-pid_t
-sup_proc_parent(pid_t pid)
-{
-	unsigned long long start;
-	pid_t ppid, pgrp;
-	char state;
-
-	return proc_stat_read(pid, &state, &ppid, &pgrp, &start) < 0 ? 0 :
-		ppid;
-}
-
-/* True while a process of group pgid is alive and not a zombie. An
-   adopted group's exited members are not ours to reap: under an init
-   that does not reap either, they stay zombies, which kill(-pgid, 0)
-   still finds. */
-bool
-sup_proc_group_live(pid_t pgid)
-{
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
-	bool live = false;
-
-	while (dir != NULL && !live && (de = readdir(dir)) != NULL) {
-		unsigned long long start;
-		pid_t ppid, pgrp;
-		char state;
-
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' &&
-		    proc_stat_read(atoi(de->d_name), &state, &ppid, &pgrp,
-				   &start) == 0)
-			live = pgrp == pgid && state != 'Z' && state != 'X';
-	}
-	if (dir != NULL)
-		closedir(dir);
-	return live;
-}
-
-/* The holder's tag of pid's output pipe. */
-void
-sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err)
-{
-	snprintf(buf, size, "%s:%d", err ? "err" : "out", (int)pid);
-}
-
-void
-sup_listen_tag(char *buf, size_t size, const struct sup_app *app)
-{
-	snprintf(buf, size, "listen:%s", app->cfg->name);
-}
-
-/* Give a new holder every pipe and socket the daemon has. */
-static void
-holder_resync(struct sup *s)
-{
-	char tag[300];
-
-	for (size_t a = 0; a < s->n_apps; a++) {
-		struct sup_app *app = s->apps[a];
-
-		if (app->listen_fd >= 0) {
-			sup_listen_tag(tag, sizeof tag, app);
-			holder_put(s->holder, tag, app->listen_fd);
-		}
-		for (size_t i = 0; i < app->n_inst; i++)
-			if (app->inst[i]->pipe_pid > 0)
-				sup_inst_hold_pipes(app->inst[i]);
-	}
-}
-
-/* Reconnect to (or restart) a holder that went away; true if done. */
-static bool
-holder_reopen(struct sup *s)
-{
-	struct derr e;
-
-	holder_close(s->holder);
-	s->holder = holder_open(s->home, &e);
-	if (s->holder == NULL) {
-		dlog("no fd holder: %s (workers die with the daemon)",
-			e.msg);
-		return false;
-	}
-	dlog("fd holder restarted (pid %d)", (int)holder_pid(s->holder));
-	holder_resync(s);
-	return true;
-}
-
-/* Loop callback: the holder's connection hung up: it died. */
-static void
-holder_event(void *arg, int fd, short revents)
-{
-	struct sup *s = arg;
-
-	(void)fd;
-	(void)revents;
-	dlog("the fd holder went away");
-	holder_reopen(s);
-}
-
-/* Watch the holder's connection, to replace a holder that dies. */
-void
-sup_holder_watch(struct sup *s, struct loop *l)
-{
-	if (s->holder != NULL)
-		loop_add(l, holder_fd(s->holder), POLLIN, holder_event, s);
-}
-
-/* Give the holder a copy of fd under tag. */
-void
-sup_hold(struct sup *s, const char *tag, int fd)
-{
-	if (s->holder_off || (s->holder == NULL && !holder_reopen(s)))
-		return;
-	if (holder_put(s->holder, tag, fd) < 0 && holder_reopen(s))
-		holder_put(s->holder, tag, fd);
-}
-
-/* Make the holder close its copy under tag. */
-void
-sup_unhold(struct sup *s, const char *tag)
-{
-	if (s->holder != NULL && holder_drop(s->holder, tag) < 0)
-		holder_reopen(s);
-}
-
 /* One instance as recorded in run.json. */
 static json_t *
 inst_record(const struct sup_inst *in)
@@ -226,7 +42,7 @@ inst_record(const struct sup_inst *in)
 
 	if (in->pid > 0) {
 		json_object_set_new(o, "start", json_integer(
-			(json_int_t)sup_proc_start_time(in->pid)));
+			(json_int_t)proc_start_time(in->pid)));
 		json_object_set_new(o, "started_wall", json_integer(
 			in->started_wall));
 	}
@@ -331,7 +147,7 @@ taken_free(struct sup *s, struct taken *t)
 static int
 open_pidfd(pid_t pid)
 {
-	if (sup_proc_parent(pid) == getpid())
+	if (proc_parent(pid) == getpid())
 		return -1;	/* ours (an exec'd daemon): waitpid sees it */
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
@@ -385,7 +201,7 @@ still_alive(json_t *rec)
 	json_int_t start = json_integer_value(json_object_get(rec, "start"));
 
 	return pid > 0 && start > 0 &&
-		sup_proc_start_time((pid_t)pid) == (unsigned long long)start;
+		proc_start_time((pid_t)pid) == (unsigned long long)start;
 }
 
 /* Bring back one instance from its record. */
@@ -491,13 +307,4 @@ sup_retire(struct sup *s)
 	free(path);
 	holder_quit(s->holder);
 	sup_holder_off(s);
-}
-
-/* From now on nothing goes to a holder (shutting down). */
-void
-sup_holder_off(struct sup *s)
-{
-	holder_close(s->holder);
-	s->holder = NULL;
-	s->holder_off = true;
 }

@@ -2,6 +2,7 @@
    its session or process group */
 #include "core/lib/procstat.h"
 #include "core/lib/spawn.h"
+#include "core/lib/procinfo.h"
 #include "core/sup/sup_int.h"
 
 #include <signal.h>
@@ -40,7 +41,7 @@ sup_inst_marker(const struct sup_inst *in)
 static void
 stray_add(struct sup_inst *in, pid_t pid)
 {
-	unsigned long long start = sup_proc_start_time(pid);
+	unsigned long long start = proc_start_time(pid);
 
 	for (size_t i = 0; i < in->n_strays; i++)
 		if (in->strays[i].pid == pid)
@@ -92,7 +93,7 @@ find_marked(struct sup_inst *in)
 		pid_t pid = (pid_t)atoi(de->d_name);
 
 		if (pid > 0 && pid != in->pid &&
-		    sup_proc_parent(pid) == getpid() &&
+		    proc_parent(pid) == getpid() &&
 		    getpgid(pid) != in->pid && environ_has(pid, kv))
 			stray_add(in, pid);
 	}
@@ -130,7 +131,7 @@ sup_inst_signal_tree(struct sup_inst *in, int sig)
 	if (in->pid > 0)
 		find_marked(in);
 	for (size_t i = 0; i < in->n_strays; i++)
-		if (sup_proc_is_alive(in->strays[i].pid, in->strays[i].start))
+		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
 			kill(in->strays[i].pid, sig);
 }
 
@@ -141,7 +142,7 @@ sup_inst_strays_alive(struct sup_inst *in)
 	size_t out = 0;
 
 	for (size_t i = 0; i < in->n_strays; i++)
-		if (sup_proc_is_alive(in->strays[i].pid, in->strays[i].start))
+		if (proc_is_alive(in->strays[i].pid, in->strays[i].start))
 			in->strays[out++] = in->strays[i];
 	in->n_strays = out;
 	return out > 0;
