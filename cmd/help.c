@@ -21,7 +21,9 @@ print_command_list(FILE *f)
 	}
 	fputs("\nglobal options:\n"
 	      "  -c, --config FILE  ecosystem file (default: ecosystem.json,"
-	      "\n                     ecosystem.config.json or process.json)\n"
+	      "\n                     ecosystem.config.js, .cjs, .mjs, "
+	      "ecosystem.config.json\n                     or process.json, "
+	      "as PM2 looks)\n"
 	      "  --env NAME         apply env_NAME over env\n"
 	      "  --json             machine-readable output\n"
 	      "  -h, --help         help; 'deploy help COMMAND' for one\n"
