@@ -247,6 +247,47 @@ restore_inst(struct sup_app *app, json_t *rec, struct taken *t)
 	}
 }
 
+/* True when a should serve rather than b, both of one index: the one
+   online (ready) before one still starting, else the newer. */
+static bool
+keep_rather(const struct sup_inst *a, const struct sup_inst *b)
+{
+	if ((a->state == WS_ONLINE) != (b->state == WS_ONLINE))
+		return a->state == WS_ONLINE;
+	return a->serial > b->serial;
+}
+
+/*
+ * A daemon that died in the middle of a listen-mode reload leaves two
+ * live processes for one index: the old one and its replacement. Keep
+ * one (keep_rather) and stop the other, so the app never runs more
+ * instances than it has; the reload, asked again, replaces what is
+ * left.
+ */
+static void
+retire_doubles(struct sup_app *app)
+{
+	for (size_t i = 0; i < app->n_inst; i++) {
+		struct sup_inst *a = app->inst[i];
+
+		for (size_t j = i + 1; j < app->n_inst; j++) {
+			struct sup_inst *b = app->inst[j], *drop;
+
+			if (a->index != b->index || a->retiring ||
+			    b->retiring || a->removing || b->removing ||
+			    !sup_inst_has_process(a) ||
+			    !sup_inst_has_process(b))
+				continue;
+			drop = keep_rather(a, b) ? b : a;
+			dlog("%s:%d: two processes after a reload the daemon "
+			     "did not finish: pid %d goes", app->cfg->name,
+			     drop->index, (int)drop->pid);
+			drop->retiring = true;
+			sup_inst_stop(drop);
+		}
+	}
+}
+
 /* Bring back one app and its instances. */
 static void
 restore_app(struct sup *s, json_t *rec, struct taken *t)
@@ -273,6 +314,7 @@ restore_app(struct sup *s, json_t *rec, struct taken *t)
 		dlog("%s: %s", app->cfg->name, e.msg);
 	json_array_foreach(json_object_get(rec, "instances"), i, irec)
 		restore_inst(app, irec, t);
+	retire_doubles(app);
 }
 
 /* Read run.json. */

@@ -141,6 +141,44 @@ check_true "and the workers are the same" test "$(count_workers)" = 4
 run "$DEPLOY" ls
 check_rc "the daemon answers again" 0
 
+# kill -9 in the middle of a listen-mode reload: the old and the new
+# process of one index are both alive; the next daemon keeps one, and
+# the reload the CLI asks again finishes with exactly 3 instances.
+sport=$(free_port 1)
+cat >slow.json <<JSON
+{"apps": [{"name": "slow", "script": "$HTTP_WORKER", "instances": 3,
+  "listen": "127.0.0.1:$sport", "env": {"START_DELAY_MS": "800"}}]}
+JSON
+run "$DEPLOY" -c slow.json up --wait
+check_rc "a slow-starting listen app comes up" 0
+"$DEPLOY" -c slow.json reload slow >"$TMP/reload.out" 2>&1 &
+cli=$!
+track_pid "$cli"
+mid_reload() { grep -q 'slow:1: started pid' "$DEPLOY_HOME/daemon.log"; }
+wait_for 10 mid_reload
+kill_daemon
+wait "$cli"
+check_true "the reload asked again of the next daemon finishes ($(tail -1 "$TMP/reload.out"))" \
+	grep -q '^slow: reloaded' "$TMP/reload.out"
+# The number of live processes marked as instances of slow.
+slow_procs() {
+	local n=0 p
+	for p in /proc/[0-9]*; do
+		{ tr '\0' '\n' <"$p/environ"; } 2>/dev/null |
+			grep -q "^DEPLOY_WORKER=$DEPLOY_HOME|slow:" &&
+			! grep -q '^State:.*Z' "$p/status" 2>/dev/null &&
+			n=$((n + 1))
+	done
+	echo "$n"
+}
+three() { [ "$(slow_procs)" = 3 ]; }
+check_true "exactly 3 processes of it run, not one per index too many" \
+	wait_for 10 three
+check_true "and ls lists indexes 0, 1 and 2 once each" test \
+	"$(jls 'map(select(.app == "slow")) | map(.instance) | sort | join(",")')" = 0,1,2
+run "$DEPLOY" delete slow
+check_rc "delete slow" 0
+
 # A record whose pid now belongs to another process is not adopted.
 sleep 300 &
 stranger=$!
