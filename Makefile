@@ -131,7 +131,7 @@ install: $(BIN)
 # the tests and the demo start (make test-deps; its nginx and sshd are
 # not left running as services: tests/apt-install.sh).
 DEB_PACKAGES := gcc make pkg-config libjansson-dev libncurses-dev \
-	libcurl4-openssl-dev libssh2-1-dev check
+	libcurl4-openssl-dev libssh2-1-dev check openssh-client
 TEST_PACKAGES := nginx openssh-server openssh-client tmux git nodejs \
 	procps iproute2 curl jq socat wrk man-db util-linux bsdutils openssl \
 	python3 perl

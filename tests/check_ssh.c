@@ -386,21 +386,24 @@ static const struct alg_row {
 	const char *host;
 	int port;
 	const char *prefix;
+	int known;		/* key types on file for it */
 } alg_rows[] = {
-	{ "example.org", 2222, "ssh-ed25519,ecdsa-sha2-nistp256," },
+	{ "example.org", 2222, "ssh-ed25519,ecdsa-sha2-nistp256,", 1 },
 	{ "rsa.example", 22,
-	  "rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-ed25519," },
-	{ "unknown.example", 22, "ssh-ed25519,ecdsa-sha2-nistp256," },
+	  "rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-ed25519,", 1 },
+	{ "unknown.example", 22, "ssh-ed25519,ecdsa-sha2-nistp256,", 0 },
 };
 
 START_TEST(test_known_algorithms)
 {
 	char *file = temp_with(known_text);
+	int known = -1;
 	char *a = ssh_known_algorithms(file, alg_rows[_i].host,
-				       alg_rows[_i].port);
+				       alg_rows[_i].port, &known);
 
 	ck_assert_msg(strncmp(a, alg_rows[_i].prefix,
 			      strlen(alg_rows[_i].prefix)) == 0, "%s", a);
+	ck_assert_int_eq(known, alg_rows[_i].known);
 	/* every algorithm once */
 	ck_assert_ptr_nonnull(strstr(a, "ssh-rsa"));
 	ck_assert_ptr_null(strstr(strstr(a, "ssh-ed25519") + 1,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Read (3) state, (4) ppid, (5) pgrp and (22) starttime of pid from
@@ -101,4 +102,11 @@ proc_group_live(pid_t pgid)
 	if (dir != NULL)
 		closedir(dir);
 	return live;
+}
+
+/* A pidfd for pid. */
+int
+proc_pidfd(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
 }

@@ -20,5 +20,8 @@ pid_t proc_parent(pid_t pid);
  * of an adopted group under an init that does not reap) do not count.
  */
 bool proc_group_live(pid_t pgid);
+/* A pidfd of pid (pidfd_open(2)): readable once pid exits, by a parent
+   or not; -1 with errno set. */
+int proc_pidfd(pid_t pid);
 
 #endif

@@ -207,21 +207,33 @@ listed(const char **algs, int n, const char *name, size_t len)
 	return false;
 }
 
+/* How a session reaches its host. */
+enum route {
+	ROUTE_LIBSSH2,		/* libssh2 can check the key on file */
+	ROUTE_OPENSSH,		/* only an RSA key on file, which this
+				 * libssh2 checks only with SHA-1 */
+	ROUTE_FALLBACK,		/* no key on file and no rsa-sha2 here:
+				 * OpenSSH when the key exchange fails */
+};
+
 /*
  * Prefer the host key algorithms known_hosts has keys for. Only those
  * this libssh2 supports are passed: its own filtering of the list
- * copies overlapping memory (libssh2 1.10). True when the one that
- * remains is ssh-rsa: a libssh2 without rsa-sha2-256/512 (before 1.11)
- * can check an RSA host key only with SHA-1, which OpenSSH 8.8 and
- * later refuse.
+ * copies overlapping memory (libssh2 1.10). A libssh2 without
+ * rsa-sha2-256/512 (before 1.11) can check an RSA host key only with
+ * SHA-1 (ssh-rsa), which OpenSSH 8.8 and later refuse: such hosts go
+ * through OpenSSH's own client.
  */
-static bool
+static enum route
 prefer_known(struct ssh *s, const struct ssh_opts *o, const char *kh)
 {
-	char *want = ssh_known_algorithms(kh, o->host, o->port), *p = want;
+	int known = 0;
+	char *want = ssh_known_algorithms(kh, o->host, o->port, &known);
+	char *p = want;
 	struct strbuf sb = STRBUF_INIT;
 	const char **algs = NULL;
-	bool sha1_rsa;
+	enum route r = ROUTE_LIBSSH2;
+	bool sha2;
 	int n;
 
 	n = s->f->session_supported_algs(s->sess, LIBSSH2_METHOD_HOSTKEY,
@@ -237,42 +249,76 @@ prefer_known(struct ssh *s, const struct ssh_opts *o, const char *kh)
 	if (sb.len > 0)
 		s->f->session_method_pref(s->sess, LIBSSH2_METHOD_HOSTKEY,
 					  sb.buf);
+	sha2 = n > 0 && listed(algs, n, "rsa-sha2-512", 12);
 	if (n > 0)
 		s->f->free(s->sess, (void *)algs);
-	sha1_rsa = strncmp(want, "rsa-sha2-512,", 13) == 0 &&
-		strncmp(sb.buf, "ssh-rsa", 7) == 0;
+	if (!sha2 && known == 0)
+		r = ROUTE_FALLBACK;
+	else if (!sha2 && strncmp(want, "rsa-sha2-512,", 13) == 0)
+		r = ROUTE_OPENSSH;
 	strbuf_release(&sb);
 	free(want);
-	return sha1_rsa;
+	return r;
 }
 
-/* Handshake, offering the host key types known_hosts has first; a
- * ConnectTimeout bounds it too (a host that accepts and stays silent). */
+/* Handshake; a ConnectTimeout bounds it too (a host that accepts and
+ * stays silent). */
 static int
-handshake(struct ssh *s, const struct ssh_opts *o, const char *kh,
-	  struct derr *e)
+handshake(struct ssh *s, const struct ssh_opts *o, struct derr *e)
 {
 	long long deadline = o->connect_timeout_ms > 0 ?
 		now_ms() + o->connect_timeout_ms : ssh_io_deadline(s);
 	int rc;
 
-	bool sha1_rsa = prefer_known(s, o, kh);
-	char *name;
-
 	while ((rc = s->f->session_handshake(s->sess, s->fd)) ==
 	       LIBSSH2_ERROR_EAGAIN)
 		if (ssh_wait(s, deadline, e) < 0)
 			return -1;
-	if (rc == 0)
-		return 0;
-	if (!sha1_rsa)
-		return ssh_fail(s, e, "SSH handshake failed");
+	return rc == 0 ? 0 : ssh_fail(s, e, "SSH handshake failed");
+}
+
+/* End the libssh2 session and its socket (without waiting long). */
+static void
+drop_libssh2(struct ssh *s)
+{
+	if (s->sess != NULL) {
+		long long deadline = now_ms() + 1000;
+
+		/* No disconnect message on a socket never connected. */
+		while (s->fd >= 0 && s->f->session_disconnect_ex(s->sess,
+				SSH_DISCONNECT_BY_APPLICATION, "bye", "") ==
+		       LIBSSH2_ERROR_EAGAIN && ssh_wait(s, deadline,
+							NULL) == 0)
+			;
+		while (s->f->session_free(s->sess) == LIBSSH2_ERROR_EAGAIN &&
+		       ssh_wait(s, deadline, NULL) == 0)
+			;
+		s->sess = NULL;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+/* Go on through OpenSSH's client, as OpenSSH itself would connect (with
+ * rsa-sha2-512 for an RSA host key). */
+static int
+via_openssh(struct ssh *s, const struct ssh_opts *o, const char *user,
+	    const char *kh, const char *why, struct derr *e)
+{
+	char *name;
+
+	drop_libssh2(s);
+	if (ssh_openssh_installed()) {
+		ssh_note(s, "connecting with OpenSSH's ssh: %s, which this "
+			 "libssh2 checks only with SHA-1", why);
+		return ssh_openssh_connect(s, o, user, kh, e);
+	}
 	name = ssh_known_name(o->host, o->port);
-	derr_set(e, "SSH handshake failed: known_hosts has only an RSA key "
-		 "for %s, and this libssh2 (before 1.11) checks RSA host "
-		 "keys with SHA-1 (ssh-rsa), which the server refuses; "
-		 "record its ed25519 key: ssh-keyscan -t ed25519 -p %d %s",
-		 name, o->port, o->host);
+	derr_set(e, "cannot check the RSA host key of %s (libssh2 before "
+		 "1.11 has no rsa-sha2) without OpenSSH's ssh: install "
+		 "openssh-client, or record its ed25519 key: ssh-keyscan -t "
+		 "ed25519 -p %d %s", name, o->port, o->host);
 	free(name);
 	return -1;
 }
@@ -284,6 +330,7 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 	const struct ssh_fns *f = ssh_dl(e);
 	struct ssh_opts opts = *o;
 	struct ssh *s;
+	enum route route;
 	char *user, *kh;
 
 	if (f == NULL)
@@ -303,6 +350,18 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 	s->where = xasprintf("%s@%s:%d", user, o->host, opts.port);
 	kh = o->known_hosts != NULL ? xstrdup(o->known_hosts) :
 		ssh_expand_home("~/.ssh/known_hosts");
+	s->sess = f->session_init_ex(NULL, NULL, NULL, NULL);
+	if (s->sess == NULL) {
+		derr_set(e, "cannot start an SSH session: out of memory");
+		goto fail;
+	}
+	route = prefer_known(s, &opts, kh);
+	if (route == ROUTE_OPENSSH) {
+		if (via_openssh(s, &opts, user, kh, "known_hosts has only "
+				"an RSA key for it", e) < 0)
+			goto fail;
+		goto done;
+	}
 	s->fd = tcp_connect(o->host, opts.port, o->connect_timeout_ms > 0 ?
 			    o->connect_timeout_ms : CONNECT_TIMEOUT_MS, e);
 	if (s->fd < 0)
@@ -310,18 +369,22 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 	tune_socket(s->fd, o->alive_interval > 0 ? o->alive_interval :
 		    ALIVE_INTERVAL_S, o->alive_count > 0 ? o->alive_count :
 		    ALIVE_COUNT);
-	s->sess = f->session_init_ex(NULL, NULL, NULL, NULL);
-	if (s->sess == NULL) {
-		derr_set(e, "cannot start an SSH session: out of memory");
-		goto fail;
-	}
 	f->session_set_blocking(s->sess, 0);
 	f->keepalive_config(s->sess, 1, (unsigned)(o->alive_interval > 0 ?
 				o->alive_interval : ALIVE_INTERVAL_S));
-	if (handshake(s, &opts, kh, e) < 0 ||
-	    ssh_check_host_key(s, &opts, kh, e) < 0 ||
+	if (handshake(s, &opts, e) < 0) {
+		/* A host with only an RSA key refuses this libssh2's ssh-rsa. */
+		if (route != ROUTE_FALLBACK ||
+		    f->session_last_errno(s->sess) != LIBSSH2_ERROR_KEX_FAILURE ||
+		    via_openssh(s, &opts, user, kh, "it offers only an RSA "
+				"host key", e) < 0)
+			goto fail;
+		goto done;
+	}
+	if (ssh_check_host_key(s, &opts, kh, e) < 0 ||
 	    ssh_authenticate(s, &opts, user, e) < 0)
 		goto fail;
+done:
 	s->up = true;
 	free(user);
 	free(kh);
@@ -339,20 +402,8 @@ ssh_free(struct ssh *s)
 {
 	if (s == NULL)
 		return;
-	if (s->sess != NULL) {
-		long long deadline = now_ms() + 1000;
-
-		while (s->f->session_disconnect_ex(s->sess,
-				SSH_DISCONNECT_BY_APPLICATION, "bye", "") ==
-		       LIBSSH2_ERROR_EAGAIN && ssh_wait(s, deadline,
-							NULL) == 0)
-			;
-		while (s->f->session_free(s->sess) == LIBSSH2_ERROR_EAGAIN &&
-		       ssh_wait(s, deadline, NULL) == 0)
-			;
-	}
-	if (s->fd >= 0)
-		close(s->fd);
+	ssh_openssh_free(s->cli);
+	drop_libssh2(s);
 	free(s->where);
 	free(s);
 }

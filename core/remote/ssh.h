@@ -137,9 +137,11 @@ int ssh_known_add(const char *file, const char *host, int port,
 
 /*
  * The host key algorithms to offer host:port, those with a key in file
- * first (as OpenSSH orders them), comma-separated. Caller frees.
+ * first (as OpenSSH orders them), comma-separated; *known (may be NULL)
+ * gets how many key types file has for it. Caller frees.
  */
-char *ssh_known_algorithms(const char *file, const char *host, int port);
+char *ssh_known_algorithms(const char *file, const char *host, int port,
+			   int *known);
 
 /* The SSH name of a libssh2 host key type ("ssh-ed25519"), or NULL. */
 const char *ssh_key_type_name(int keytype);

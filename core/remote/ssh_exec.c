@@ -144,9 +144,12 @@ ssh_exec(struct ssh *s, const char *command, const char *input,
 	 ssh_out_fn *out, void *arg, struct ssh_exit *x, struct derr *e)
 {
 	long long deadline = ssh_io_deadline(s);
-	LIBSSH2_CHANNEL *ch = open_channel(s, e);
+	LIBSSH2_CHANNEL *ch;
 	int rc;
 
+	if (s->cli != NULL)
+		return ssh_openssh_exec(s, command, input, out, arg, x, e);
+	ch = open_channel(s, e);
 	if (ch == NULL)
 		return -1;
 	while ((rc = s->f->channel_process_startup(ch, "exec", 4, command,
@@ -259,6 +262,8 @@ ssh_upload(struct ssh *s, const char *local, const char *remote_path,
 	LIBSSH2_SFTP *sftp;
 	int fd, rc = -1;
 
+	if (s->cli != NULL)
+		return ssh_openssh_upload(s, local, remote_path, mode, e);
 	fd = open(local, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return derr_errno(e, "cannot read '%s'", local);

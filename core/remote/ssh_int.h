@@ -17,6 +17,8 @@ struct ssh {
 	void *log_arg;
 	bool (*cancel)(void *arg);
 	void *cancel_arg;
+	/* Set when OpenSSH's client carries the session (sess unused). */
+	struct ssh_openssh *cli;
 };
 
 /* The user's name (dir false) or home directory (dir true) from the
@@ -50,5 +52,25 @@ int ssh_check_host_key(struct ssh *s, const struct ssh_opts *o,
 /* Authenticate as user: agent, then key files. */
 int ssh_authenticate(struct ssh *s, const struct ssh_opts *o,
 		     const char *user, struct derr *e);
+
+/* OpenSSH's client (ssh) as the transport (ssh_openssh.c) ----------- */
+
+/*
+ * Connect s through a master ssh (ControlMaster) run with o's settings,
+ * for a host libssh2 cannot check; every later exec and upload goes
+ * over it. -1 with e filled (OpenSSH's reason) when it cannot.
+ */
+int ssh_openssh_connect(struct ssh *s, const struct ssh_opts *o,
+			const char *user, const char *kh, struct derr *e);
+/* ssh_exec and ssh_upload over the master. */
+int ssh_openssh_exec(struct ssh *s, const char *command, const char *input,
+		     ssh_out_fn *out, void *arg, struct ssh_exit *x,
+		     struct derr *e);
+int ssh_openssh_upload(struct ssh *s, const char *local,
+		       const char *remote_path, long mode, struct derr *e);
+/* True when OpenSSH's client (ssh) is on PATH. */
+bool ssh_openssh_installed(void);
+/* Stop the master and free; NULL is a no-op. */
+void ssh_openssh_free(struct ssh_openssh *c);
 
 #endif

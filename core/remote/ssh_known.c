@@ -259,12 +259,15 @@ ssh_known_add(const char *file, const char *host, int port,
 
 /* The algorithms to offer, recorded key types first. */
 char *
-ssh_known_algorithms(const char *file, const char *host, int port)
+ssh_known_algorithms(const char *file, const char *host, int port,
+		     int *known_types)
 {
 	struct strbuf known = STRBUF_INIT, rest = STRBUF_INIT;
 	struct known k;
 	char *name;
 
+	if (known_types != NULL)
+		*known_types = 0;
 	if (known_open(&k, file, NULL) < 0)
 		k.kh = NULL;
 	name = ssh_known_name(host, port);
@@ -281,6 +284,8 @@ ssh_known_algorithms(const char *file, const char *host, int port)
 
 		strbuf_addf(sb, "%s%s", sb->len ? "," : "",
 			    key_types[i].algorithms);
+		if (known_types != NULL && sb == &known)
+			(*known_types)++;
 	}
 	free(name);
 	if (k.kh != NULL)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /*
@@ -149,7 +148,7 @@ open_pidfd(pid_t pid)
 {
 	if (proc_parent(pid) == getpid())
 		return -1;	/* ours (an exec'd daemon): waitpid sees it */
-	return (int)syscall(SYS_pidfd_open, pid, 0);
+	return proc_pidfd(pid);
 }
 
 /* Adopt the live process of a recorded instance. */
