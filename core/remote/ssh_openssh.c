@@ -27,18 +27,22 @@ extern char **environ;
 
 /*
  * One connection: a master ssh (ControlMaster) that holds it, and one
- * short-lived ssh per command that runs over it (ControlPath).
+ * short-lived ssh per command that runs over it (ControlPath). The
+ * master's own session is "cat >/dev/null" on the host, reading a pipe
+ * only this process writes to: when it ends, even by SIGKILL, the
+ * master sees EOF and exits, so no ssh outlives the run.
  */
 struct ssh_openssh {
-	char *dir;		/* 0700: the control socket and master.log */
+	char *dir;		/* 0700, for the control socket */
 	char *ctl;
-	char *log;
 	char **args;		/* "ssh" and the options every call passes */
 	char *host;
 	char *known_name;	/* quoted, as ssh-keygen -R takes it */
 	pid_t master;
 	int master_fd;		/* its pidfd: readable once it has exited */
-	size_t log_seen;	/* bytes of master.log already noted */
+	int hold;		/* the write end of the master's stdin */
+	int err;		/* the read end of its stderr (non-blocking) */
+	struct strbuf said;	/* what it wrote there, not yet noted */
 };
 
 /* Where one command's output goes, and its stderr kept for errors. */
@@ -146,26 +150,44 @@ start(char *const *argv, const int fds[3], struct derr *e)
 	return -1;
 }
 
+/* True once pidfd's process has exited, waiting up to ms for it. */
+static bool
+exited(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&p, 1, ms) > 0;
+}
+
 /* End a child of ours: SIGTERM, SIGKILL after STOP_MS, then reap it. */
 static void
 stop_child(pid_t pid, int pidfd)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
 	kill(pid, SIGTERM);
-	if (pidfd < 0 || poll(&p, 1, STOP_MS) <= 0)
+	if (!exited(pidfd, STOP_MS))
 		kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
 
-/* True once the master has exited (its pidfd is readable). */
+/* True once the master has exited. */
 static bool
 master_gone(const struct ssh_openssh *c)
 {
-	struct pollfd p = { .fd = c->master_fd, .events = POLLIN };
+	return exited(c->master_fd, 0);
+}
 
-	return poll(&p, 1, 0) > 0;
+/* Add what the master has written to its stderr to c->said. */
+static void
+read_master(struct ssh_openssh *c)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(c->err, buf, sizeof buf)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0)
+			strbuf_add(&c->said, buf, (size_t)n);
 }
 
 /* The last non-empty line of text, or "" (points into text). */
@@ -200,15 +222,14 @@ key_hint(const char *reason)
 static int
 master_failed(struct ssh *s, struct ssh_openssh *c, struct derr *e)
 {
-	struct strbuf text = STRBUF_INIT;
 	char *verdict, *reason = "", *cut;
 	const char *hint;
 
-	strbuf_read_file(&text, c->log, ERR_MAX);
-	verdict = last_line(text.buf);
-	if (verdict > text.buf) {
+	read_master(c);
+	verdict = last_line(c->said.buf);
+	if (verdict > c->said.buf) {
 		verdict[-1] = '\0';
-		reason = last_line(text.buf);
+		reason = last_line(c->said.buf);
 		if (*reason == '@' || strncmp(reason, "Warning", 7) == 0 ||
 		    strstr(reason, "fingerprint") != NULL)
 			reason = "";
@@ -220,7 +241,6 @@ master_failed(struct ssh *s, struct ssh_openssh *c, struct derr *e)
 	derr_set(e, "%s: %s%s%s%s%s", s->where, reason, *reason ? " " : "",
 		 *verdict ? verdict : "ssh exited", hint,
 		 strstr(hint, " -R ") != NULL ? c->known_name : "");
-	strbuf_release(&text);
 	return -1;
 }
 
@@ -229,24 +249,17 @@ master_failed(struct ssh *s, struct ssh_openssh *c, struct derr *e)
 static void
 note_master(struct ssh *s, struct ssh_openssh *c)
 {
-	struct strbuf text = STRBUF_INIT;
 	char *p, *nl;
 
-	strbuf_read_file(&text, c->log, 0);
-	if (text.len <= c->log_seen) {
-		strbuf_release(&text);
-		return;
-	}
-	for (p = text.buf + c->log_seen; (nl = strchr(p, '\n')) != NULL;
-	     p = nl + 1) {
+	read_master(c);
+	for (p = c->said.buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 		*nl = '\0';
 		if (nl > p && nl[-1] == '\r')
 			nl[-1] = '\0';
 		if (*p != '\0')
 			ssh_note(s, "ssh: %s", p);
 	}
-	c->log_seen = (size_t)(p - text.buf);
-	strbuf_release(&text);
+	strbuf_consume(&c->said, (size_t)(p - c->said.buf));
 }
 
 /* True once the control socket is there: the master is authenticated. */
@@ -309,20 +322,26 @@ static int
 start_master(struct ssh *s, struct ssh_openssh *c, long long deadline,
 	     struct derr *e)
 {
-	char **argv = strv_dup(c->args);
-	int fds[3] = { -1, -1, -1 };
+	int in[2], err[2];
+	char **argv;
 
-	fds[2] = open(c->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fds[2] < 0) {
-		strv_free(argv);
-		return derr_errno(e, "cannot create '%s'", c->log);
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return derr_errno(e, "pipe");
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return derr_errno(e, "pipe");
 	}
-	argv = strv_push(argv, "-M");
-	argv = strv_push(argv, "-N");
+	c->hold = in[1];
+	c->err = err[0];
+	fcntl(c->err, F_SETFL, O_NONBLOCK);
+	argv = strv_push(strv_dup(c->args), "-M");
 	argv = strv_push(strv_push(argv, "-o"), "ControlPersist=no");
 	argv = strv_push(strv_push(argv, "--"), c->host);
-	c->master = start(argv, fds, e);
-	close(fds[2]);
+	argv = strv_push(argv, "cat >/dev/null");
+	c->master = start(argv, (int[3]){ in[0], -1, err[1] }, e);
+	close(in[0]);
+	close(err[1]);
 	strv_free(argv);
 	if (c->master < 0)
 		return -1;
@@ -347,12 +366,14 @@ ssh_openssh_connect(struct ssh *s, const struct ssh_opts *o,
 
 	c->master = -1;
 	c->master_fd = -1;
+	c->hold = -1;
+	c->err = -1;
+	strbuf_init(&c->said, ERR_MAX);
 	s->cli = c;
 	c->dir = make_dir(e);
 	if (c->dir == NULL)
 		return -1;
 	c->ctl = xasprintf("%s/ctl", c->dir);
-	c->log = xasprintf("%s/master.log", c->dir);
 	c->host = xstrdup(o->host);
 	name = ssh_known_name(o->host, o->port);
 	c->known_name = xasprintf("'%s'", name);
@@ -367,18 +388,25 @@ ssh_openssh_free(struct ssh_openssh *c)
 {
 	if (c == NULL)
 		return;
-	if (c->master > 0)
+	/* EOF ends the master's session, and so the master. */
+	if (c->hold >= 0)
+		close(c->hold);
+	if (c->master > 0 && exited(c->master_fd, STOP_MS))
+		while (waitpid(c->master, NULL, 0) < 0 && errno == EINTR)
+			;
+	else if (c->master > 0)
 		stop_child(c->master, c->master_fd);
 	if (c->master_fd >= 0)
 		close(c->master_fd);
+	if (c->err >= 0)
+		close(c->err);
+	strbuf_release(&c->said);
 	if (c->dir != NULL) {
 		unlink(c->ctl);
-		unlink(c->log);
 		rmdir(c->dir);
 	}
 	free(c->dir);
 	free(c->ctl);
-	free(c->log);
 	free(c->host);
 	free(c->known_name);
 	strv_free(c->args);

@@ -21,7 +21,7 @@ mkdir -p "$TMPDIR"
 our_ssh() {
 	local p
 	for p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q \
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q \
 			"^ssh .*ControlPath=$TMPDIR/deploy-ssh-" && echo "${p#/proc/}"
 	done
 	return 0
@@ -149,6 +149,29 @@ check_true "the locks are released" \
 	test ! -e "$R1/app/.deploy-lock" -a ! -e "$R2/app/.deploy-lock"
 check_clean "after Ctrl-C"
 rm -f "$R1/slow" "$R1/reached"
+
+# SIGKILL mid-hook: no ssh outlives the run ---------------------------------
+# (The hook itself runs to its end on the host, as with libssh2; so do
+# the ssh processes carrying it, then the masters see their stdin close.)
+if [ -n "$via_openssh" ]; then
+	echo 1 >"$R1/slow"
+	"$DEPLOY" up production >"$TMP/k.out" 2>&1 &
+	k=$!
+	wait_for 20 test -e "$R1/reached"
+	check_true "mid-hook, its ssh processes run" test -n "$(our_ssh)"
+	kill -KILL "$k"
+	wait "$k" 2>/dev/null
+	wait_for 10 test -z "$(our_ssh)"
+	check_true "after SIGKILL, the ssh processes end with the hook" \
+		test -z "$(our_ssh)"
+	check_true "and leave no control socket" \
+		test -z "$(find "$TMPDIR" -type s)"
+	# Left: the empty directories, which only the run could remove.
+	rmdir "$TMPDIR"/deploy-ssh-* 2>/dev/null
+	rm -f "$R1/slow" "$R1/reached"
+	# The locks the killed run left (deploy's --force-unlock, by hand).
+	rm -rf "$R1/app/.deploy-lock" "$R2/app/.deploy-lock"
+fi
 
 # Authentication that fails is named --------------------------------------
 NO_KEY=1 write_eco 3
