@@ -1,4 +1,5 @@
-/* ssh.h: SSH sessions over libssh2: connect, host keys, auth, exec, SFTP */
+/* ssh.h: SSH sessions: connect, host keys, auth, exec, SFTP uploads;
+ * over libssh2, or OpenSSH's client where libssh2 cannot check the host */
 #ifndef DEPLOY_SSH_H
 #define DEPLOY_SSH_H
 

@@ -5,6 +5,9 @@
 #include "core/remote/ssh.h"
 #include "core/lib/loop.h"
 #include "core/lib/ssh_dl.h"
+#include "core/lib/strbuf.h"
+
+#include <sys/types.h>
 
 struct ssh {
 	const struct ssh_fns *f;
@@ -53,7 +56,41 @@ int ssh_check_host_key(struct ssh *s, const struct ssh_opts *o,
 int ssh_authenticate(struct ssh *s, const struct ssh_opts *o,
 		     const char *user, struct derr *e);
 
-/* OpenSSH's client (ssh) as the transport (ssh_openssh.c) ----------- */
+/* OpenSSH's client (ssh) as the transport (ssh_openssh*.c) ---------- */
+
+/*
+ * One connection: a master ssh (ControlMaster) that holds it, and one
+ * short-lived ssh per command that runs over it (ControlPath). The
+ * master's own session is "cat >/dev/null" on the host, reading a pipe
+ * only this process writes to: when it ends, even by SIGKILL, the
+ * master sees EOF and exits, so no ssh outlives the run.
+ */
+struct ssh_openssh {
+	char *dir;		/* 0700, for the control socket */
+	char *ctl;
+	char **args;		/* "ssh" and the options every call passes */
+	char *host;
+	char *known_name;	/* quoted, as ssh-keygen -R takes it */
+	pid_t master;
+	int master_fd;		/* its pidfd: readable once it has exited */
+	int hold;		/* the write end of the master's stdin */
+	int err;		/* the read end of its stderr (non-blocking) */
+	struct strbuf said;	/* what it wrote there, not yet noted */
+};
+
+/* Start argv with fds as its 0, 1 and 2 (-1: /dev/null) in a process
+ * group of its own; the pid, or -1 with e filled. */
+pid_t ssh_child_start(char *const *argv, const int fds[3], struct derr *e);
+/* True once pidfd's process has exited, waiting up to ms for it. */
+bool ssh_child_exited(int pidfd, int ms);
+/* End a child: SIGTERM, SIGKILL a second later, then reap it. */
+void ssh_child_stop(pid_t pid, int pidfd);
+/* True once the master has exited. */
+bool ssh_openssh_gone(const struct ssh_openssh *c);
+/* Close both ends of a pipe or socket pair; -1 ends are skipped. */
+void ssh_close_pair(int p[2]);
+/* The last non-empty line of text, or "" (points into text). */
+char *ssh_last_line(char *text);
 
 /*
  * Connect s through a master ssh (ControlMaster) run with o's settings,

@@ -1,7 +1,6 @@
 /* ssh_openssh.c: OpenSSH's own client as a session's transport, for a
- * host libssh2 cannot check (an RSA host key before libssh2 1.11) */
+ * host libssh2 cannot check: the master connection and its processes */
 #include "core/remote/ssh_int.h"
-#include "core/remote/remote.h"
 #include "core/lib/procinfo.h"
 #include "core/lib/strbuf.h"
 
@@ -14,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,33 +22,6 @@ extern char **environ;
 #define POLL_MS 100
 #define STOP_MS 1000
 #define ERR_MAX 4096
-
-/*
- * One connection: a master ssh (ControlMaster) that holds it, and one
- * short-lived ssh per command that runs over it (ControlPath). The
- * master's own session is "cat >/dev/null" on the host, reading a pipe
- * only this process writes to: when it ends, even by SIGKILL, the
- * master sees EOF and exits, so no ssh outlives the run.
- */
-struct ssh_openssh {
-	char *dir;		/* 0700, for the control socket */
-	char *ctl;
-	char **args;		/* "ssh" and the options every call passes */
-	char *host;
-	char *known_name;	/* quoted, as ssh-keygen -R takes it */
-	pid_t master;
-	int master_fd;		/* its pidfd: readable once it has exited */
-	int hold;		/* the write end of the master's stdin */
-	int err;		/* the read end of its stderr (non-blocking) */
-	struct strbuf said;	/* what it wrote there, not yet noted */
-};
-
-/* Where one command's output goes, and its stderr kept for errors. */
-struct run {
-	ssh_out_fn *out;
-	void *arg;
-	struct strbuf err;
-};
 
 /* The directory for the control socket: short, as sun_path is. */
 static char *
@@ -67,6 +38,15 @@ make_dir(struct derr *e)
 	derr_errno(e, "cannot make a directory in %s", tmp);
 	free(dir);
 	return NULL;
+}
+
+/* Close both ends of a pipe or socket pair; -1 ends are skipped. */
+void
+ssh_close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
 }
 
 /* The options of every call: the target's settings, no config file (as
@@ -109,8 +89,8 @@ common_args(const struct ssh_opts *o, const char *user, const char *kh,
  * group of its own: a Ctrl-C meant for the CLI must not cut the
  * connection that its clean-up (stopping a remote hook) still needs.
  */
-static pid_t
-start(char *const *argv, const int fds[3], struct derr *e)
+pid_t
+ssh_child_start(char *const *argv, const int fds[3], struct derr *e)
 {
 	static const int reset[] = { SIGINT, SIGTERM, SIGPIPE, SIGHUP,
 				     SIGQUIT, SIGCHLD };
@@ -151,8 +131,8 @@ start(char *const *argv, const int fds[3], struct derr *e)
 }
 
 /* True once pidfd's process has exited, waiting up to ms for it. */
-static bool
-exited(int pidfd, int ms)
+bool
+ssh_child_exited(int pidfd, int ms)
 {
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
@@ -160,21 +140,21 @@ exited(int pidfd, int ms)
 }
 
 /* End a child of ours: SIGTERM, SIGKILL after STOP_MS, then reap it. */
-static void
-stop_child(pid_t pid, int pidfd)
+void
+ssh_child_stop(pid_t pid, int pidfd)
 {
 	kill(pid, SIGTERM);
-	if (!exited(pidfd, STOP_MS))
+	if (!ssh_child_exited(pidfd, STOP_MS))
 		kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 }
 
 /* True once the master has exited. */
-static bool
-master_gone(const struct ssh_openssh *c)
+bool
+ssh_openssh_gone(const struct ssh_openssh *c)
 {
-	return exited(c->master_fd, 0);
+	return ssh_child_exited(c->master_fd, 0);
 }
 
 /* Add what the master has written to its stderr to c->said. */
@@ -191,8 +171,8 @@ read_master(struct ssh_openssh *c)
 }
 
 /* The last non-empty line of text, or "" (points into text). */
-static char *
-last_line(char *text)
+char *
+ssh_last_line(char *text)
 {
 	char *end = text + strlen(text), *p;
 
@@ -226,10 +206,10 @@ master_failed(struct ssh *s, struct ssh_openssh *c, struct derr *e)
 	const char *hint;
 
 	read_master(c);
-	verdict = last_line(c->said.buf);
+	verdict = ssh_last_line(c->said.buf);
 	if (verdict > c->said.buf) {
 		verdict[-1] = '\0';
-		reason = last_line(c->said.buf);
+		reason = ssh_last_line(c->said.buf);
 		if (*reason == '@' || strncmp(reason, "Warning", 7) == 0 ||
 		    strstr(reason, "fingerprint") != NULL)
 			reason = "";
@@ -294,7 +274,7 @@ wait_master(struct ssh *s, struct ssh_openssh *c, long long deadline,
 			rc = 0;
 			break;
 		}
-		if (master_gone(c)) {
+		if (ssh_openssh_gone(c)) {
 			rc = master_failed(s, c, e);
 			break;
 		}
@@ -322,15 +302,16 @@ static int
 start_master(struct ssh *s, struct ssh_openssh *c, long long deadline,
 	     struct derr *e)
 {
-	int in[2], err[2];
+	int in[2] = { -1, -1 }, err[2] = { -1, -1 };
 	char **argv;
 
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return derr_errno(e, "pipe");
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(in[0]);
-		close(in[1]);
-		return derr_errno(e, "pipe");
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		int saved = errno;
+
+		ssh_close_pair(in);
+		ssh_close_pair(err);
+		errno = saved;
+		return derr_errno(e, "cannot make the pipes of ssh");
 	}
 	c->hold = in[1];
 	c->err = err[0];
@@ -339,7 +320,7 @@ start_master(struct ssh *s, struct ssh_openssh *c, long long deadline,
 	argv = strv_push(strv_push(argv, "-o"), "ControlPersist=no");
 	argv = strv_push(strv_push(argv, "--"), c->host);
 	argv = strv_push(argv, "cat >/dev/null");
-	c->master = start(argv, (int[3]){ in[0], -1, err[1] }, e);
+	c->master = ssh_child_start(argv, (int[3]){ in[0], -1, err[1] }, e);
 	close(in[0]);
 	close(err[1]);
 	strv_free(argv);
@@ -391,11 +372,11 @@ ssh_openssh_free(struct ssh_openssh *c)
 	/* EOF ends the master's session, and so the master. */
 	if (c->hold >= 0)
 		close(c->hold);
-	if (c->master > 0 && exited(c->master_fd, STOP_MS))
+	if (c->master > 0 && ssh_child_exited(c->master_fd, STOP_MS))
 		while (waitpid(c->master, NULL, 0) < 0 && errno == EINTR)
 			;
 	else if (c->master > 0)
-		stop_child(c->master, c->master_fd);
+		ssh_child_stop(c->master, c->master_fd);
 	if (c->master_fd >= 0)
 		close(c->master_fd);
 	if (c->err >= 0)
@@ -411,179 +392,6 @@ ssh_openssh_free(struct ssh_openssh *c)
 	free(c->known_name);
 	strv_free(c->args);
 	free(c);
-}
-
-/* Read what fd has into the run: stream 1 or 2. False at EOF. */
-static bool
-take(struct run *r, int fd, int stream)
-{
-	char buf[16384];
-	ssize_t n = read(fd, buf, sizeof buf);
-
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
-		return false;
-	if (stream == 2)
-		strbuf_add(&r->err, buf, (size_t)n);
-	if (r->out != NULL)
-		r->out(r->arg, stream, buf, (size_t)n);
-	return true;
-}
-
-/* Send more of the input; closes the socket (EOF) when all is sent or
- * the command stopped reading. */
-static void
-give(int *fd, const char **input, size_t *left)
-{
-	ssize_t w = send(*fd, *input, *left, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-	if (w > 0) {
-		*input += w;
-		*left -= (size_t)w;
-	}
-	if ((w < 0 && errno != EAGAIN && errno != EINTR) || *left == 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-/* Pump input in and output out until both outputs end; -1 on cancel. */
-static int
-pump(struct ssh *s, int in, const char *input, int out, int err,
-     struct run *r, struct derr *e)
-{
-	size_t left = input != NULL ? strlen(input) : 0;
-
-	if (in >= 0 && left == 0) {
-		close(in);
-		in = -1;
-	}
-	while (out >= 0 || err >= 0) {
-		struct pollfd p[3] = { { .fd = out, .events = POLLIN },
-				       { .fd = err, .events = POLLIN },
-				       { .fd = in, .events = POLLOUT } };
-
-		if (e != NULL && s->cancel != NULL &&
-		    s->cancel(s->cancel_arg)) {
-			if (in >= 0)
-				close(in);
-			return derr_set(e, "cancelled");
-		}
-		if (poll(p, 3, POLL_MS) <= 0)
-			continue;
-		if (p[0].revents && !take(r, out, 1))
-			out = -1;
-		if (p[1].revents && !take(r, err, 2))
-			err = -1;
-		if (in >= 0 && p[2].revents)
-			give(&in, &input, &left);
-	}
-	if (in >= 0)
-		close(in);
-	return 0;
-}
-
-/* The exit of a command's ssh: 255 is ssh's own failure when the master
- * is gone (the connection is lost), else the command's status. */
-static int
-ended(struct ssh *s, int status, struct run *r, struct ssh_exit *x,
-      struct derr *e)
-{
-	x->signal[0] = '\0';
-	if (WIFSIGNALED(status))
-		return derr_set(e, "%s: ssh killed by signal %d", s->where,
-				WTERMSIG(status));
-	x->status = WEXITSTATUS(status);
-	if (x->status == 255 && master_gone(s->cli))
-		return derr_set(e, "connection lost: %s",
-				last_line(r->err.buf));
-	return 0;
-}
-
-/*
- * Run command on the host over the master's connection, stdin from
- * in_fd (>= 0) or input, output to r. The socketpair for input needs no
- * SIGPIPE guard: send() with MSG_NOSIGNAL.
- */
-static int
-run_remote(struct ssh *s, const char *command, int in_fd,
-	   const char *input, struct run *r, struct ssh_exit *x,
-	   struct derr *e)
-{
-	struct ssh_openssh *c = s->cli;
-	int in[2] = { -1, -1 }, out[2], err[2], status = 0, rc;
-	char **argv;
-	pid_t pid;
-
-	if (in_fd < 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				    in) < 0)
-		return derr_errno(e, "socketpair");
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
-		return derr_errno(e, "pipe");
-	argv = strv_push(strv_dup(c->args), "-o");
-	argv = strv_push(strv_push(argv, "ControlMaster=no"), "--");
-	argv = strv_push(strv_push(argv, c->host), command);
-	pid = start(argv, (int[3]){ in_fd >= 0 ? in_fd : in[1], out[1],
-				    err[1] }, e);
-	strv_free(argv);
-	if (in[1] >= 0)
-		close(in[1]);
-	close(out[1]);
-	close(err[1]);
-	rc = pid < 0 ? -1 : pump(s, in[0], input, out[0], err[0], r, e);
-	if (rc < 0 && pid > 0)
-		stop_child(pid, -1);
-	else if (pid > 0)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	if (pid < 0 && in[0] >= 0)
-		close(in[0]);
-	close(out[0]);
-	close(err[0]);
-	return rc < 0 ? -1 : ended(s, status, r, x, e);
-}
-
-/* Run a command through the master. */
-int
-ssh_openssh_exec(struct ssh *s, const char *command, const char *input,
-		 ssh_out_fn *out, void *arg, struct ssh_exit *x,
-		 struct derr *e)
-{
-	struct run r = { .out = out, .arg = arg };
-	int rc;
-
-	strbuf_init(&r.err, ERR_MAX);
-	rc = run_remote(s, command, -1, input, &r, x, e);
-	strbuf_release(&r.err);
-	return rc;
-}
-
-/* Upload a file: cat on the host, the file as its stdin, created with
- * mode (as SFTP's open would). */
-int
-ssh_openssh_upload(struct ssh *s, const char *local,
-		   const char *remote_path, long mode, struct derr *e)
-{
-	struct run r = { 0 };
-	struct strbuf cmd = STRBUF_INIT;
-	struct ssh_exit x = { 0 };
-	int fd = open(local, O_RDONLY | O_CLOEXEC), rc;
-
-	if (fd < 0)
-		return derr_errno(e, "cannot read '%s'", local);
-	strbuf_init(&r.err, ERR_MAX);
-	strbuf_addf(&cmd, "umask %03lo && cat > ", 0777 & ~mode);
-	remote_quote_path(&cmd, remote_path);
-	rc = run_remote(s, cmd.buf, fd, NULL, &r, &x, e);
-	if (rc == 0 && x.status != 0)
-		rc = derr_set(e, "cannot create '%s': %s", remote_path,
-			      *r.err.buf ? last_line(r.err.buf) :
-			      "upload failed");
-	close(fd);
-	strbuf_release(&cmd);
-	strbuf_release(&r.err);
-	return rc;
 }
 
 /* True when OpenSSH's client (ssh) is on PATH. */
