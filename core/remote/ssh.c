@@ -15,10 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONNECT_TIMEOUT_MS 10000
-#define IO_TIMEOUT_MS 30000
-#define ALIVE_INTERVAL_S 15
-#define ALIVE_COUNT 3
 #define CANCEL_POLL_MS 100
 
 /* The deadline of one I/O step from now. */
@@ -341,7 +337,7 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 	s->f = f;
 	s->fd = -1;
 	s->io_timeout_ms = o->io_timeout_ms > 0 ? o->io_timeout_ms :
-		IO_TIMEOUT_MS;
+		SSH_IO_TIMEOUT_MS;
 	s->log = o->log;
 	s->log_arg = o->log_arg;
 	s->cancel = o->cancel;
@@ -363,15 +359,15 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 		goto done;
 	}
 	s->fd = tcp_connect(o->host, opts.port, o->connect_timeout_ms > 0 ?
-			    o->connect_timeout_ms : CONNECT_TIMEOUT_MS, e);
+			    o->connect_timeout_ms : SSH_CONNECT_TIMEOUT_MS, e);
 	if (s->fd < 0)
 		goto fail;
 	tune_socket(s->fd, o->alive_interval > 0 ? o->alive_interval :
-		    ALIVE_INTERVAL_S, o->alive_count > 0 ? o->alive_count :
-		    ALIVE_COUNT);
+		    SSH_ALIVE_INTERVAL_S, o->alive_count > 0 ? o->alive_count :
+		    SSH_ALIVE_COUNT);
 	f->session_set_blocking(s->sess, 0);
 	f->keepalive_config(s->sess, 1, (unsigned)(o->alive_interval > 0 ?
-				o->alive_interval : ALIVE_INTERVAL_S));
+				o->alive_interval : SSH_ALIVE_INTERVAL_S));
 	if (handshake(s, &opts, e) < 0) {
 		/* A host with only an RSA key refuses this libssh2's ssh-rsa. */
 		if (route != ROUTE_FALLBACK ||

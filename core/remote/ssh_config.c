@@ -74,12 +74,25 @@ parse_strict(const char *v)
 	return -1;
 }
 
+/*
+ * The first word of v, as ssh_config(5) reads a path: in double or
+ * single quotes it may hold spaces. Caller frees.
+ */
+static char *
+first_word(const char *v)
+{
+	const char *end;
+
+	if ((*v == '"' || *v == '\'') && (end = strchr(v + 1, *v)) != NULL)
+		return xstrndup(v + 1, (size_t)(end - v - 1));
+	return xstrndup(v, strcspn(v, " \t"));
+}
+
 /* Replace *slot with a ~-expanded copy of the first word of v. */
 static void
 set_path(char **slot, const char *v)
 {
-	size_t n = strcspn(v, " \t");
-	char *word = xstrndup(v, n);
+	char *word = first_word(v);
 
 	free(*slot);
 	*slot = ssh_expand_home(word);

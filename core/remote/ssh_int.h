@@ -9,6 +9,12 @@
 
 #include <sys/types.h>
 
+/* The defaults of struct ssh_opts. */
+#define SSH_CONNECT_TIMEOUT_MS 10000
+#define SSH_IO_TIMEOUT_MS 30000
+#define SSH_ALIVE_INTERVAL_S 15
+#define SSH_ALIVE_COUNT 3
+
 struct ssh {
 	const struct ssh_fns *f;
 	LIBSSH2_SESSION *sess;

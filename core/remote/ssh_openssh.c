@@ -49,38 +49,55 @@ ssh_close_pair(int p[2])
 			close(p[i]);
 }
 
+/* "Name=value" for a path: quoted (it may hold spaces), with '%' doubled
+ * (ssh expands %-tokens in these options). Caller frees. */
+static char *
+path_option(const char *name, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s=\"", name);
+	for (const char *p = path; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_addch(&sb, '\\');
+		strbuf_addstr(&sb, *p == '%' ? "%%" : (char[2]){ *p, 0 });
+	}
+	strbuf_addch(&sb, '"');
+	return strbuf_detach(&sb);
+}
+
 /* The options of every call: the target's settings, no config file (as
  * the libssh2 path reads none), no prompt, the master's socket. */
 static char **
 common_args(const struct ssh_opts *o, const char *user, const char *kh,
 	    const char *ctl)
 {
-	long timeout_s = ((o->connect_timeout_ms > 0 ?
-			   o->connect_timeout_ms : 10000) + 999) / 1000;
+	long timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms :
+		SSH_CONNECT_TIMEOUT_MS;
 	char **v = strv_push(NULL, "ssh");
 	char *opt[] = {
 		xasprintf("StrictHostKeyChecking=%s",
 			  o->new_host == SSH_NEW_ACCEPT ? "accept-new" : "yes"),
-		xasprintf("UserKnownHostsFile=%s", kh),
-		xasprintf("ConnectTimeout=%ld", timeout_s),
+		path_option("UserKnownHostsFile", kh),
+		xasprintf("ConnectTimeout=%ld", (timeout_ms + 999) / 1000),
 		xasprintf("ServerAliveInterval=%d", o->alive_interval > 0 ?
-			  o->alive_interval : 15),
+			  o->alive_interval : SSH_ALIVE_INTERVAL_S),
 		xasprintf("ServerAliveCountMax=%d", o->alive_count > 0 ?
-			  o->alive_count : 3),
-		xasprintf("ControlPath=%s", ctl),
+			  o->alive_count : SSH_ALIVE_COUNT),
+		path_option("ControlPath", ctl),
 		xasprintf("Port=%d", o->port),
 		xasprintf("User=%s", user),
+		o->identity ? path_option("IdentityFile", o->identity) : NULL,
 		xstrdup("GlobalKnownHostsFile=/dev/null"),
 		xstrdup("BatchMode=yes"),
 	};
 
 	v = strv_push(strv_push(strv_push(v, "-F"), "/dev/null"), "-T");
 	for (size_t i = 0; i < ARRAY_SIZE(opt); i++) {
-		v = strv_push(strv_push(v, "-o"), opt[i]);
+		if (opt[i] != NULL)
+			v = strv_push(strv_push(v, "-o"), opt[i]);
 		free(opt[i]);
 	}
-	if (o->identity != NULL)
-		v = strv_push(strv_push(v, "-i"), o->identity);
 	return v;
 }
 
@@ -343,7 +360,8 @@ ssh_openssh_connect(struct ssh *s, const struct ssh_opts *o,
 	struct ssh_openssh *c = xcalloc(1, sizeof *c);
 	char *name;
 	long long deadline = now_ms() + (o->connect_timeout_ms > 0 ?
-		o->connect_timeout_ms : 10000) + s->io_timeout_ms;
+		o->connect_timeout_ms : SSH_CONNECT_TIMEOUT_MS) +
+		s->io_timeout_ms;
 
 	c->master = -1;
 	c->master_fd = -1;

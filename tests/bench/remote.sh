@@ -19,9 +19,15 @@
 # of hosts, its wall time and the CLI's CPU time and peak RSS
 # (/usr/bin/time), the median of BENCH_RUNS.
 #
+# With HOST_KEY_TYPE=rsa the hosts have only an RSA key, which a libssh2
+# before 1.11 cannot check: deploy then reaches them through OpenSSH's
+# client (one ssh master per host), and the fleet table adds the peak
+# PSS of those ssh processes together (their CPU is in the CLI's: it
+# reaps them).
+#
 # Environment: BENCH_RUNS (default 5), BENCH_OUT, DEPLOY (the binary,
-# default ./deploy), BENCH_KEEP=1 (keep the temporary dir), BENCH_FLEET.
-# Needs root.
+# default ./deploy), BENCH_KEEP=1 (keep the temporary dir), BENCH_FLEET,
+# HOST_KEY_TYPE. Needs root.
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
@@ -66,13 +72,39 @@ deploy_once() {
 }
 
 
+# The deploy runs' control sockets, so that their ssh processes are known.
+export TMPDIR=$BENCH_TMP/sshctl
+mkdir -p "$TMPDIR"
+
+# The summed PSS (kB) of the ssh processes deploy runs now.
+ssh_pss_kb() {
+	local p sum=0 kb
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" |
+			grep -q "^ssh .*ControlPath=\"$TMPDIR/" || continue
+		kb=$(smaps_kb "${p#/proc/}" Pss)
+		sum=$((sum + ${kb:-0}))
+	done
+	echo "$sum"
+}
+
+# Sample ssh_pss_kb until FILE.stop exists; the peak goes to FILE.
+ssh_pss_peak() {
+	local peak=0 kb
+	while [ ! -e "$1.stop" ]; do
+		kb=$(ssh_pss_kb)
+		[ "$kb" -gt "$peak" ] && peak=$kb && echo "$peak" >"$1"
+		sleep 0.1	# a sampling period, not a wait for a condition
+	done
+}
+
 # The median of the numbers on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 # fleet_rows SIZES: start max(SIZES) hosts, then for each size deploy
 # to that many BENCH_RUNS times; print the table.
 fleet_rows() {
-	local sizes=$1 max=0 n r hosts f wall cpu rss
+	local sizes=$1 max=0 n r hosts f wall cpu rss pss sampler
 	for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
 	say "starting $max hosts"
 	for ((n = 1; n <= max; n++)); do
@@ -84,8 +116,13 @@ fleet_rows() {
 	(cd "$SRC" && "$DEPLOY" setup production --accept-new) >/dev/null ||
 		die "setup failed"
 	export POST_DEPLOY=true
-	echo "| hosts | wall s | CLI CPU s | CLI CPU ms/host | CLI peak RSS MiB |"
-	echo "|---:|---:|---:|---:|---:|"
+	local pss_col="" pss_sep=""
+	if [ "${HOST_KEY_TYPE:-}" = rsa ]; then
+		pss_col=" ssh PSS MiB, peak |" pss_sep="---:|"
+	fi
+	echo "| hosts | wall s | CLI CPU s | CLI CPU ms/host |" \
+		"CLI peak RSS MiB |$pss_col"
+	echo "|---:|---:|---:|---:|---:|$pss_sep"
 	for n in $sizes; do
 		f=$BENCH_TMP/fleet.$n
 		: >"$f"
@@ -94,19 +131,31 @@ fleet_rows() {
 			REMOTE_HOSTS=$(seq -s ' ' 1 "$n") write_eco "$version"
 			commit "v$version"
 			say "fleet of $n, run $r/$RUNS"
+			echo 0 >"$f.pss"
+			rm -f "$f.pss.stop"
+			sampler=
+			if [ -n "$pss_col" ]; then
+				ssh_pss_peak "$f.pss" &
+				sampler=$!
+			fi
 			(cd "$SRC" && /usr/bin/time -f '%e %U %S %M' \
 				-o "$BENCH_TMP/time" "$DEPLOY" up production \
 				--quiet) >"$BENCH_TMP/last.out" 2>&1 ||
 				{ cat "$BENCH_TMP/last.out" >&2;
 				  die "deploy to $n failed"; }
-			cat "$BENCH_TMP/time" >>"$f"
+			touch "$f.pss.stop"
+			[ -z "$sampler" ] || wait "$sampler"
+			echo "$(cat "$BENCH_TMP/time") $(cat "$f.pss")" >>"$f"
 		done
 		wall=$(awk '{print $1}' "$f" | median)
 		cpu=$(awk '{printf "%.2f\n", $2 + $3}' "$f" | median)
 		rss=$(awk '{printf "%.1f\n", $4 / 1024}' "$f" | median)
+		pss=""
+		[ -n "$pss_col" ] && pss=" $(awk '{printf "%.1f\n", $5 / 1024}' \
+			"$f" | median) |"
 		echo "| $n | $wall | $cpu |" \
 			"$(awk -v c="$cpu" -v n="$n" \
-			'BEGIN {printf "%.1f", c * 1000 / n}') | $rss |"
+			'BEGIN {printf "%.1f", c * 1000 / n}') | $rss |$pss"
 	done
 	unset POST_DEPLOY
 	echo

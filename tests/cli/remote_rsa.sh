@@ -22,7 +22,7 @@ our_ssh() {
 	local p
 	for p in /proc/[0-9]*; do
 		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q \
-			"^ssh .*ControlPath=$TMPDIR/deploy-ssh-" && echo "${p#/proc/}"
+			"^ssh .*ControlPath=\"$TMPDIR/deploy-ssh-" && echo "${p#/proc/}"
 	done
 	return 0
 }
@@ -180,6 +180,20 @@ check_true "no usable key: it fails ($rc)" test "$rc" != 0
 check_err "the reason" "root@127\.0\.0\.2:$SSH_PORT: \
 (.*Permission denied \(publickey\)|no key to log in with)"
 check_clean "after a failed login"
+write_eco 3
+
+# Paths with a space and a '%' (ssh would split or expand them) -----------
+odd="$TMP/known hosts %h"
+mkdir -p "$odd"
+cp "$KNOWN" "$odd/known_hosts"
+cp "$SSH_DIR/user_key" "$odd/key %d"
+jq --arg k "$odd/known_hosts" --arg i "$odd/key %d" \
+	'.deploy.production.ssh_options = ["UserKnownHostsFile=\"" + $k + "\""] |
+	 .deploy.production.key = $i' ecosystem.json >"$TMP/e" &&
+	cp "$TMP/e" ecosystem.json
+run "$DEPLOY" exec production -- echo '$DEPLOY_TEST_ADDR'
+check_rc "known_hosts and key paths with a space and a '%'" 0
+check_out "both hosts answer" "127\.0\.0\.3:$SSH_PORT\] 127\.0\.0\.3"
 write_eco 3
 
 # A changed RSA key is refused --------------------------------------------
