@@ -306,8 +306,7 @@ via_openssh(struct ssh *s, const struct ssh_opts *o, const char *user,
 
 	drop_libssh2(s);
 	if (ssh_openssh_installed()) {
-		ssh_note(s, "connecting with OpenSSH's ssh: %s, which this "
-			 "libssh2 checks only with SHA-1", why);
+		ssh_note(s, "connecting with OpenSSH's ssh: %s", why);
 		return ssh_openssh_connect(s, o, user, kh, e);
 	}
 	name = ssh_known_name(o->host, o->port);
@@ -354,7 +353,8 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 	route = prefer_known(s, &opts, kh);
 	if (route == ROUTE_OPENSSH) {
 		if (via_openssh(s, &opts, user, kh, "known_hosts has only "
-				"an RSA key for it", e) < 0)
+				"an RSA key for it, which this libssh2 checks "
+				"only with SHA-1", e) < 0)
 			goto fail;
 		goto done;
 	}
@@ -372,8 +372,10 @@ ssh_connect(const struct ssh_opts *o, struct derr *e)
 		/* A host with only an RSA key refuses this libssh2's ssh-rsa. */
 		if (route != ROUTE_FALLBACK ||
 		    f->session_last_errno(s->sess) != LIBSSH2_ERROR_KEX_FAILURE ||
-		    via_openssh(s, &opts, user, kh, "it offers only an RSA "
-				"host key", e) < 0)
+		    via_openssh(s, &opts, user, kh, "the key exchange failed "
+				"(as with a host offering only an RSA key, "
+				"which this libssh2 checks only with SHA-1)",
+				e) < 0)
 			goto fail;
 		goto done;
 	}

@@ -60,7 +60,8 @@ check_clean "after setup"
 via_openssh=
 grep -q "connecting with OpenSSH's ssh" <<<"$out" && via_openssh=1
 [ -z "$via_openssh" ] || check_out "a new host: after the key exchange \
-failed" "connecting with OpenSSH's ssh: it offers only an RSA host key"
+failed" "connecting with OpenSSH's ssh: the key exchange failed \\(as with \
+a host offering only an RSA key"
 
 # Without OpenSSH's client: what to do instead
 if [ -n "$via_openssh" ]; then
