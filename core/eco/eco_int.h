@@ -86,6 +86,13 @@ void eco_warn(struct eco_ctx *c, const char *fmt, ...)
 int eco_fail_key(struct eco_ctx *c, json_t *obj, const char *key,
 		 const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Append msg (taken) to the warnings. */
+void eco_add_warning(struct eco_ctx *c, char *msg);
+/* Warn about a key written twice (a jsonpos_duplicates callback, ud c). */
+void eco_dup_warning(void *ud, const struct jsonpos_step *path, size_t n,
+		     struct jsonpos at, struct jsonpos first);
+/* Order the warnings as their places in the file (a stable sort). */
+void eco_sort_warnings(struct ecosystem *eco);
 
 /* Read every key of object o into obj by the table. */
 int eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab,
@@ -95,17 +102,28 @@ int eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab,
 int eco_want_string(struct eco_ctx *c, json_t *v, bool nonempty, char **out);
 int eco_want_port(struct eco_ctx *c, json_t *v, int *out);
 int eco_want_url(struct eco_ctx *c, json_t *v, char **out);
+/* An integer within f's min and max. */
+int eco_want_int(struct eco_ctx *c, json_t *v, const struct eco_field *f,
+		 int *out);
+/* A duration in ms: a number, or "1500", "5s", "2m", "1h". */
+int eco_want_ms(struct eco_ctx *c, json_t *v, long *out);
+/* A size in bytes: a number, or "300M", "1G". */
+int eco_want_bytes(struct eco_ctx *c, json_t *v, long long *out);
+/* Words of type ECO_F_WORDS, ECO_F_MOREWORDS or ECO_F_LIST into *out. */
+int eco_want_words(struct eco_ctx *c, json_t *v, enum eco_ftype type,
+		   char ***out);
 /* Check env object v and apply it to dst (NULL: only check). */
 int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
 /* A string of digits as an integer ("10"); false for anything else. */
 bool eco_string_ll(json_t *v, long long *out);
 /* Whether key is in object o and not null. */
 bool eco_has(json_t *o, const char *key);
-/* An integer value (integral reals too). */
 
 /* Join rel to base (unless absolute) and tidy "." and ".."; caller frees. */
 char *eco_path_join(const char *base, const char *rel);
 
+/* Read the root: {apps, deploy, nginx}, an array of apps, or one app. */
+int eco_parse_root(struct eco_ctx *c, json_t *root);
 /* Read the apps (array, or one object) and check them together. */
 int eco_parse_apps(struct eco_ctx *c, json_t *apps);
 /* Read the "deploy" object. */
