@@ -126,6 +126,39 @@ char *eco_path_join(const char *base, const char *rel);
 int eco_parse_root(struct eco_ctx *c, json_t *root);
 /* Read the apps (array, or one object) and check them together. */
 int eco_parse_apps(struct eco_ctx *c, json_t *apps);
+/* Read the keys of app a (its object obj) by the app's table. */
+int eco_app_read_keys(struct eco_ctx *c, struct eco_app *a, json_t *obj);
+/* "stop_exit_codes": an exit code or an array of them. */
+int eco_app_stop_exit_codes(struct eco_ctx *c, void *obj, json_t *v);
+/* "kill_signal": "SIGTERM", "TERM" or a number. */
+int eco_app_kill_signal(struct eco_ctx *c, void *obj, json_t *v);
+/* "listen": "host:port", ":port" or a port; kept as "HOST:PORT". */
+int eco_app_listen(struct eco_ctx *c, void *obj, json_t *v);
+/* "cron_restart": a cron schedule; "0" or 0 turns it off. */
+int eco_app_cron(struct eco_ctx *c, void *obj, json_t *v);
+/* "watch": true (the app's cwd), a path, or an array of paths. */
+int eco_app_watch(struct eco_ctx *c, void *obj, json_t *v);
+/* Go to app i's object (nothing when the apps are one object). */
+void eco_push_app(struct eco_ctx *c, size_t i);
+/* The key that names the script: "script", "cmd" or "exec". */
+const char *eco_script_key(json_t *obj);
+/* The key an app's name comes from: "name", else eco_script_key's. */
+const char *eco_name_key(json_t *obj);
+/* Go to where the app's port was written. */
+void eco_push_port(struct eco_ctx *c, const struct eco_appstate *st);
+/* Apply env then env_<E> to a; take the port from env as PM2 would. */
+int eco_finish_env(struct eco_ctx *c, struct eco_app *a,
+		   struct eco_appstate *st);
+/* Give a cluster of Node instances one PORT from env, or warn. */
+void eco_share_port(struct eco_ctx *c, struct eco_app *a,
+		    struct eco_appstate *st);
+/* Make cwd absolute, find the script, resolve watch and log paths. */
+int eco_finish_paths(struct eco_ctx *c, struct eco_app *a,
+		     struct eco_appstate *st);
+/* Fail when two apps have one name. */
+int eco_check_names(struct eco_ctx *c);
+/* Fail when two apps take one port or address. */
+int eco_check_ports(struct eco_ctx *c);
 /* Read the "deploy" object. */
 int eco_parse_deploy(struct eco_ctx *c, json_t *deploy);
 /* Free what an app or a target holds (not the struct itself). */
