@@ -30,7 +30,7 @@ eco_finish_env(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 {
 	size_t depth = c->depth;
 	const char *from, *val;
-	long long n;
+	int n;
 
 	if (st->env != NULL) {
 		eco_push_key(c, "env");
@@ -48,15 +48,13 @@ eco_finish_env(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 		return 0;
 	eco_push_key(c, from);
 	eco_push_key(c, a->increment_var);
-	if (st->has_increment_var && strspn(val, "0123456789") ==
-	    strlen(val) && strlen(val) <= 5 && (n = atoll(val)) >= 1 &&
-	    n <= 65535) {
-		a->port = (int)n;
+	if (st->has_increment_var && (n = eco_port_string(val)) != 0) {
+		a->port = n;
 		st->port_path[0] = from;
 		st->port_path[1] = a->increment_var;
 		st->n_port_path = 2;
 	} else if (a->instances > 1 && a->listen == NULL) {
-		st->same_port_from = from;	/* see share_port */
+		st->same_port_from = from;	/* see eco_share_port */
 	}
 	c->depth = depth;
 	return 0;
@@ -90,15 +88,12 @@ eco_share_port(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 	size_t depth = c->depth;
 	char *preload = NULL, *v;
 	struct derr e;
-	int port = 0;
+	int port;
 
 	if (st->same_port_from == NULL)
 		return;
-	if (val != NULL && strspn(val, "0123456789") == strlen(val) &&
-	    strlen(val) <= 5)
-		port = atoi(val);
-	if (a->exec_mode == ECO_CLUSTER && runs_node(a) && port >= 1 &&
-	    port <= 65535 &&
+	port = eco_port_string(val);
+	if (a->exec_mode == ECO_CLUSTER && runs_node(a) && port != 0 &&
 	    (preload = template_find("node-cluster.js", &e)) != NULL) {
 		a->listen = xasprintf("0.0.0.0:%d", port);
 		v = xasprintf("%s%s--require \"%s\"", opts ? opts : "",

@@ -146,13 +146,7 @@ app_health(struct eco_ctx *c, void *obj, json_t *v)
 static int
 app_nginx(struct eco_ctx *c, void *obj, json_t *v)
 {
-	struct eco_app *a = obj;
-
-	if (!json_is_object(v))
-		return eco_fail(c, "expected an object");
-	json_decref(a->nginx);
-	a->nginx = json_incref(v);
-	return 0;
+	return eco_want_object(c, v, &((struct eco_app *)obj)->nginx);
 }
 
 /* "time": PM2's switch for timestamps on log lines. */

@@ -102,6 +102,8 @@ int eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab,
 int eco_want_string(struct eco_ctx *c, json_t *v, bool nonempty, char **out);
 int eco_want_port(struct eco_ctx *c, json_t *v, int *out);
 int eco_want_url(struct eco_ctx *c, json_t *v, char **out);
+/* An object, kept as written (a new reference); replaces *out. */
+int eco_want_object(struct eco_ctx *c, json_t *v, json_t **out);
 /* An integer within f's min and max. */
 int eco_want_int(struct eco_ctx *c, json_t *v, const struct eco_field *f,
 		 int *out);
@@ -118,6 +120,8 @@ int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
 bool eco_string_ll(json_t *v, long long *out);
 /* Whether key is in object o and not null. */
 bool eco_has(json_t *o, const char *key);
+/* A port (1-65535) of at most 5 digits; 0 for anything else or NULL. */
+int eco_port_string(const char *s);
 
 /* Join rel to base (unless absolute) and tidy "." and ".."; caller frees. */
 char *eco_path_join(const char *base, const char *rel);

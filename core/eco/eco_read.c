@@ -200,21 +200,25 @@ int
 eco_want_port(struct eco_ctx *c, json_t *v, int *out)
 {
 	long long n = 0;
-	const char *s;
 
-	if (json_is_string(v)) {
-		s = json_string_value(v);
-		if (*s == '\0' || strlen(s) > 5 ||
-		    strspn(s, "0123456789") != strlen(s))
-			n = 0;
-		else
-			n = atoll(s);
-	} else if (!eco_json_ll(v, &n)) {
+	if (json_is_string(v))
+		n = eco_port_string(json_string_value(v));
+	else if (!eco_json_ll(v, &n))
 		n = 0;
-	}
 	if (n < 1 || n > 65535)
 		return eco_fail(c, "expected a port number (1-65535)");
 	*out = (int)n;
+	return 0;
+}
+
+/* Read an object, kept as written (a reference); replaces *out. */
+int
+eco_want_object(struct eco_ctx *c, json_t *v, json_t **out)
+{
+	if (!json_is_object(v))
+		return eco_fail(c, "expected an object");
+	json_decref(*out);
+	*out = json_incref(v);
 	return 0;
 }
 

@@ -24,13 +24,7 @@ root_deploy(struct eco_ctx *c, void *obj, json_t *v)
 static int
 root_nginx(struct eco_ctx *c, void *obj, json_t *v)
 {
-	struct ecosystem *eco = obj;
-
-	if (!json_is_object(v))
-		return eco_fail(c, "expected an object");
-	json_decref(eco->nginx);
-	eco->nginx = json_incref(v);
-	return 0;
+	return eco_want_object(c, v, &((struct ecosystem *)obj)->nginx);
 }
 
 static const struct eco_field root_fields[] = {
