@@ -1,4 +1,4 @@
-/* eco_app_values.c: app keys of their own syntax: exit codes to listen */
+/* eco_app_values.c: app keys with a syntax of their own: signal, listen */
 #include "core/lib/cron.h"
 #include "core/eco/eco_int.h"
 

@@ -1,4 +1,4 @@
-/* eco_read.c: read one JSON value of a kind (size, port, env), or fail */
+/* eco_read.c: read one JSON value: number, size, words, port, URL, env */
 #include "core/eco/eco_int.h"
 
 #include <math.h>
