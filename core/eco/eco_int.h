@@ -73,47 +73,128 @@ struct eco_field {
 	bool prefix;		/* key is a prefix ("env_") */
 };
 
+/* eco_msg.c: key paths, errors and warnings */
+/* Go one key deeper. */
 void eco_push_key(struct eco_ctx *c, const char *key);
+/* Go one array element deeper. */
 void eco_push_index(struct eco_ctx *c, size_t index);
-
 /* Fail with "file:line:col: path: message" at the current path. */
 int eco_fail(struct eco_ctx *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Add a warning at the current path's key. */
-void eco_warn(struct eco_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Fail at key of the object at the current path (the object if absent). */
 int eco_fail_key(struct eco_ctx *c, json_t *obj, const char *key,
 		 const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Add a warning at the current path's key. */
+void eco_warn(struct eco_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append msg (taken) to the warnings. */
+void eco_add_warning(struct eco_ctx *c, char *msg);
+/* Warn about a key written twice (a jsonpos_duplicates callback, ud c). */
+void eco_dup_warning(void *ud, const struct jsonpos_step *path, size_t n,
+		     struct jsonpos at, struct jsonpos first);
+/* Order the warnings as their places in the file (a stable sort). */
+void eco_sort_warnings(struct ecosystem *eco);
 
+/* eco_fields.c */
 /* Read every key of object o into obj by the table. */
 int eco_apply_fields(struct eco_ctx *c, const struct eco_field *tab,
 		     size_t n, void *obj, json_t *o);
 
-/* Value readers: fail at the current path. */
+/* eco_read.c: value readers; they fail at the current path */
+/* A string; with nonempty, "" is an error. Replaces *out. */
 int eco_want_string(struct eco_ctx *c, json_t *v, bool nonempty, char **out);
+/* A TCP port: a number or a string of digits, 1 to 65535. */
 int eco_want_port(struct eco_ctx *c, json_t *v, int *out);
+/* A health URL: http://, https://, or a path "/...". */
 int eco_want_url(struct eco_ctx *c, json_t *v, char **out);
+/* An object, kept as written (a new reference); replaces *out. */
+int eco_want_object(struct eco_ctx *c, json_t *v, json_t **out);
+/* An integer within f's min and max. */
+int eco_want_int(struct eco_ctx *c, json_t *v, const struct eco_field *f,
+		 int *out);
+/* A duration in ms: a number, or "1500", "5s", "2m", "1h". */
+int eco_want_ms(struct eco_ctx *c, json_t *v, long *out);
+/* A size in bytes: a number, or "300M", "1G". */
+int eco_want_bytes(struct eco_ctx *c, json_t *v, long long *out);
+/* Words of type ECO_F_WORDS, ECO_F_MOREWORDS or ECO_F_LIST into *out. */
+int eco_want_words(struct eco_ctx *c, json_t *v, enum eco_ftype type,
+		   char ***out);
 /* Check env object v and apply it to dst (NULL: only check). */
 int eco_want_env(struct eco_ctx *c, json_t *v, struct eco_env *dst);
 /* A string of digits as an integer ("10"); false for anything else. */
 bool eco_string_ll(json_t *v, long long *out);
 /* Whether key is in object o and not null. */
 bool eco_has(json_t *o, const char *key);
-/* An integer value (integral reals too). */
 
+/* eco_values.c */
+/* A port (1-65535) of at most 5 digits; 0 for anything else or NULL. */
+int eco_port_string(const char *s);
+
+/* eco_path.c */
 /* Join rel to base (unless absolute) and tidy "." and ".."; caller frees. */
 char *eco_path_join(const char *base, const char *rel);
 
+/* eco_root.c */
+/* Read the root: {apps, deploy, nginx}, an array of apps, or one app. */
+int eco_parse_root(struct eco_ctx *c, json_t *root);
+
+/* eco_apps.c: the apps, their defaults and names */
 /* Read the apps (array, or one object) and check them together. */
 int eco_parse_apps(struct eco_ctx *c, json_t *apps);
+/* Free what an app holds (not the struct itself). */
+void eco_app_clear(struct eco_app *a);
+/* Go to app i's object (nothing when the apps are one object). */
+void eco_push_app(struct eco_ctx *c, size_t i);
+/* The key that names the script: "script", "cmd" or "exec". */
+const char *eco_script_key(json_t *obj);
+/* The key an app's name comes from: "name", else eco_script_key's. */
+const char *eco_name_key(json_t *obj);
+
+/* eco_app_keys.c */
+/* Read the keys of app a (its object obj) by the app's table. */
+int eco_app_read_keys(struct eco_ctx *c, struct eco_app *a, json_t *obj);
+
+/* eco_app_values.c: readers of app keys (ECO_F_FN) */
+/* "stop_exit_codes": an exit code or an array of them. */
+int eco_app_stop_exit_codes(struct eco_ctx *c, void *obj, json_t *v);
+/* "kill_signal": "SIGTERM", "TERM" or a number. */
+int eco_app_kill_signal(struct eco_ctx *c, void *obj, json_t *v);
+/* "listen": "host:port", ":port" or a port; kept as "HOST:PORT". */
+int eco_app_listen(struct eco_ctx *c, void *obj, json_t *v);
+/* "cron_restart": a cron schedule; "0" or 0 turns it off. */
+int eco_app_cron(struct eco_ctx *c, void *obj, json_t *v);
+/* "watch": true (the app's cwd), a path, or an array of paths. */
+int eco_app_watch(struct eco_ctx *c, void *obj, json_t *v);
+
+/* eco_app_env.c */
+/* Apply env then env_<E> to a; take the port from env as PM2 would. */
+int eco_finish_env(struct eco_ctx *c, struct eco_app *a,
+		   struct eco_appstate *st);
+/* Give a cluster of Node instances one PORT from env, or warn. */
+void eco_share_port(struct eco_ctx *c, struct eco_app *a,
+		    struct eco_appstate *st);
+/* Go to where the app's port was written. */
+void eco_push_port(struct eco_ctx *c, const struct eco_appstate *st);
+
+/* eco_app_paths.c */
+/* Make cwd absolute, find the script, resolve watch and log paths. */
+int eco_finish_paths(struct eco_ctx *c, struct eco_app *a,
+		     struct eco_appstate *st);
+
+/* eco_app_check.c */
+/* Fail when two apps have one name. */
+int eco_check_names(struct eco_ctx *c);
+/* Fail when two apps take one port or address. */
+int eco_check_ports(struct eco_ctx *c);
+
+/* eco_deploy.c */
 /* Read the "deploy" object. */
 int eco_parse_deploy(struct eco_ctx *c, json_t *deploy);
-/* Free what an app or a target holds (not the struct itself). */
-void eco_app_clear(struct eco_app *a);
+/* Free what a target holds (not the struct itself). */
 void eco_target_clear(struct eco_target *t);
 
+/* eco_node.c */
 /* Whether path names a JavaScript file (.js, .cjs, .mjs). */
 bool eco_is_js(const char *path);
 /*

@@ -1,5 +1,5 @@
 /* eco_values.c: value parsers, environments and per-instance settings */
-#include "core/eco/ecosystem.h"
+#include "core/eco/eco_int.h"
 #include "core/lib/strbuf.h"
 
 #include <ctype.h>
@@ -224,6 +224,13 @@ parse_port(const char *s)
 	if (errno != 0 || *end != '\0' || n < 1 || n > 65535)
 		return 0;
 	return (int)n;
+}
+
+/* A port of at most 5 digits ("3000"); 0 on anything else and NULL. */
+int
+eco_port_string(const char *s)
+{
+	return s != NULL && strlen(s) <= 5 ? parse_port(s) : 0;
 }
 
 /* Split host and port of "host:port", "[v6]:port", ":port", "port". */
