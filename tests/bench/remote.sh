@@ -22,8 +22,8 @@
 # With HOST_KEY_TYPE=rsa the hosts have only an RSA key, which a libssh2
 # before 1.11 cannot check: deploy then reaches them through OpenSSH's
 # client (one ssh master per host), and the fleet table adds the peak
-# PSS of those ssh processes together (their CPU is in the CLI's: it
-# reaps them).
+# PSS of those ssh processes together, sampled every 0.2 s (their CPU is
+# in the CLI's: it reaps them).
 #
 # Environment: BENCH_RUNS (default 5), BENCH_OUT, DEPLOY (the binary,
 # default ./deploy), BENCH_KEEP=1 (keep the temporary dir), BENCH_FLEET,
@@ -72,29 +72,42 @@ deploy_once() {
 }
 
 
-# The deploy runs' control sockets, so that their ssh processes are known.
-export TMPDIR=$BENCH_TMP/sshctl
-mkdir -p "$TMPDIR"
+# The pids listed in the children files of every thread of PID.
+children_of() {
+	local t kids
+	for t in /proc/"$1"/task/*/children; do
+		kids=()
+		# (no newline at the end of the file: read's status is 1)
+		read -r -a kids <"$t" 2>/dev/null
+		echo "${kids[@]}"
+	done
+}
 
-# The summed PSS (kB) of the ssh processes deploy runs now.
+# The summed PSS (kB) of the ssh processes that the deploy run under
+# /usr/bin/time (pid TIME_PID) has now: its children named ssh. Only
+# builtins, so that sampling costs the measured run next to nothing.
 ssh_pss_kb() {
-	local p sum=0 kb
-	for p in /proc/[0-9]*; do
-		tr '\0' ' ' 2>/dev/null <"$p/cmdline" |
-			grep -q "^ssh .*ControlPath=\"$TMPDIR/" || continue
-		kb=$(smaps_kb "${p#/proc/}" Pss)
-		sum=$((sum + ${kb:-0}))
+	local d p k v comm sum=0
+	for d in $(children_of "$1"); do
+		for p in $(children_of "$d"); do
+			read -r comm <"/proc/$p/comm" 2>/dev/null || continue
+			[ "$comm" = ssh ] || continue
+			while read -r k v _; do
+				[ "$k" = Pss: ] && sum=$((sum + v))
+			done <"/proc/$p/smaps_rollup" 2>/dev/null
+		done
 	done
 	echo "$sum"
 }
 
-# Sample ssh_pss_kb until FILE.stop exists; the peak goes to FILE.
+# Sample ssh_pss_kb TIME_PID every 0.2 s while it runs; the peak goes
+# to FILE.
 ssh_pss_peak() {
 	local peak=0 kb
-	while [ ! -e "$1.stop" ]; do
-		kb=$(ssh_pss_kb)
-		[ "$kb" -gt "$peak" ] && peak=$kb && echo "$peak" >"$1"
-		sleep 0.1	# a sampling period, not a wait for a condition
+	while kill -0 "$1" 2>/dev/null; do
+		kb=$(ssh_pss_kb "$1")
+		[ "$kb" -gt "$peak" ] && peak=$kb && echo "$peak" >"$2"
+		sleep 0.2	# a sampling period, not a wait for a condition
 	done
 }
 
@@ -104,7 +117,7 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 # fleet_rows SIZES: start max(SIZES) hosts, then for each size deploy
 # to that many BENCH_RUNS times; print the table.
 fleet_rows() {
-	local sizes=$1 max=0 n r hosts f wall cpu rss pss sampler
+	local sizes=$1 max=0 n r hosts f wall cpu rss pss tpid
 	for n in $sizes; do [ "$n" -gt "$max" ] && max=$n; done
 	say "starting $max hosts"
 	for ((n = 1; n <= max; n++)); do
@@ -132,19 +145,13 @@ fleet_rows() {
 			commit "v$version"
 			say "fleet of $n, run $r/$RUNS"
 			echo 0 >"$f.pss"
-			rm -f "$f.pss.stop"
-			sampler=
-			if [ -n "$pss_col" ]; then
-				ssh_pss_peak "$f.pss" &
-				sampler=$!
-			fi
-			(cd "$SRC" && /usr/bin/time -f '%e %U %S %M' \
+			(cd "$SRC" && exec /usr/bin/time -f '%e %U %S %M' \
 				-o "$BENCH_TMP/time" "$DEPLOY" up production \
-				--quiet) >"$BENCH_TMP/last.out" 2>&1 ||
-				{ cat "$BENCH_TMP/last.out" >&2;
-				  die "deploy to $n failed"; }
-			touch "$f.pss.stop"
-			[ -z "$sampler" ] || wait "$sampler"
+				--quiet) >"$BENCH_TMP/last.out" 2>&1 &
+			tpid=$!
+			[ -z "$pss_col" ] || ssh_pss_peak "$tpid" "$f.pss"
+			wait "$tpid" || { cat "$BENCH_TMP/last.out" >&2;
+					  die "deploy to $n failed"; }
 			echo "$(cat "$BENCH_TMP/time") $(cat "$f.pss")" >>"$f"
 		done
 		wall=$(awk '{print $1}' "$f" | median)
