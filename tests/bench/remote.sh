@@ -78,7 +78,7 @@ children_of() {
 	for t in /proc/"$1"/task/*/children; do
 		kids=()
 		# (no newline at the end of the file: read's status is 1)
-		read -r -a kids <"$t" 2>/dev/null
+		read -r -a kids 2>/dev/null <"$t"
 		echo "${kids[@]}"
 	done
 }
@@ -90,11 +90,11 @@ ssh_pss_kb() {
 	local d p k v comm sum=0
 	for d in $(children_of "$1"); do
 		for p in $(children_of "$d"); do
-			read -r comm <"/proc/$p/comm" 2>/dev/null || continue
+			read -r comm 2>/dev/null <"/proc/$p/comm" || continue
 			[ "$comm" = ssh ] || continue
 			while read -r k v _; do
 				[ "$k" = Pss: ] && sum=$((sum + v))
-			done <"/proc/$p/smaps_rollup" 2>/dev/null
+			done 2>/dev/null <"/proc/$p/smaps_rollup"
 		done
 	done
 	echo "$sum"
