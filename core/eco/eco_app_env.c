@@ -1,5 +1,6 @@
 /* eco_app_env.c: an app's env and the port it gives, shared or not */
 #include "core/eco/eco_int.h"
+#include "core/lib/fileio.h"
 #include "core/lib/paths.h"
 
 #include <stdlib.h>
@@ -61,16 +62,11 @@ eco_finish_env(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 }
 
 /* Whether the app runs with node. */
-static bool
-runs_node(const struct eco_app *a)
+bool
+eco_runs_node(const struct eco_app *a)
 {
-	const char *base;
-
-	if (a->interpreter == NULL)
-		return false;
-	base = strrchr(a->interpreter, '/');
-	base = base != NULL ? base + 1 : a->interpreter;
-	return strncmp(base, "node", 4) == 0;
+	return a->interpreter != NULL &&
+		strncmp(path_base(a->interpreter), "node", 4) == 0;
 }
 
 /*
@@ -93,7 +89,7 @@ eco_share_port(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st)
 	if (st->same_port_from == NULL)
 		return;
 	port = eco_port_string(val);
-	if (a->exec_mode == ECO_CLUSTER && runs_node(a) && port != 0 &&
+	if (a->exec_mode == ECO_CLUSTER && eco_runs_node(a) && port != 0 &&
 	    (preload = template_find("node-cluster.js", &e)) != NULL) {
 		a->listen = xasprintf("0.0.0.0:%d", port);
 		v = xasprintf("%s%s--require \"%s\"", opts ? opts : "",

@@ -125,9 +125,8 @@ node_script(const char *path)
 static void
 extensionless_node(struct eco_app *a, const struct eco_appstate *st)
 {
-	const char *base = strrchr(a->script, '/');
+	const char *base = path_base(a->script);
 
-	base = base != NULL ? base + 1 : a->script;
 	if (st->has_interpreter || a->shell || a->interpreter != NULL ||
 	    strchr(base, '.') != NULL || a->script_path == NULL ||
 	    a->script_path[0] != '/' || !node_script(a->script_path))

@@ -1,5 +1,6 @@
 /* eco_apps.c: read the apps: PM2's defaults, names, each app finished */
 #include "core/eco/eco_int.h"
+#include "core/lib/fileio.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -77,10 +78,8 @@ eco_push_app(struct eco_ctx *c, size_t i)
 static char *
 default_name(const char *script)
 {
-	const char *base = strrchr(script, '/'), *dot;
+	const char *base = path_base(script), *dot = strrchr(base, '.');
 
-	base = base != NULL ? base + 1 : script;
-	dot = strrchr(base, '.');
 	if (dot == NULL || dot == base)
 		return xstrdup(base);
 	return xstrndup(base, (size_t)(dot - base));
@@ -90,9 +89,8 @@ default_name(const char *script)
 static const char *
 interpreter_for(const char *script)
 {
-	const char *base = strrchr(script, '/'), *dot;
+	const char *dot = strrchr(path_base(script), '.');
 
-	dot = strrchr(base != NULL ? base : script, '.');
 	for (size_t i = 0; dot != NULL && i < ARRAY_SIZE(interpreters); i++)
 		if (strcmp(dot, interpreters[i].ext) == 0)
 			return interpreters[i].interpreter;

@@ -205,6 +205,8 @@ int eco_split_hostport(const char *s, char **host, int *port);
  * or the listen port (and its host unless a wildcard). Caller frees.
  */
 char *eco_health_url(const struct eco_app *app, int i);
+/* Whether the app runs with node (its interpreter's name starts so). */
+bool eco_runs_node(const struct eco_app *app);
 
 /*
  * Notes on resolved values:

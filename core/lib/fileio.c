@@ -104,6 +104,15 @@ write_file_replace(const char *path, const void *data, size_t n,
 	return write_via_temp(path, data, n, mode, true, false, e);
 }
 
+/* The file name part of path. */
+const char *
+path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
 /* The directory part of path. */
 char *
 path_dirname(const char *path)

@@ -24,6 +24,8 @@ int write_file_atomic(const char *path, const void *data, size_t n,
 int write_file_replace(const char *path, const void *data, size_t n,
 		       mode_t mode, struct derr *e);
 
+/* The part of path after its last '/' (all of path without one). */
+const char *path_base(const char *path);
 /* The directory part of path as a new string ("." when none). */
 char *path_dirname(const char *path);
 /* path joined to dir unless absolute; a new string. */

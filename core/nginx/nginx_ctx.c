@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lib/fileio.h"
 #include "core/lib/paths.h"
 #include "core/lib/template.h"
 
@@ -283,13 +284,12 @@ add_app(struct ngx_build *b, size_t i)
 static json_t *
 root(struct ngx_build *b)
 {
-	const char *base = b->eco->path ? strrchr(b->eco->path, '/') : NULL;
+	const char *base = b->eco->path ? path_base(b->eco->path) : NULL;
 	char buf[48];
 	json_t *r = json_object(), *app;
 	bool keepalive = false;
 	size_t k;
 
-	base = base ? base + 1 : b->eco->path;
 	if (base != NULL && ngx_unsafe(base, buf, sizeof buf) == NULL)
 		json_object_set_new_nocheck(r, "source", json_string(base));
 	if (b->target != NULL &&

@@ -20,14 +20,8 @@ struct nodeipc {
 bool
 nodeipc_wanted(const struct eco_app *cfg)
 {
-	const char *base;
-
-	if ((!cfg->wait_ready && !cfg->shutdown_with_message) ||
-	    cfg->shell || cfg->interpreter == NULL)
-		return false;
-	base = strrchr(cfg->interpreter, '/');
-	base = base != NULL ? base + 1 : cfg->interpreter;
-	return strncmp(base, "node", 4) == 0;
+	return (cfg->wait_ready || cfg->shutdown_with_message) &&
+		!cfg->shell && eco_runs_node(cfg);
 }
 
 /* A socketpair for one worker; the daemon's end does not block. */
