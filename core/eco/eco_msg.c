@@ -12,22 +12,14 @@
 void
 eco_push_key(struct eco_ctx *c, const char *key)
 {
-	if (c->depth == ECO_MAX_DEPTH)
-		fatal("ecosystem: path too deep");
-	c->path[c->depth].key = key;
-	c->path[c->depth].index = 0;
-	c->depth++;
+	jsonpos_push(c->path, &c->depth, ECO_MAX_DEPTH, key, 0);
 }
 
 /* Go one array element deeper. */
 void
 eco_push_index(struct eco_ctx *c, size_t index)
 {
-	if (c->depth == ECO_MAX_DEPTH)
-		fatal("ecosystem: path too deep");
-	c->path[c->depth].key = NULL;
-	c->path[c->depth].index = index;
-	c->depth++;
+	jsonpos_push(c->path, &c->depth, ECO_MAX_DEPTH, NULL, index);
 }
 
 /* "file:line:col: path: message" for the current path; caller frees. */

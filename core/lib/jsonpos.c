@@ -612,3 +612,15 @@ jsonpos_format(const struct jsonpos_step *path, size_t n, char *buf,
 		len += (size_t)w;
 	}
 }
+
+/* Append one step to a path. */
+void
+jsonpos_push(struct jsonpos_step *path, size_t *n, size_t max,
+	     const char *key, size_t index)
+{
+	if (*n == max)
+		fatal("JSON path deeper than %zu", max);
+	path[*n].key = key;
+	path[*n].index = index;
+	(*n)++;
+}

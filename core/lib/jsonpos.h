@@ -57,6 +57,10 @@ void jsonpos_duplicates(const char *text, size_t len, jsonpos_dup_fn fn,
  */
 void jsonpos_relax(char *text, size_t len);
 
+/* Append a step (key, or index when key is NULL) to path[*n], which
+ * holds max steps: deeper is a bug, and fatal. */
+void jsonpos_push(struct jsonpos_step *path, size_t *n, size_t max,
+		  const char *key, size_t index);
 /* Format path as "apps[2].env.PORT" into buf (always terminated). */
 void jsonpos_format(const struct jsonpos_step *path, size_t n, char *buf,
 		    size_t size);

@@ -25,22 +25,14 @@ ngx_path_nginx(struct ngx_path *p, size_t app)
 void
 ngx_path_key(struct ngx_path *p, const char *key)
 {
-	if (p->n == NGX_PATH_MAX)
-		fatal("nginx: path too deep");
-	p->s[p->n].key = key;
-	p->s[p->n].index = 0;
-	p->n++;
+	jsonpos_push(p->s, &p->n, NGX_PATH_MAX, key, 0);
 }
 
 /* Append an array index. */
 void
 ngx_path_index(struct ngx_path *p, size_t index)
 {
-	if (p->n == NGX_PATH_MAX)
-		fatal("nginx: path too deep");
-	p->s[p->n].key = NULL;
-	p->s[p->n].index = index;
-	p->n++;
+	jsonpos_push(p->s, &p->n, NGX_PATH_MAX, NULL, index);
 }
 
 /*
