@@ -385,12 +385,16 @@ ssh_openssh_connect(struct ssh *s, const struct ssh_opts *o,
 void
 ssh_openssh_free(struct ssh_openssh *c)
 {
+	bool up;
+
 	if (c == NULL)
 		return;
-	/* EOF ends the master's session, and so the master. */
+	/* Once up, EOF ends the master's session, and so the master;
+	 * before (a failed or cancelled connect) nothing would read it. */
+	up = c->master > 0 && ctl_ready(c);
 	if (c->hold >= 0)
 		close(c->hold);
-	if (c->master > 0 && ssh_child_exited(c->master_fd, STOP_MS))
+	if (up && ssh_child_exited(c->master_fd, STOP_MS))
 		while (waitpid(c->master, NULL, 0) < 0 && errno == EINTR)
 			;
 	else if (c->master > 0)
