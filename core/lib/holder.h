@@ -7,11 +7,12 @@
 #include "core/lib/util.h"
 
 /*
- * The workers' output pipes and the shared listening sockets must
- * outlive the daemon: a pipe whose last read end closes kills its
- * writer with SIGPIPE, and a listening socket closed by everyone
- * refuses connections. The holder is a process of its own (forked by
- * the first daemon, in its own session, nothing else open) that keeps
+ * The workers' output pipes, IPC channels and the shared listening
+ * sockets must outlive the daemon: a pipe whose last read end closes
+ * kills its writer with SIGPIPE, a listening socket closed by everyone
+ * refuses connections, and a Node worker whose IPC channel closes sees
+ * 'disconnect'. The holder is a process of its own (forked by the
+ * first daemon, in its own session, nothing else open) that keeps
  * a copy of each such fd under a tag, never reads from them, and hands
  * copies back to the next daemon over $home/holder.sock (SCM_RIGHTS).
  * While no daemon reads a pipe, its writer can go on until the pipe's

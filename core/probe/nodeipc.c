@@ -1,5 +1,6 @@
 /* nodeipc.c: the daemon's side of Node's IPC channel to a worker */
 #include "core/probe/nodeipc.h"
+#include "core/lib/loop.h"
 #include "core/lib/strbuf.h"
 
 #include <errno.h>
@@ -55,7 +56,7 @@ nodeipc_free(struct nodeipc *ipc)
 {
 	if (ipc == NULL)
 		return;
-	close(ipc->fd);
+	loop_close(ipc->fd);
 	strbuf_release(&ipc->in);
 	free(ipc);
 }

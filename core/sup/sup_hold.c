@@ -1,5 +1,5 @@
-/* sup_hold.c: the supervisor's side of the fd holder: every worker pipe
-   and listen socket has a copy there, under a tag */
+/* sup_hold.c: the supervisor's side of the fd holder: every worker pipe,
+   Node IPC channel and listen socket has a copy there, under a tag */
 #include "core/lib/holder.h"
 #include "core/sup/sup_int.h"
 
@@ -11,6 +11,13 @@ void
 sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err)
 {
 	snprintf(buf, size, "%s:%d", err ? "err" : "out", (int)pid);
+}
+
+/* The holder's tag of pid's Node IPC channel (the daemon's end). */
+void
+sup_ipc_tag(char *buf, size_t size, pid_t pid)
+{
+	snprintf(buf, size, "ipc:%d", (int)pid);
 }
 
 void

@@ -53,15 +53,30 @@ close_pipe(struct sup_inst *in, int *fd)
 	}
 }
 
-/* Close the output pipes, flushing what they held. */
+/* Close Node's IPC channel, and the holder's copy. */
+static void
+close_ipc(struct sup_inst *in)
+{
+	char tag[64];
+
+	if (in->ipc == NULL)
+		return;
+	nodeipc_free(in->ipc);
+	in->ipc = NULL;
+	if (in->pipe_pid > 0) {
+		sup_ipc_tag(tag, sizeof tag, in->pipe_pid);
+		sup_unhold(in->app->s, tag);
+	}
+}
+
+/* Close the output pipes, flushing what they held, and the channel. */
 static void
 close_pipes(struct sup_inst *in)
 {
 	close_pipe(in, &in->out_fd);
 	close_pipe(in, &in->err_fd);
+	close_ipc(in);
 	in->pipe_pid = 0;
-	nodeipc_free(in->ipc);
-	in->ipc = NULL;
 	sup_logs_detach(in);
 }
 
@@ -490,6 +505,9 @@ sup_inst_hold_pipes(struct sup_inst *in)
 	sup_pipe_tag(tag, sizeof tag, in->pid, true);
 	if (in->err_fd >= 0)
 		sup_hold(in->app->s, tag, in->err_fd);
+	sup_ipc_tag(tag, sizeof tag, in->pid);
+	if (in->ipc != NULL)
+		sup_hold(in->app->s, tag, nodeipc_fd(in->ipc));
 }
 
 /* Loop callback: Node's IPC channel; process.send('ready') is ready. */
@@ -505,10 +523,8 @@ ipc_event(void *arg, int fd, short revents)
 	r = nodeipc_read(in->ipc);
 	if (r > 0)
 		sup_ready_on_notify(in->app->s, in->pid, "READY=1");
-	if (r < 0) {
-		nodeipc_free(in->ipc);
-		in->ipc = NULL;
-	}
+	if (r < 0)
+		close_ipc(in);
 }
 
 /* Register the instance's pipes, probes and deadline. */

@@ -232,6 +232,7 @@ void sup_holder_watch(struct sup *s, struct loop *l);
 /* The holder's tag of pid's output pipe (err or out). */
 void sup_pipe_tag(char *buf, size_t size, pid_t pid, bool err);
 /* The holder's tag of app's listen socket. */
+void sup_ipc_tag(char *buf, size_t size, pid_t pid);
 void sup_listen_tag(char *buf, size_t size, const struct sup_app *app);
 /* Queue the exit of an instance's process for after the turn. */
 void sup_queue_exit(struct sup *s, pid_t pid, int status);

@@ -3,6 +3,7 @@
 #include "core/lib/holder.h"
 #include "core/lib/paths.h"
 #include "core/lib/procinfo.h"
+#include "core/probe/nodeipc.h"
 #include "core/sup/sup_int.h"
 
 #include <errno.h>
@@ -160,6 +161,7 @@ adopt(struct sup_inst *in, json_t *rec, struct taken *t)
 	const char *state = json_string_value(json_object_get(rec, "state"));
 	char tag[64];
 	struct derr e;
+	int ipc;
 
 	in->pid = (pid_t)json_integer_value(json_object_get(rec, "pid"));
 	in->started_wall = wall;
@@ -174,6 +176,10 @@ adopt(struct sup_inst *in, json_t *rec, struct taken *t)
 	in->out_fd = claim(t, tag);
 	sup_pipe_tag(tag, sizeof tag, in->pid, true);
 	in->err_fd = claim(t, tag);
+	sup_ipc_tag(tag, sizeof tag, in->pid);
+	ipc = claim(t, tag);
+	if (ipc >= 0)
+		in->ipc = nodeipc_new(ipc);
 	in->pipe_pid = in->pid;
 	if (sup_logs_attach(in->app->s, in, &e) < 0)
 		dlog("%s:%d: %s", in->app->cfg->name, in->index, e.msg);

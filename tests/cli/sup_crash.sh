@@ -179,6 +179,34 @@ check_true "and ls lists indexes 0, 1 and 2 once each" test \
 run "$DEPLOY" delete slow
 check_rc "delete slow" 0
 
+# Node's IPC channel outlives the daemon (the holder keeps the daemon's
+# end): the worker sees no 'disconnect', and a stop after re-adoption
+# still sends PM2's "shutdown" message, not a signal.
+if command -v node >/dev/null; then
+	iport=$(free_port 1)
+	cat >ipc.json <<JSON
+{"apps": [{"name": "ipc", "script": "$ROOT/tests/fixtures/apps/ipc-mark.js",
+  "wait_ready": true, "shutdown_with_message": true, "kill_timeout": 3000,
+  "env": {"PORT": "$iport", "MARK": "$TMP/ipc.mark"}}]}
+JSON
+	run "$DEPLOY" -c ipc.json up --wait
+	check_rc "a Node app with wait_ready and shutdown_with_message" 0
+	ipid=$(app_pids ipc)
+	kill_daemon
+	run "$DEPLOY" ls --json
+	check_true "it is re-adopted ($ipid)" test "$(app_pids ipc)" = "$ipid"
+	run "$DEPLOY" stop ipc
+	check_rc "stop it after re-adoption" 0
+	check_true "no 'disconnect' ever reached it" \
+		test "$(grep -c disconnect "$TMP/ipc.mark")" = 0
+	check_true "the stop sent PM2's shutdown message over the kept \
+channel, not SIGINT ($(tr '\n' ' ' <"$TMP/ipc.mark"))" \
+		grep -qx shutdown-message "$TMP/ipc.mark"
+	run "$DEPLOY" delete ipc
+else
+	skip_test "Node's IPC channel outlives the daemon" "no node"
+fi
+
 # A record whose pid now belongs to another process is not adopted.
 sleep 300 &
 stranger=$!

@@ -73,6 +73,27 @@ check_true "no fd growth over $ROUNDS updates ($fds2 -> $fds)" \
 check_true "no memory growth ($mem2 -> $mem kB anonymous)" \
 	test "$mem" -le $((mem2 + 64))
 
+# Node's IPC channel is kept across an update: a stop afterwards still
+# sends PM2's "shutdown" message, and the worker saw no 'disconnect'.
+if command -v node >/dev/null; then
+	cat >ipc.json <<JSON
+{"apps": [{"name": "ipc", "script": "$ROOT/tests/fixtures/apps/ipc-mark.js",
+  "wait_ready": true, "shutdown_with_message": true, "kill_timeout": 3000,
+  "env": {"PORT": "$(free_port 1)", "MARK": "$TMP/ipc.mark"}}]}
+JSON
+	run "$DEPLOY" -c ipc.json up --wait
+	check_rc "a Node app with wait_ready and shutdown_with_message" 0
+	run "$DEPLOY" update
+	check_rc "update" 0
+	run "$DEPLOY" stop ipc
+	check_true "after the update, stop sends the shutdown message over \
+the kept channel ($(tr '\n' ' ' <"$TMP/ipc.mark" 2>/dev/null))" \
+		test "$(cat "$TMP/ipc.mark")" = shutdown-message
+	run "$DEPLOY" delete ipc
+else
+	skip_test "Node's IPC channel is kept across an update" "no node"
+fi
+
 run "$DEPLOY" startup
 check_out "the unit waits for READY=1 (Type=notify)" '^Type=notify$'
 check_out "restarts the daemon whatever ended it" '^Restart=always$'
