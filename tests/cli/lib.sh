@@ -162,6 +162,19 @@ free_port() {
 # ls --json field: jls FILTER (jq filter over .instances)
 jls() { "$DEPLOY" ls --json | jq -r ".instances | $1"; }
 
+# up_ipc_app: start app "ipc" from ipc.json (tests/fixtures/apps/ipc-mark.js,
+# wait_ready and shutdown_with_message: Node's IPC channel both ways),
+# which writes what reaches it to $TMP/ipc.mark; one check.
+up_ipc_app() {
+	cat >ipc.json <<JSON
+{"apps": [{"name": "ipc", "script": "$ROOT/tests/fixtures/apps/ipc-mark.js",
+  "wait_ready": true, "shutdown_with_message": true, "kill_timeout": 3000,
+  "env": {"PORT": "$(free_port 1)", "MARK": "$TMP/ipc.mark"}}]}
+JSON
+	run "$DEPLOY" -c ipc.json up --wait
+	check_rc "a Node app with wait_ready and shutdown_with_message" 0
+}
+
 # The pids of app APP as one line.
 app_pids() { jls "map(select(.app == \"$1\")) | map(.pid) | join(\" \")"; }
 

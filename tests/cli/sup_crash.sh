@@ -183,14 +183,7 @@ check_rc "delete slow" 0
 # end): the worker sees no 'disconnect', and a stop after re-adoption
 # still sends PM2's "shutdown" message, not a signal.
 if command -v node >/dev/null; then
-	iport=$(free_port 1)
-	cat >ipc.json <<JSON
-{"apps": [{"name": "ipc", "script": "$ROOT/tests/fixtures/apps/ipc-mark.js",
-  "wait_ready": true, "shutdown_with_message": true, "kill_timeout": 3000,
-  "env": {"PORT": "$iport", "MARK": "$TMP/ipc.mark"}}]}
-JSON
-	run "$DEPLOY" -c ipc.json up --wait
-	check_rc "a Node app with wait_ready and shutdown_with_message" 0
+	up_ipc_app
 	ipid=$(app_pids ipc)
 	kill_daemon
 	run "$DEPLOY" ls --json

@@ -76,13 +76,7 @@ check_true "no memory growth ($mem2 -> $mem kB anonymous)" \
 # Node's IPC channel is kept across an update: a stop afterwards still
 # sends PM2's "shutdown" message, and the worker saw no 'disconnect'.
 if command -v node >/dev/null; then
-	cat >ipc.json <<JSON
-{"apps": [{"name": "ipc", "script": "$ROOT/tests/fixtures/apps/ipc-mark.js",
-  "wait_ready": true, "shutdown_with_message": true, "kill_timeout": 3000,
-  "env": {"PORT": "$(free_port 1)", "MARK": "$TMP/ipc.mark"}}]}
-JSON
-	run "$DEPLOY" -c ipc.json up --wait
-	check_rc "a Node app with wait_ready and shutdown_with_message" 0
+	up_ipc_app
 	run "$DEPLOY" update
 	check_rc "update" 0
 	run "$DEPLOY" stop ipc
