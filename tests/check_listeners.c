@@ -22,7 +22,7 @@ static const struct sock_row {
 	unsigned long ino;
 	const char *local, *peer;
 } sock_rows[] = {
-	{ 0, false, 6, TCPS_LISTEN, 1001, "127.0.0.1:3000", "0.0.0.0:0" },
+	{ 0, false, 8, TCPS_LISTEN, 1001, "127.0.0.1:3000", "0.0.0.0:0" },
 	{ 0, true, 4, TCPS_LISTEN, 1001, "127.0.0.1:3000", "0.0.0.0:0" },
 	{ 3001, true, 1, TCPS_LISTEN, 1002, "0.0.0.0:3001", "0.0.0.0:0" },
 	{ 3002, false, 1, TCPS_LISTEN, 1004, "[::1]:3002", "[::]:0" },
@@ -107,6 +107,9 @@ static const struct holder_row {
 	  "(python3 -m http.server 3001)" },
 	{ 45100, 0, 1, 400, 400, "port 45100 is held by a connection of "
 	  "pid 400 (python3 client.py) to 127.0.0.1:8080" },
+	/* a TIME-WAIT connection listed first does not hide a live one */
+	{ 45102, 0, 1, 400, 400, "port 45102 is held by a connection of "
+	  "pid 400 (python3 client.py) to 127.0.0.1:8081" },
 	{ 45101, 0, 1, 0, 0, "port 45101 is held by a closed connection "
 	  "to 127.0.0.1:8080 (TIME-WAIT)" },
 	{ 3003, 0, 1, 0, 0, "port 3003 is held by a process of another "

@@ -431,26 +431,43 @@ holder_fill(const char *root, const struct tcp_sock *s, pid_t pid,
 	}
 }
 
+/* How much a socket tells of who holds its port: a process seen (2),
+ * a process not seen (another user's, 1), none (TIME-WAIT, 0). */
+static int
+owner_rank(const struct tcp_sock *s, pid_t pid)
+{
+	return pid > 0 ? 2 : s->ino != 0;
+}
+
 /*
- * Of socks, the first whose owner is not of session skip_sid: its
- * owner in *pid (0: none seen). Sockets are tried one at a time so
- * that a skipped owner does not hide another. -1 when none.
+ * Of socks whose owner is not of session skip_sid, the first of those
+ * that tell most of their owner (a live connection, not a TIME-WAIT
+ * one of the same port); its owner in *pid (0: none seen). Sockets
+ * are tried one at a time so that a skipped owner does not hide
+ * another. -1 when none.
  */
 static int
 first_foreign(const char *root, const struct tcp_sock *socks, size_t n,
 	      pid_t skip_sid, pid_t *pid)
 {
+	int best = -1;
+	pid_t best_pid = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		size_t which = 0;
-
-		*pid = socks[i].ino == 0 ? 0 :
+		pid_t p = socks[i].ino == 0 ? 0 :
 			socks_owner(root, NULL, 0, &socks[i].ino, 1, &which);
-		if (*pid > 0 && skip_sid > 0 &&
-		    proc_session(root, *pid) == skip_sid)
+
+		if (p > 0 && skip_sid > 0 && proc_session(root, p) == skip_sid)
 			continue;
-		return (int)i;
+		if (best < 0 || owner_rank(&socks[i], p) >
+		    owner_rank(&socks[best], best_pid)) {
+			best = (int)i;
+			best_pid = p;
+		}
 	}
-	return -1;
+	*pid = best_pid;
+	return best;
 }
 
 /* Find what holds port. */
