@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lib/fileio.h"
 #include "core/lib/unixaddr.h"
 #include "core/lib/util.h"
 
@@ -178,6 +179,45 @@ START_TEST(test_derr_set_cut)
 }
 END_TEST
 
+/* path_has_program: executables in PATH's directories only; an empty
+ * entry is the current directory. */
+START_TEST(test_path_has_program)
+{
+	char dir[] = "/tmp/check-util-XXXXXX", *exe, *plain, *path;
+	char cwd[4096];
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	exe = xasprintf("%s/prog", dir);
+	plain = xasprintf("%s/data", dir);
+	fd = open(exe, O_WRONLY | O_CREAT, 0755);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	fd = open(plain, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	path = xasprintf("/nonexistent:%s", dir);
+	setenv("PATH", path, 1);
+	ck_assert(path_has_program("prog"));
+	ck_assert(!path_has_program("data"));
+	ck_assert(!path_has_program("missing"));
+	ck_assert(!path_has_program("/bin/sh"));
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	ck_assert_int_eq(chdir(dir), 0);
+	setenv("PATH", "/nonexistent:", 1);
+	ck_assert(path_has_program("prog"));
+	setenv("PATH", "/nonexistent", 1);
+	ck_assert(!path_has_program("prog"));
+	ck_assert_int_eq(chdir(cwd), 0);
+	unlink(exe);
+	unlink(plain);
+	rmdir(dir);
+	free(exe);
+	free(plain);
+	free(path);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -190,6 +230,7 @@ main(void)
 	tcase_add_test(tc, test_unix_connect);
 	tcase_add_test(tc, test_derr_errno_keeps_reason);
 	tcase_add_loop_test(tc, test_derr_set_cut, 0, ARRAY_SIZE(cut_rows));
+	tcase_add_test(tc, test_path_has_program);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

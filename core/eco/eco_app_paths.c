@@ -30,25 +30,6 @@ resolve_path(char **p, const char *base)
 	*p = abs;
 }
 
-/* Whether name is a program found in $PATH (a name without '/'). */
-static bool
-in_path(const char *name)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char *full;
-	bool found = false;
-
-	if (strchr(name, '/') != NULL || path == NULL)
-		return false;
-	for (p = path; !found && *p != '\0'; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		full = xasprintf("%.*s/%s", (int)(end - p), p, name);
-		found = access(full, X_OK) == 0;
-		free(full);
-	}
-	return found;
-}
-
 /*
  * Find the script: in cwd (the file's folder unless "cwd" is set);
  * without "cwd", then in the directory the command runs in, as PM2
@@ -84,7 +65,7 @@ find_script(struct eco_ctx *c, struct eco_app *a, struct eco_appstate *st,
 		}
 	}
 	free(a->script_path);
-	a->script_path = in_path(p) ? xstrdup(p) : NULL;
+	a->script_path = path_has_program(p) ? xstrdup(p) : NULL;
 	a->script_base = a->script_path != NULL ? "PATH" : NULL;
 out:
 	free(here);

@@ -104,6 +104,31 @@ write_file_replace(const char *path, const void *data, size_t n,
 	return write_via_temp(path, data, n, mode, true, false, e);
 }
 
+/* Search $PATH for name, as execvp would. */
+bool
+path_has_program(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	bool found = false;
+
+	if (strchr(name, '/') != NULL)
+		return false;
+	if (path == NULL)
+		path = "/bin:/usr/bin";
+	for (p = path; !found; p = end + 1) {
+		char *full;
+
+		end = strchrnul(p, ':');
+		full = end == p ? xstrdup(name) :
+			xasprintf("%.*s/%s", (int)(end - p), p, name);
+		found = access(full, X_OK) == 0;
+		free(full);
+		if (*end == '\0')
+			break;
+	}
+	return found;
+}
+
 /* The file name part of path. */
 const char *
 path_base(const char *path)

@@ -24,6 +24,10 @@ int write_file_atomic(const char *path, const void *data, size_t n,
 int write_file_replace(const char *path, const void *data, size_t n,
 		       mode_t mode, struct derr *e);
 
+/* Whether name (without '/') is an executable file in a directory of
+ * $PATH ("/bin:/usr/bin" when unset, as execvp; "" is the current
+ * directory). */
+bool path_has_program(const char *name);
 /* The part of path after its last '/' (all of path without one). */
 const char *path_base(const char *path);
 /* The directory part of path as a new string ("." when none). */

@@ -1,5 +1,6 @@
 /* ssh.c: an SSH session: TCP connect with a timeout, handshake, waits */
 #include "core/remote/ssh_int.h"
+#include "core/lib/fileio.h"
 #include "core/lib/strbuf.h"
 
 #include <errno.h>
@@ -14,8 +15,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CANCEL_POLL_MS 100
 
 /* The deadline of one I/O step from now. */
 long long
@@ -80,8 +79,8 @@ ssh_wait(struct ssh *s, long long deadline, struct derr *e)
 	if (p.events == 0)
 		p.events = POLLIN;
 	wait_ms = next > 0 ? next * 1000LL : 1000;
-	if (s->cancel != NULL && wait_ms > CANCEL_POLL_MS)
-		wait_ms = CANCEL_POLL_MS;
+	if (s->cancel != NULL && wait_ms > SSH_CANCEL_POLL_MS)
+		wait_ms = SSH_CANCEL_POLL_MS;
 	if (deadline >= 0) {
 		long long left = deadline - now_ms();
 
@@ -305,7 +304,7 @@ via_openssh(struct ssh *s, const struct ssh_opts *o, const char *user,
 	char *name;
 
 	drop_libssh2(s);
-	if (ssh_openssh_installed()) {
+	if (path_has_program("ssh")) {
 		ssh_note(s, "connecting with OpenSSH's ssh: %s", why);
 		return ssh_openssh_connect(s, o, user, kh, e);
 	}

@@ -14,6 +14,10 @@
 #define SSH_IO_TIMEOUT_MS 30000
 #define SSH_ALIVE_INTERVAL_S 15
 #define SSH_ALIVE_COUNT 3
+/* How often a wait looks at the cancel callback. */
+#define SSH_CANCEL_POLL_MS 100
+/* The most of a command's stderr kept for an error message. */
+#define SSH_ERR_MAX 4096
 
 struct ssh {
 	const struct ssh_fns *f;
@@ -111,8 +115,6 @@ int ssh_openssh_exec(struct ssh *s, const char *command, const char *input,
 		     struct derr *e);
 int ssh_openssh_upload(struct ssh *s, const char *local,
 		       const char *remote_path, long mode, struct derr *e);
-/* True when OpenSSH's client (ssh) is on PATH. */
-bool ssh_openssh_installed(void);
 /* Stop the master and free; NULL is a no-op. */
 void ssh_openssh_free(struct ssh_openssh *c);
 

@@ -19,9 +19,7 @@
 
 extern char **environ;
 
-#define POLL_MS 100
 #define STOP_MS 1000
-#define ERR_MAX 4096
 
 /* The directory for the control socket: short, as sun_path is. */
 static char *
@@ -303,7 +301,9 @@ wait_master(struct ssh *s, struct ssh_openssh *c, long long deadline,
 			rc = derr_set(e, "%s: timed out", s->where);
 			break;
 		}
-		if (poll(p, 2, (int)(left < POLL_MS ? left : POLL_MS)) > 0 &&
+		if (left > SSH_CANCEL_POLL_MS)
+			left = SSH_CANCEL_POLL_MS;
+		if (poll(p, 2, (int)left) > 0 &&
 		    (p[1].revents & POLLIN))
 			while (read(in, buf, sizeof buf) > 0)
 				;
@@ -367,7 +367,7 @@ ssh_openssh_connect(struct ssh *s, const struct ssh_opts *o,
 	c->master_fd = -1;
 	c->hold = -1;
 	c->err = -1;
-	strbuf_init(&c->said, ERR_MAX);
+	strbuf_init(&c->said, SSH_ERR_MAX);
 	s->cli = c;
 	c->dir = make_dir(e);
 	if (c->dir == NULL)
@@ -414,24 +414,4 @@ ssh_openssh_free(struct ssh_openssh *c)
 	free(c->known_name);
 	strv_free(c->args);
 	free(c);
-}
-
-/* True when OpenSSH's client (ssh) is on PATH. */
-bool
-ssh_openssh_installed(void)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL;
-	bool found = false;
-
-	copy = xstrdup(path != NULL ? path : "/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir != NULL && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/ssh", *dir ? dir : ".");
-
-		found = access(f, X_OK) == 0;
-		free(f);
-	}
-	free(copy);
-	return found;
 }

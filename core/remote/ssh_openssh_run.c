@@ -13,9 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define POLL_MS 100
-#define ERR_MAX 4096
-
 /* Where one command's output goes, and its stderr kept for errors. */
 struct run {
 	ssh_out_fn *out;
@@ -80,7 +77,7 @@ pump(struct ssh *s, int in, const char *input, int out, int err,
 				close(in);
 			return derr_set(e, "cancelled");
 		}
-		if (poll(p, 3, POLL_MS) <= 0)
+		if (poll(p, 3, SSH_CANCEL_POLL_MS) <= 0)
 			continue;
 		if (p[0].revents && !take(r, out, 1))
 			out = -1;
@@ -170,7 +167,7 @@ ssh_openssh_exec(struct ssh *s, const char *command, const char *input,
 	struct run r = { .out = out, .arg = arg };
 	int rc;
 
-	strbuf_init(&r.err, ERR_MAX);
+	strbuf_init(&r.err, SSH_ERR_MAX);
 	rc = run_remote(s, command, -1, input, &r, x, e);
 	strbuf_release(&r.err);
 	return rc;
@@ -189,7 +186,7 @@ ssh_openssh_upload(struct ssh *s, const char *local,
 
 	if (fd < 0)
 		return derr_errno(e, "cannot read '%s'", local);
-	strbuf_init(&r.err, ERR_MAX);
+	strbuf_init(&r.err, SSH_ERR_MAX);
 	strbuf_addf(&cmd, "umask %03lo && cat > ", 0777 & ~mode);
 	remote_quote_path(&cmd, remote_path);
 	rc = run_remote(s, cmd.buf, fd, NULL, &r, &x, e);
